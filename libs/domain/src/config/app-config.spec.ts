@@ -1,0 +1,113 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from './app-config.js';
+
+const secret = 'x'.repeat(40);
+const dataDir = () => mkdtempSync(join(tmpdir(), 'referral-config-'));
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ DATA_DIR: dataDir(), ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map((problem) => problem.variable);
+    throw error;
+  }
+  return [];
+}
+
+describe('loadConfig', () => {
+  it('starts with the documented defaults', () => {
+    const config = loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret });
+    expect(config.http.port).toBe(3000);
+    expect(config.http.host).toBe('127.0.0.1');
+    expect(config.http.trustProxy).toBe(false);
+    expect(config.sms).toEqual({ transport: 'simulated', webhookUrl: null, delayMs: { min: 1000, max: 2000 } });
+    expect(config.otp).toMatchObject({ ttlSeconds: 300, resendSeconds: 60, perHour: 5, lockSeconds: 900 });
+    expect(config.jwt.accessTtlSeconds).toBe(900);
+    expect(config.defaultPhoneRegion).toBe('RU');
+    expect(config.queueDashboard).toBeNull();
+    expect(config.database.migrateAtStart).toBe(true);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://localhost/db' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'localhost:6379' }, 'REDIS_URL'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+    [{ SMS_TRANSPORT: 'carrier-pigeon' }, 'SMS_TRANSPORT'],
+    [{ SMS_TRANSPORT: 'webhook' }, 'SMS_WEBHOOK_URL'],
+    [{ SMS_DELAY_MS: '2000-1000' }, 'SMS_DELAY_MS'],
+    [{ SMS_DELAY_MS: 'soon' }, 'SMS_DELAY_MS'],
+    [{ ADMIN_PHONE_NUMBERS: '+79123456789,not-a-phone' }, 'ADMIN_PHONE_NUMBERS'],
+    [{ OTP_TEST_NUMBERS: '+79990000000:12' }, 'OTP_TEST_NUMBERS'],
+    [{ DEFAULT_PHONE_REGION: 'XX' }, 'DEFAULT_PHONE_REGION'],
+    [{ TRUST_PROXY: 'sometimes' }, 'TRUST_PROXY'],
+    [{ SIGNUP_IP_RATE_LIMIT: 'lots' }, 'SIGNUP_IP_RATE_LIMIT'],
+    [{ QUEUE_DASHBOARD_USER: 'admin' }, 'QUEUE_DASHBOARD_PASSWORD'],
+    [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+  ])('refuses %j and names %s', (env, variable) => {
+    expect(problemsOf({ JWT_SECRET: secret, ...env })).toContain(variable);
+  });
+
+  it('names every bad variable at once', () => {
+    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', JWT_SECRET: secret })).toEqual(
+      expect.arrayContaining(['PORT', 'LOG_LEVEL']),
+    );
+  });
+
+  describe('in production', () => {
+    const production = { NODE_ENV: 'production', SMS_TRANSPORT: 'webhook', SMS_WEBHOOK_URL: 'http://sms.local/send' };
+
+    it('requires JWT_SECRET', () => {
+      expect(problemsOf(production)).toEqual(['JWT_SECRET']);
+    });
+
+    it('requires JWT_SECRET to be at least 32 bytes', () => {
+      expect(problemsOf({ ...production, JWT_SECRET: 'y'.repeat(31) })).toEqual(['JWT_SECRET']);
+      expect(problemsOf({ ...production, JWT_SECRET: 'y'.repeat(32) })).toEqual([]);
+    });
+
+    it('refuses the simulated SMS transport', () => {
+      expect(problemsOf({ ...production, JWT_SECRET: secret, SMS_TRANSPORT: 'simulated' })).toEqual(['SMS_TRANSPORT']);
+    });
+
+    it('does not migrate at start and listens on every interface', () => {
+      const config = loadConfig({ ...production, JWT_SECRET: secret, DATA_DIR: dataDir() });
+      expect(config.database.migrateAtStart).toBe(false);
+      expect(config.http.host).toBe('0.0.0.0');
+    });
+  });
+
+  it('generates a JWT secret once outside production and keeps it in the data folder', () => {
+    const dir = dataDir();
+    const first = loadConfig({ DATA_DIR: dir });
+    const second = loadConfig({ DATA_DIR: dir });
+    expect(first.jwt.secret.length).toBeGreaterThanOrEqual(32);
+    expect(second.jwt.secret).toBe(first.jwt.secret);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(first.jwt.secret);
+  });
+
+  it('parses lists, ranges and proxies', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      JWT_SECRET: secret,
+      ADMIN_PHONE_NUMBERS: '+7 912 345-67-89, 89123456780',
+      OTP_TEST_NUMBERS: '+79990000000:1234',
+      SMS_DELAY_MS: '0',
+      TRUST_PROXY: '10.0.0.0/8, 127.0.0.1',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:5173',
+      SIGNUP_IP_RATE_LIMIT: '7/30',
+    });
+    expect([...config.adminPhoneNumbers]).toEqual(['+79123456789', '+79123456780']);
+    expect(config.otp.testNumbers.get('+79990000000')).toBe('1234');
+    expect(config.sms.delayMs).toEqual({ min: 0, max: 0 });
+    expect(config.http.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
+    expect(config.http.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(config.rateLimits.signupPerIp).toEqual({ limit: 7, windowSeconds: 30 });
+    expect(loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret, TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+  });
+});

@@ -1,0 +1,42 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+export type CodeRequestStatus = 'pending' | 'used' | 'burned' | 'replaced';
+
+/**
+ * One sign-in code sent to one phone. The code itself is kept only as a keyed
+ * hash; `codeSealed` holds it encrypted for the worker until it is delivered,
+ * dropped or expired, and is erased then.
+ */
+@Entity('code_requests')
+export class CodeRequestEntity {
+  @PrimaryColumn('uuid')
+  id: string;
+
+  @Column({ name: 'phone_number', type: 'varchar', length: 16 })
+  phoneNumber: string;
+
+  @Column({ name: 'code_hash', type: 'bytea' })
+  codeHash: Buffer;
+
+  @Column({ name: 'code_sealed', type: 'bytea', nullable: true })
+  codeSealed: Buffer | null;
+
+  /** The username asked for at signup, used if this code creates the user. */
+  @Column({ name: 'requested_username', type: 'varchar', length: 25, nullable: true })
+  requestedUsername: string | null;
+
+  @Column({ type: 'varchar', length: 8, default: 'pending' })
+  status: CodeRequestStatus;
+
+  @Column({ name: 'failed_attempts', type: 'smallint', default: 0 })
+  failedAttempts: number;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
+
+  @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
+  deliveredAt: Date | null;
+}

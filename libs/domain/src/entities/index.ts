@@ -1,0 +1,22 @@
+import { CodeRequestEntity } from './code-request.entity.js';
+import { RefreshTokenEntity } from './refresh-token.entity.js';
+import { SessionEntity } from './session.entity.js';
+import { SignInAttemptEntity } from './sign-in-attempt.entity.js';
+import { SmsMessageEntity } from './sms-message.entity.js';
+import { UserEntity } from './user.entity.js';
+
+export * from './code-request.entity.js';
+export * from './refresh-token.entity.js';
+export * from './session.entity.js';
+export * from './sign-in-attempt.entity.js';
+export * from './sms-message.entity.js';
+export * from './user.entity.js';
+
+export const ENTITIES = [
+  UserEntity,
+  CodeRequestEntity,
+  SignInAttemptEntity,
+  SessionEntity,
+  RefreshTokenEntity,
+  SmsMessageEntity,
+];

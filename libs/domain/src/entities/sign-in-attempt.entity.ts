@@ -1,0 +1,20 @@
+import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+
+/**
+ * Wrong codes in a row for one phone, across codes. Kept in PostgreSQL so a
+ * Redis restart cannot reset a lockout.
+ */
+@Entity('sign_in_attempts')
+export class SignInAttemptEntity {
+  @PrimaryColumn({ name: 'phone_number', type: 'varchar', length: 16 })
+  phoneNumber: string;
+
+  @Column({ name: 'failures_in_row', type: 'integer', default: 0 })
+  failuresInRow: number;
+
+  @Column({ name: 'locked_until', type: 'timestamptz', nullable: true })
+  lockedUntil: Date | null;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+}

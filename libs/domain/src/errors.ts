@@ -1,0 +1,73 @@
+/**
+ * The closed list of error codes the API answers with. Clients switch on `error`,
+ * so a code, once published, keeps its meaning. The HTTP status of each code is
+ * chosen in one place in the API (its exception filter), never in a service.
+ */
+export const ErrorCode = {
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  MALFORMED_JSON: 'MALFORMED_JSON',
+  INVALID_PHONE_NUMBER: 'INVALID_PHONE_NUMBER',
+  INVALID_CODE: 'INVALID_CODE',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  INVALID_REFRESH_TOKEN: 'INVALID_REFRESH_TOKEN',
+  FORBIDDEN: 'FORBIDDEN',
+  NOT_FOUND: 'NOT_FOUND',
+  USER_NOT_FOUND: 'USER_NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  USERNAME_TAKEN: 'USERNAME_TAKEN',
+  PHONE_NUMBER_TAKEN: 'PHONE_NUMBER_TAKEN',
+  REFERRAL_ALREADY_ACTIVATED: 'REFERRAL_ALREADY_ACTIVATED',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  REFERRAL_CODE_NOT_FOUND: 'REFERRAL_CODE_NOT_FOUND',
+  REFERRAL_SELF: 'REFERRAL_SELF',
+  REFERRAL_CYCLE: 'REFERRAL_CYCLE',
+  TOO_MANY_ATTEMPTS: 'TOO_MANY_ATTEMPTS',
+  RATE_LIMITED: 'RATE_LIMITED',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+} as const;
+
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export const ERROR_MESSAGES: Record<ErrorCode, string> = {
+  VALIDATION_FAILED: 'The request has invalid fields.',
+  MALFORMED_JSON: 'The request body is not valid JSON.',
+  INVALID_PHONE_NUMBER: 'The phone number is not a valid mobile number.',
+  INVALID_CODE: 'The code is invalid or has expired. Request a new code.',
+  UNAUTHORIZED: 'Authentication is required: send a valid Bearer access token.',
+  INVALID_REFRESH_TOKEN: 'The refresh token is invalid, expired or revoked. Sign in again.',
+  FORBIDDEN: 'You may not access this resource.',
+  NOT_FOUND: 'No such resource.',
+  USER_NOT_FOUND: 'No such user.',
+  METHOD_NOT_ALLOWED: 'This method is not allowed on this resource.',
+  USERNAME_TAKEN: 'This username is already taken.',
+  PHONE_NUMBER_TAKEN: 'A user with this phone number already exists.',
+  REFERRAL_ALREADY_ACTIVATED: 'An invite code has already been activated for this user.',
+  PAYLOAD_TOO_LARGE: 'The request body is too large.',
+  UNSUPPORTED_MEDIA_TYPE: 'The request body must be application/json.',
+  REFERRAL_CODE_NOT_FOUND: 'No user has this invite code.',
+  REFERRAL_SELF: 'You cannot activate your own invite code.',
+  REFERRAL_CYCLE: 'You cannot activate the invite code of someone you invited.',
+  TOO_MANY_ATTEMPTS: 'Too many wrong codes for this phone number. Try again later.',
+  RATE_LIMITED: 'Too many requests. Try again later.',
+  INTERNAL_ERROR: 'Something went wrong on our side.',
+  SERVICE_UNAVAILABLE: 'The service is temporarily unavailable. Try again shortly.',
+};
+
+export interface ErrorDetail {
+  field: string;
+  message: string;
+}
+
+/** A rule was broken. Carries a stable code; the API maps it to an HTTP answer. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string = ERROR_MESSAGES[code],
+    readonly extra: { details?: ErrorDetail[]; retryAfterSeconds?: number } = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The contract between the API and the worker: queue names, job names and the
+ * payload of each job. Jobs carry ids only; the worker reads the rest from
+ * PostgreSQL, so no secret ever rests in the queue.
+ */
+export const CODE_DELIVERY_QUEUE = 'code-delivery';
+
+export const CodeDeliveryJob = {
+  DELIVER: 'deliver-code',
+} as const;
+
+export interface CodeDeliveryPayload {
+  codeRequestId: string;
+}
+
+export interface JobPayloads {
+  [CodeDeliveryJob.DELIVER]: CodeDeliveryPayload;
+}
+
+/** Retries with exponential backoff (1 s, 2 s, 4 s, ...); failed jobs stay for inspection. */
+export const CODE_DELIVERY_JOB_OPTIONS = {
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { age: 24 * 3600, count: 50_000 },
+  removeOnFail: { age: 14 * 24 * 3600 },
+} as const;
+
+/** One job per code request: the job id is the request id, so a second add is a no-op. */
+export function codeDeliveryJobId(codeRequestId: string): string {
+  return codeRequestId;
+}

@@ -1,0 +1,23 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { ConfigError, loadConfig } from './config/app-config.js';
+import { dataSourceOptions, ensureDatabase, runMigrations } from './database/data-source.js';
+
+/** `npm run migrate`: applies pending migrations to DATABASE_URL and exits. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.isProduction) await ensureDatabase(config.database.url);
+  const dataSource = new DataSource({ ...dataSourceOptions(config, 'referral-migrate'), extra: { max: 2 } });
+  await dataSource.initialize();
+  try {
+    const applied = await runMigrations(dataSource);
+    console.log(applied.length > 0 ? `applied: ${applied.join(', ')}` : 'no pending migrations');
+  } finally {
+    await dataSource.destroy();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});
