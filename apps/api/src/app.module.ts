@@ -1,0 +1,33 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AppConfig, AppConfigModule, dataSourceOptions } from '@app/domain';
+import { AuthModule } from './auth/auth.module.js';
+import { ApiExceptionFilter } from './common/api-exception.filter.js';
+import { DevModule } from './dev/dev.module.js';
+import { HealthModule } from './health/health.module.js';
+import { UsersModule } from './users/users.module.js';
+
+@Module({})
+export class AppModule {
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-api')),
+        BullModule.forRoot({
+          // Fail fast instead of queueing commands while Redis is away; the sweep catches up.
+          connection: { url: config.redis.url, enableOfflineQueue: false },
+          prefix: `${config.redis.keyPrefix}:bull`,
+        }),
+        AuthModule,
+        UsersModule,
+        HealthModule,
+        ...(config.sms.transport === 'simulated' ? [DevModule] : []),
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+    };
+  }
+}

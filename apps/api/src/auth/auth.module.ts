@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
+import { AppConfig } from '@app/domain';
+import { QueueModule } from '../queue/queue.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { TokensService } from './tokens.service.js';
+
+@Module({
+  imports: [
+    PassportModule,
+    JwtModule.registerAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        secret: config.jwt.secret,
+        signOptions: {
+          algorithm: 'HS256',
+          expiresIn: config.jwt.accessTtlSeconds,
+          issuer: config.jwt.issuer,
+          audience: config.jwt.audience,
+        },
+        verifyOptions: { algorithms: ['HS256'], issuer: config.jwt.issuer, audience: config.jwt.audience },
+      }),
+    }),
+    QueueModule,
+    RateLimitModule,
+    UsersModule,
+  ],
+  controllers: [AuthController],
+  providers: [AuthService, TokensService, JwtStrategy],
+  exports: [TokensService],
+})
+export class AuthModule {}

@@ -1,0 +1,12 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class CodeRequestedDto {
+  @ApiProperty({ example: '+79123456789', description: 'The number, normalised to E.164.' })
+  phone_number: string;
+
+  @ApiProperty({ example: 300, description: 'Seconds until the code expires.' })
+  expires_in: number;
+
+  @ApiProperty({ example: 60, description: 'Seconds until a new code may be requested.' })
+  resend_in: number;
+}

@@ -1,0 +1,21 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+export class TokenResponseDto {
+  @ApiProperty({ description: 'JWT access token (HS256), valid for `expires_in` seconds.' })
+  token: string;
+
+  @ApiProperty({ example: 'Bearer' })
+  token_type: 'Bearer';
+
+  @ApiProperty({ example: 900 })
+  expires_in: number;
+
+  @ApiProperty({ description: 'Opaque; single use: every refresh returns a new one.' })
+  refresh_token: string;
+
+  @ApiProperty({ example: 'Q3ZK7M', description: 'The user’s own invite code.' })
+  referral_code: string;
+
+  @ApiProperty({ description: 'True when this sign-in created the user.' })
+  is_new_user: boolean;
+}

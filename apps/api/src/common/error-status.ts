@@ -1,0 +1,54 @@
+import { HttpStatus } from '@nestjs/common';
+import { ErrorCode } from '@app/domain';
+
+/** The one place where an error code becomes an HTTP status. */
+export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
+  VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
+  MALFORMED_JSON: HttpStatus.BAD_REQUEST,
+  INVALID_PHONE_NUMBER: HttpStatus.BAD_REQUEST,
+  INVALID_CODE: HttpStatus.BAD_REQUEST,
+  UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
+  INVALID_REFRESH_TOKEN: HttpStatus.UNAUTHORIZED,
+  FORBIDDEN: HttpStatus.FORBIDDEN,
+  NOT_FOUND: HttpStatus.NOT_FOUND,
+  USER_NOT_FOUND: HttpStatus.NOT_FOUND,
+  METHOD_NOT_ALLOWED: HttpStatus.METHOD_NOT_ALLOWED,
+  USERNAME_TAKEN: HttpStatus.CONFLICT,
+  PHONE_NUMBER_TAKEN: HttpStatus.CONFLICT,
+  REFERRAL_ALREADY_ACTIVATED: HttpStatus.CONFLICT,
+  PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
+  UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  REFERRAL_CODE_NOT_FOUND: HttpStatus.UNPROCESSABLE_ENTITY,
+  REFERRAL_SELF: HttpStatus.UNPROCESSABLE_ENTITY,
+  REFERRAL_CYCLE: HttpStatus.UNPROCESSABLE_ENTITY,
+  TOO_MANY_ATTEMPTS: HttpStatus.TOO_MANY_REQUESTS,
+  RATE_LIMITED: HttpStatus.TOO_MANY_REQUESTS,
+  INTERNAL_ERROR: HttpStatus.INTERNAL_SERVER_ERROR,
+  SERVICE_UNAVAILABLE: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+/** For errors raised by the framework rather than by our rules. */
+export function errorCodeForStatus(status: number): ErrorCode {
+  switch (status) {
+    case 400:
+      return ErrorCode.VALIDATION_FAILED;
+    case 401:
+      return ErrorCode.UNAUTHORIZED;
+    case 403:
+      return ErrorCode.FORBIDDEN;
+    case 404:
+      return ErrorCode.NOT_FOUND;
+    case 405:
+      return ErrorCode.METHOD_NOT_ALLOWED;
+    case 413:
+      return ErrorCode.PAYLOAD_TOO_LARGE;
+    case 415:
+      return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
+    case 429:
+      return ErrorCode.RATE_LIMITED;
+    case 503:
+      return ErrorCode.SERVICE_UNAVAILABLE;
+    default:
+      return ErrorCode.INTERNAL_ERROR;
+  }
+}

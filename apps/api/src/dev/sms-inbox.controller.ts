@@ -1,0 +1,23 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorBodyDto } from '../common/error-body.js';
+import { SmsInboxQueryDto, SmsInboxResponseDto } from './sms-inbox.dto.js';
+import { SmsInboxService } from './sms-inbox.service.js';
+
+/** Mounted only with SMS_TRANSPORT=simulated, which production refuses. */
+@ApiTags('dev')
+@Controller('dev/sms')
+export class SmsInboxController {
+  constructor(private readonly inbox: SmsInboxService) {}
+
+  @Get()
+  @ApiOperation({
+    summary: 'Simulated phone inbox',
+    description: 'Messages the simulated SMS gateway delivered to this number, newest first. Development only.',
+  })
+  @ApiResponse({ status: 200, type: SmsInboxResponseDto })
+  @ApiResponse({ status: 400, type: ErrorBodyDto, description: 'VALIDATION_FAILED, INVALID_PHONE_NUMBER' })
+  list(@Query() query: SmsInboxQueryDto): Promise<SmsInboxResponseDto> {
+    return this.inbox.list(query.phone_number);
+  }
+}

@@ -1,0 +1,45 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import {
+  CODE_DELIVERY_JOB_OPTIONS,
+  CODE_DELIVERY_QUEUE,
+  CodeDeliveryJob,
+  type CodeDeliveryPayload,
+  codeDeliveryJobId,
+} from '@app/domain';
+
+/** The API's side of the code-delivery queue. */
+@Injectable()
+export class CodeDeliveryQueue {
+  private readonly logger = new Logger(CodeDeliveryQueue.name);
+
+  constructor(@InjectQueue(CODE_DELIVERY_QUEUE) private readonly queue: Queue<CodeDeliveryPayload>) {
+    // Connection trouble is reported by the failing calls (and /health/ready); without a
+    // listener BullMQ would print every reconnect attempt.
+    queue.on('error', () => undefined);
+  }
+
+  /**
+   * Queues delivery of a committed code request. A failure is logged, not thrown:
+   * the request is already in PostgreSQL and the worker's sweep queues it again.
+   */
+  async enqueue(codeRequestId: string): Promise<boolean> {
+    try {
+      await this.queue.add(
+        CodeDeliveryJob.DELIVER,
+        { codeRequestId },
+        { ...CODE_DELIVERY_JOB_OPTIONS, jobId: codeDeliveryJobId(codeRequestId) },
+      );
+      return true;
+    } catch (error) {
+      this.logger.warn({ err: error, code_request_id: codeRequestId }, 'could not queue code delivery; the sweep will');
+      return false;
+    }
+  }
+
+  /** Jobs waiting: a cheap round trip that tells whether the queue's store answers. */
+  waiting(): Promise<number> {
+    return this.queue.count();
+  }
+}
