@@ -1,0 +1,30 @@
+import { BullModule } from '@nestjs/bullmq';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { type AppConfig, CODE_DELIVERY_QUEUE } from '@app/domain';
+import { CodeDeliveryProcessor } from './code-delivery.processor.js';
+import { CodeDeliveryService } from './code-delivery.service.js';
+import { DeliverySweepService } from './delivery-sweep.service.js';
+import { SimulatedSmsTransport } from './simulated-sms.transport.js';
+import { SmsTransport } from './sms-transport.js';
+import { WebhookSmsTransport } from './webhook-sms.transport.js';
+
+@Module({})
+export class CodeDeliveryModule {
+  /** SMS_TRANSPORT picks the transport: `simulated` (the default outside production) or `webhook`. */
+  static register(config: AppConfig): DynamicModule {
+    return {
+      module: CodeDeliveryModule,
+      imports: [BullModule.registerQueue({ name: CODE_DELIVERY_QUEUE })],
+      providers: [
+        CodeDeliveryProcessor,
+        CodeDeliveryService,
+        DeliverySweepService,
+        {
+          provide: SmsTransport,
+          useClass: config.sms.transport === 'webhook' ? WebhookSmsTransport : SimulatedSmsTransport,
+        },
+      ],
+      exports: [CodeDeliveryService, DeliverySweepService],
+    };
+  }
+}

@@ -1,0 +1,50 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { AppConfig, CODE_DELIVERY_QUEUE, CodeDeliveryJob, type CodeDeliveryPayload } from '@app/domain';
+import { CodeDeliveryService, type DeliveryOutcome } from './code-delivery.service.js';
+
+/**
+ * Consumes the code-delivery queue. A job whose worker died is noticed within
+ * seconds (short lock, frequent stalled checks) and run again; running again is
+ * harmless, see CodeDeliveryService.
+ */
+@Processor(CODE_DELIVERY_QUEUE, {
+  autorun: false,
+  lockDuration: 10_000,
+  stalledInterval: 5_000,
+  maxStalledCount: 3,
+})
+export class CodeDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(CodeDeliveryProcessor.name);
+
+  constructor(
+    private readonly deliveries: CodeDeliveryService,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  async process(job: Job<CodeDeliveryPayload>): Promise<DeliveryOutcome> {
+    if (job.name !== CodeDeliveryJob.DELIVER || typeof job.data?.codeRequestId !== 'string') {
+      throw new UnrecoverableError(`unknown job ${job.name}`);
+    }
+    const outcome = await this.deliveries.deliver(job.data.codeRequestId);
+    this.logger.log({ job_id: job.id, attempt: job.attemptsMade + 1, outcome }, 'code delivery');
+    return outcome;
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = this.config.worker.concurrency;
+    this.worker.on('failed', (job, error) =>
+      this.logger.warn({ job_id: job?.id, attempt: job?.attemptsMade, err: error }, 'code delivery failed'),
+    );
+    this.worker.on('error', (error) => this.logger.error({ err: error }, 'queue worker error'));
+    this.worker.run().catch((error: unknown) => this.logger.error({ err: error }, 'queue worker stopped'));
+  }
+
+  /** SIGTERM: take no new jobs and finish the ones in hand, while the database is still open. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.close();
+  }
+}

@@ -1,0 +1,19 @@
+import { NestFactory } from '@nestjs/core';
+import type { INestApplicationContext } from '@nestjs/common';
+import { AppConfig, createLogger, PinoLoggerService, prepareDatabase } from '@app/domain';
+import { WorkerModule } from './worker.module.js';
+
+/**
+ * Builds the worker: a Nest application context with no HTTP server. Used by
+ * main.ts and by the end-to-end tests, which run it in the test process.
+ */
+export async function createWorker(config: AppConfig): Promise<INestApplicationContext> {
+  const logger = createLogger(config, 'worker');
+  const migrations = await prepareDatabase(config, 'referral-worker');
+  if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config), {
+    logger: new PinoLoggerService(logger),
+  });
+  app.enableShutdownHooks();
+  return app;
+}
