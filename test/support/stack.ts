@@ -1,0 +1,177 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { getQueueToken } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import request from 'supertest';
+import { DataSource } from 'typeorm';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type AppConfig, CODE_DELIVERY_QUEUE, loadConfig } from '../../libs/domain/src/index.js';
+import { createApiApp } from '../../apps/api/src/app.setup.js';
+import { createWorker } from '../../apps/worker/src/worker.setup.js';
+import { baseTestEnv, TEST_KEY_PREFIX } from './test-env.js';
+
+export interface StackOptions {
+  /** Settings over the test defaults. */
+  env?: Record<string, string>;
+  /** Start the worker in this process too (default true). */
+  worker?: boolean;
+}
+
+export interface Stack {
+  config: AppConfig;
+  api: NestFastifyApplication;
+  db: DataSource;
+  queue: Queue;
+  worker: INestApplicationContext | null;
+  http(): ReturnType<typeof request>;
+  startWorker(): Promise<INestApplicationContext>;
+  stopWorker(): Promise<void>;
+  /** Empties every table and the queue. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+}
+
+let stacks = 0;
+/** Jest loads this module once per test file: the first stack of each file starts from empty tables. */
+let truncated = false;
+
+const TABLES = 'users, code_requests, sign_in_attempts, sessions, refresh_tokens, sms_messages';
+
+/** Deletes this stack's keys; a stack pointed at an unreachable Redis has none to delete. */
+async function deleteKeys(url: string, pattern: string): Promise<void> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+  } catch {
+    redis.disconnect();
+    return;
+  }
+  try {
+    await scanAndDelete(redis, pattern);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function scanAndDelete(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}
+
+/**
+ * The real API (built by the same function as main.ts, listening on a random
+ * port) and, unless told otherwise, the real worker, on the test database and
+ * a Redis key prefix of their own.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const prefix = `${TEST_KEY_PREFIX}-${process.pid}-${++stacks}`;
+  const config = loadConfig({ ...baseTestEnv(), REDIS_KEY_PREFIX: prefix, ...options.env });
+  const api = await createApiApp(config);
+  await api.listen({ port: 0, host: '127.0.0.1' });
+  const db = api.get(DataSource);
+  const queue = api.get<Queue>(getQueueToken(CODE_DELIVERY_QUEUE));
+  if (!truncated) {
+    await db.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
+    truncated = true;
+  }
+
+  const stack: Stack = {
+    config,
+    api,
+    db,
+    queue,
+    worker: null,
+    http: () => request(api.getHttpServer()),
+    async startWorker() {
+      if (!stack.worker) {
+        stack.worker = await createWorker(config);
+        await stack.worker.init();
+      }
+      return stack.worker;
+    },
+    async stopWorker() {
+      await stack.worker?.close();
+      stack.worker = null;
+    },
+    async reset() {
+      await db.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
+      await queue.obliterate({ force: true });
+      await deleteKeys(config.redis.url, `${prefix}:rate:*`);
+    },
+    async close() {
+      await stack.stopWorker();
+      await api.close();
+      await deleteKeys(config.redis.url, `${prefix}:*`);
+    },
+  };
+  if (options.worker !== false) await stack.startWorker();
+  return stack;
+}
+
+let phones = 0;
+
+/** A fresh, valid Russian mobile number for each call, unique within the test file. */
+export function nextPhone(): string {
+  phones += 1;
+  return `+7999${String(phones).padStart(7, '0')}`;
+}
+
+export interface SmsItem {
+  to: string;
+  text: string;
+  sent_at: string;
+}
+
+export async function inbox(stack: Stack, phone: string): Promise<SmsItem[]> {
+  const response = await stack.http().get('/api/v1/dev/sms/').query({ phone_number: phone }).expect(200);
+  return (response.body as { items: SmsItem[] }).items;
+}
+
+/** Waits until the inbox holds more than `seen` messages and returns the code of the newest. */
+export async function waitForCode(stack: Stack, phone: string, seen = 0, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const items = await inbox(stack, phone);
+    if (items.length > seen) {
+      const match = /\b(\d{4})\b/.exec(items[0].text);
+      if (!match) throw new Error(`no code in "${items[0].text}"`);
+      return match[1];
+    }
+    await sleep(25);
+  }
+  throw new Error(`no message for ${phone} within ${timeoutMs} ms`);
+}
+
+export interface SignedIn {
+  phone: string;
+  token: string;
+  refreshToken: string;
+  referralCode: string;
+  isNewUser: boolean;
+}
+
+/** The whole sign-in, as a client does it: ask for a code, read it from the inbox, send it back. */
+export async function signIn(stack: Stack, phone = nextPhone(), username?: string): Promise<SignedIn> {
+  const seen = (await inbox(stack, phone)).length;
+  await stack
+    .http()
+    .post('/api/v1/auth/signup/')
+    .send(username ? { phone_number: phone, username } : { phone_number: phone })
+    .expect(202);
+  const code = await waitForCode(stack, phone, seen);
+  const response = await stack.http().post('/api/v1/auth/code/').send({ phone_number: phone, code }).expect(200);
+  const body = response.body as { token: string; refresh_token: string; referral_code: string; is_new_user: boolean };
+  return {
+    phone,
+    token: body.token,
+    refreshToken: body.refresh_token,
+    referralCode: body.referral_code,
+    isNewUser: body.is_new_user,
+  };
+}

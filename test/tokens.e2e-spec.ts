@@ -1,0 +1,181 @@
+import { createHmac } from 'node:crypto';
+import { nextPhone, signIn, startStack, type Stack } from './support/stack.js';
+import { TEST_JWT_SECRET } from './support/test-env.js';
+
+/** An HS256 (or other) JWT signed by hand, for tokens the API must refuse. */
+function forge(header: object, payload: object, secret = TEST_JWT_SECRET): string {
+  const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
+  const body = `${encode(header)}.${encode(payload)}`;
+  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
+}
+
+function claimsOf(token: string): { sub: string; sid: string; iss: string; aud: string; exp: number; iat: number } {
+  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+}
+
+describe('tokens', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  const me = (token: string) => stack.http().get('/api/v1/users/me/').set('Authorization', `Bearer ${token}`);
+  const refresh = (refreshToken: string) =>
+    stack.http().post('/api/v1/auth/refresh/').send({ refresh_token: refreshToken });
+
+  it('issues an HS256 access token for 15 minutes, with issuer and audience', async () => {
+    const user = await signIn(stack);
+    const header = JSON.parse(Buffer.from(user.token.split('.')[0], 'base64url').toString());
+    const claims = claimsOf(user.token);
+    expect(header.alg).toBe('HS256');
+    expect(claims.exp - claims.iat).toBe(900);
+    expect(claims).toMatchObject({ iss: 'referral-service', aud: 'referral-api' });
+    await me(user.token).expect(200);
+  });
+
+  it('refuses a request without a token with 401 UNAUTHORIZED', async () => {
+    const response = await stack.http().get('/api/v1/users/me/').expect(401);
+    expect(response.body).toMatchObject({ status_code: 401, error: 'UNAUTHORIZED' });
+  });
+
+  it('refuses a token in the query string', async () => {
+    const user = await signIn(stack);
+    await stack.http().get('/api/v1/users/me/').query({ access_token: user.token, token: user.token }).expect(401);
+  });
+
+  describe('refuses forged and altered tokens', () => {
+    let claims: ReturnType<typeof claimsOf>;
+
+    beforeAll(async () => {
+      claims = claimsOf((await signIn(stack)).token);
+    });
+
+    it('accepts the hand-made copy of a good token (the forgeries below differ in one thing only)', async () => {
+      await me(forge({ alg: 'HS256', typ: 'JWT' }, claims)).expect(200);
+    });
+
+    it.each([
+      [
+        'alg none',
+        () =>
+          `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`,
+      ],
+      [
+        'another key',
+        () => forge({ alg: 'HS256', typ: 'JWT' }, claims, 'another-secret-of-more-than-thirty-two-bytes'),
+      ],
+      ['HS512', () => forge({ alg: 'HS512', typ: 'JWT' }, claims)],
+      ['expired', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: Math.floor(Date.now() / 1000) - 1 })],
+      ['a wrong audience', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, aud: 'someone-else' })],
+      ['a wrong issuer', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, iss: 'someone-else' })],
+      ['no session', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: undefined })],
+      [
+        'an unknown session',
+        () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: '00000000-0000-4000-8000-000000000000' }),
+      ],
+      [
+        'a tampered payload',
+        () => {
+          const good = forge({ alg: 'HS256', typ: 'JWT' }, claims).split('.');
+          const other = Buffer.from(
+            JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' }),
+          ).toString('base64url');
+          return `${good[0]}.${other}.${good[2]}`;
+        },
+      ],
+    ])('with %s', async (_case, make) => {
+      const response = await me(make()).expect(401);
+      expect(response.body.error).toBe('UNAUTHORIZED');
+    });
+  });
+
+  it('rotates the refresh token: the new one works, the old one stops', async () => {
+    const user = await signIn(stack);
+    const first = await refresh(user.refreshToken).expect(200);
+    expect(first.body).toMatchObject({
+      token_type: 'Bearer',
+      expires_in: 900,
+      referral_code: user.referralCode,
+      is_new_user: false,
+    });
+    expect(first.body.refresh_token).not.toBe(user.refreshToken);
+    await me(first.body.token).expect(200);
+    const second = await refresh(first.body.refresh_token).expect(200);
+    expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
+  });
+
+  it('treats reuse of a rotated refresh token as theft: the whole session ends', async () => {
+    const user = await signIn(stack);
+    const rotated = await refresh(user.refreshToken).expect(200);
+    const reuse = await refresh(user.refreshToken).expect(401);
+    expect(reuse.body.error).toBe('INVALID_REFRESH_TOKEN');
+    // The thief's (or the owner's) newer tokens die with the session.
+    await refresh(rotated.body.refresh_token).expect(401);
+    await me(rotated.body.token).expect(401);
+    await me(user.token).expect(401);
+  });
+
+  it('lets only one of two concurrent refreshes with one token through, and then ends the session', async () => {
+    const user = await signIn(stack);
+    const answers = await Promise.all([refresh(user.refreshToken), refresh(user.refreshToken)]);
+    expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
+    const winner = answers.find((answer) => answer.status === 200)!;
+    await refresh(winner.body.refresh_token).expect(401);
+  });
+
+  it('keeps other sessions of the same user alive when one is revoked', async () => {
+    const phone = nextPhone();
+    const laptop = await signIn(stack, phone);
+    await stack.db.query(
+      `UPDATE code_requests SET created_at = created_at - interval '2 minutes' WHERE phone_number = $1`,
+      [phone],
+    );
+    const phoneApp = await signIn(stack, phone);
+    await stack.http().post('/api/v1/auth/logout/').send({ refresh_token: laptop.refreshToken }).expect(204);
+    await me(laptop.token).expect(401);
+    await me(phoneApp.token).expect(200);
+    await refresh(phoneApp.refreshToken).expect(200);
+  });
+
+  it('logs out: 204, and the refresh and access tokens stop working', async () => {
+    const user = await signIn(stack);
+    await stack.http().post('/api/v1/auth/logout/').send({ refresh_token: user.refreshToken }).expect(204);
+    await refresh(user.refreshToken).expect(401);
+    await me(user.token).expect(401);
+    // Logging out twice is harmless.
+    await stack.http().post('/api/v1/auth/logout/').send({ refresh_token: user.refreshToken }).expect(204);
+  });
+
+  it.each([
+    ['an unknown refresh token', { refresh_token: 'A'.repeat(43) }, 401],
+    ['a malformed refresh token', { refresh_token: 'not a token!' }, 400],
+    ['no refresh token', {}, 400],
+  ])('refuses %s', async (_case, body, status) => {
+    await stack.http().post('/api/v1/auth/refresh/').send(body).expect(status);
+  });
+
+  it('stops a deleted user’s tokens at once', async () => {
+    const user = await signIn(stack);
+    await stack.http().delete('/api/v1/users/me/').set('Authorization', `Bearer ${user.token}`).expect(204);
+    const response = await me(user.token).expect(401);
+    expect(response.body.error).toBe('UNAUTHORIZED');
+    await refresh(user.refreshToken).expect(401);
+  });
+
+  it('gives a deleted user’s phone a brand-new user on the next sign-in', async () => {
+    const phone = nextPhone();
+    const before = await signIn(stack, phone);
+    await stack.http().delete('/api/v1/users/me/').set('Authorization', `Bearer ${before.token}`).expect(204);
+    await stack.db.query(
+      `UPDATE code_requests SET created_at = created_at - interval '2 minutes' WHERE phone_number = $1`,
+      [phone],
+    );
+    const after = await signIn(stack, phone);
+    expect(after.isNewUser).toBe(true);
+    expect(after.referralCode).not.toBe(before.referralCode);
+  });
+});
