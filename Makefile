@@ -1,0 +1,46 @@
+# The two commands: `make run` starts the product, `make test` runs every test.
+# Both install what they need first.
+
+SHELL := /bin/bash
+INSTALLED := node_modules/.installed
+
+.PHONY: help install build run test lint format typecheck migrate docker_run docker_stop
+
+help: ## List the targets
+	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: $(INSTALLED) ## Install the dependencies (npm ci) when package-lock.json changed
+
+build: install ## Compile the API and the worker into dist/
+	npm run build
+
+run: build ## Start the API and the worker in the foreground (Ctrl-C stops both)
+	node scripts/run.mjs
+
+test: install ## Lint, type-check and run every test (unit and end to end)
+	npm run lint
+	npm run typecheck
+	npm test
+
+lint: install ## ESLint (type-aware) and Prettier
+	npm run lint
+
+format: install ## Rewrite the sources with Prettier
+	npm run format
+
+typecheck: install ## TypeScript, no output
+	npm run typecheck
+
+migrate: build ## Apply the database migrations to DATABASE_URL
+	npm run migrate
+
+docker_run: ## Build the image and start PostgreSQL, Redis, the API and the worker with Docker Compose
+	docker compose up --build -d
+	@echo "API on http://127.0.0.1:$${PORT:-3000}/"
+
+docker_stop: ## Stop the Docker Compose services (data volumes are kept)
+	docker compose down

@@ -1,0 +1,9 @@
+#!/bin/sh
+# The image's commands. Anything else is run as given (e.g. `sh`).
+set -e
+case "$1" in
+  api) exec node --enable-source-maps dist/apps/api/apps/api/src/main.js ;;
+  worker) exec node --enable-source-maps dist/apps/worker/apps/worker/src/main.js ;;
+  migrate) exec node --enable-source-maps dist/apps/api/libs/domain/src/migrate.js ;;
+  *) exec "$@" ;;
+esac
