@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { inbox, nextPhone, signIn, startStack, waitForCode, type Stack } from './support/stack.js';
+import { inbox, nextPhone, signIn, skipCooldown, startStack, waitForCode, type Stack } from './support/stack.js';
 
 interface ErrorBody {
   status_code: number;
@@ -24,12 +24,6 @@ describe('sign-in with the default rules', () => {
   const signup = (body: object) => stack.http().post('/api/v1/auth/signup/').send(body);
   const verify = (phone: string, code: string) =>
     stack.http().post('/api/v1/auth/code/').send({ phone_number: phone, code });
-  /** Moves the phone's past codes two minutes back, as if the cooldown had passed. */
-  const skipCooldown = (phone: string) =>
-    stack.db.query(`UPDATE code_requests SET created_at = created_at - interval '2 minutes' WHERE phone_number = $1`, [
-      phone,
-    ]);
-
   it('answers 202 with the normalised number, lifetime and cooldown', async () => {
     const response = await signup({ phone_number: '+7 999 000-11-22' }).expect(202);
     expect(response.body).toEqual({ phone_number: '+79990001122', expires_in: 300, resend_in: 60 });
@@ -43,7 +37,7 @@ describe('sign-in with the default rules', () => {
 
   it('answers a known and an unknown number alike', async () => {
     const known = await signIn(stack);
-    await skipCooldown(known.phone);
+    await skipCooldown(stack, known.phone);
     const unknown = nextPhone();
     const [forKnown, forUnknown] = await Promise.all([
       signup({ phone_number: known.phone }).expect(202),
@@ -98,7 +92,7 @@ describe('sign-in with the default rules', () => {
   it('signs the same user in again without creating another', async () => {
     const phone = nextPhone();
     const first = await signIn(stack, phone);
-    await skipCooldown(phone);
+    await skipCooldown(stack, phone);
     const second = await signIn(stack, phone);
     expect(second.isNewUser).toBe(false);
     expect(second.referralCode).toBe(first.referralCode);

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { nextPhone, signIn, startStack, type Stack } from './support/stack.js';
+import { nextPhone, signIn, skipCooldown, startStack, type Stack } from './support/stack.js';
 import { TEST_JWT_SECRET } from './support/test-env.js';
 
 /** An HS256 (or other) JWT signed by hand, for tokens the API must refuse. */
@@ -130,10 +130,7 @@ describe('tokens', () => {
   it('keeps other sessions of the same user alive when one is revoked', async () => {
     const phone = nextPhone();
     const laptop = await signIn(stack, phone);
-    await stack.db.query(
-      `UPDATE code_requests SET created_at = created_at - interval '2 minutes' WHERE phone_number = $1`,
-      [phone],
-    );
+    await skipCooldown(stack, phone);
     const phoneApp = await signIn(stack, phone);
     await stack.http().post('/api/v1/auth/logout/').send({ refresh_token: laptop.refreshToken }).expect(204);
     await me(laptop.token).expect(401);
@@ -170,10 +167,7 @@ describe('tokens', () => {
     const phone = nextPhone();
     const before = await signIn(stack, phone);
     await stack.http().delete('/api/v1/users/me/').set('Authorization', `Bearer ${before.token}`).expect(204);
-    await stack.db.query(
-      `UPDATE code_requests SET created_at = created_at - interval '2 minutes' WHERE phone_number = $1`,
-      [phone],
-    );
+    await skipCooldown(stack, phone);
     const after = await signIn(stack, phone);
     expect(after.isNewUser).toBe(true);
     expect(after.referralCode).not.toBe(before.referralCode);
