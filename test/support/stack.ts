@@ -183,3 +183,29 @@ export async function skipCooldown(stack: Stack, phone: string): Promise<void> {
     [phone],
   );
 }
+
+/** Requests as a signed-in user. */
+export function as(stack: Stack, user: { token: string }) {
+  const auth = { Authorization: `Bearer ${user.token}` };
+  return {
+    get: (path: string) => stack.http().get(path).set(auth),
+    post: (path: string, body: object) => stack.http().post(path).set(auth).send(body),
+    patch: (path: string, body: object) => stack.http().patch(path).set(auth).send(body),
+    put: (path: string, body: object) => stack.http().put(path).set(auth).send(body),
+    delete: (path: string) => stack.http().delete(path).set(auth),
+  };
+}
+
+/** Counts the SQL statements the API sends while `work` runs. */
+export async function countQueries(stack: Stack, work: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  const subscriber = { beforeQuery: (event: { query: string }) => void seen.push(event.query) };
+  const subscribers = stack.db.subscribers as unknown as object[];
+  subscribers.push(subscriber);
+  try {
+    await work();
+  } finally {
+    subscribers.splice(subscribers.indexOf(subscriber), 1);
+  }
+  return seen;
+}

@@ -7,6 +7,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { DevModule } from './dev/dev.module.js';
 import { HealthModule } from './health/health.module.js';
+import { ReferralModule } from './referral/referral.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -24,6 +25,7 @@ export class AppModule {
         }),
         AuthModule,
         UsersModule,
+        ReferralModule,
         HealthModule,
         ...(config.sms.transport === 'simulated' ? [DevModule] : []),
       ],

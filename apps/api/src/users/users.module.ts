@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { ReferralModule } from '../referral/referral.module.js';
 import { UsersController } from './users.controller.js';
 import { UsersService } from './users.service.js';
 
 @Module({
+  imports: [ReferralModule],
   controllers: [UsersController],
   providers: [UsersService],
   exports: [UsersService],

@@ -2,8 +2,27 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
-import { DomainError, ErrorCode, generateReferralCode, generateUsername, sqlRow, sqlRows } from '@app/domain';
-import type { ProfileResponseDto } from './dto/profile-response.dto.js';
+import {
+  AppConfig,
+  DomainError,
+  ErrorCode,
+  decodeCursor,
+  encodeCursor,
+  generateReferralCode,
+  generateUsername,
+  normalizePhoneNumber,
+  pgConstraint,
+  pgErrorCode,
+  sqlRow,
+  sqlRows,
+  transactionWithRetry,
+} from '@app/domain';
+import type { AuthUser } from '../auth/auth-user.js';
+import { ISO_UTC, ReferralService } from '../referral/referral.service.js';
+import type { PageQueryDto, ReferralsPageDto } from '../referral/dto/referrals-page.dto.js';
+import type { CreateUserDto } from './dto/create-user.dto.js';
+import type { ProfileResponseDto, UserResponseDto, UsersPageDto } from './dto/profile-response.dto.js';
+import type { UpdateUserDto } from './dto/update-user.dto.js';
 
 export interface SignedInUser {
   id: string;
@@ -12,20 +31,30 @@ export interface SignedInUser {
   created: boolean;
 }
 
-interface UserRow {
+interface IdentityRow {
   id: string;
   username: string;
-  phone_number: string;
   referral_code: string;
-  created_at: Date;
 }
+
+type UserRow = UserResponseDto & { cursor_at: string };
 
 /** Attempts to find a free invite code (and generated username) before giving up. */
 const MAX_ALLOCATION_ATTEMPTS = 10;
+/** The profile's inline list; the rest pages through /referrals/. */
+const PROFILE_REFERRALS = 100;
+
+/** The columns of a user in the API's shape, from `users u` and `referral_counts c`. */
+const USER_COLUMNS = `u.id, u.username, u.phone_number, u.referral_code, u.used_referral_code,
+  coalesce(c.referrals, 0) AS referrals_count, ${ISO_UTC('u.created_at')} AS created_at`;
 
 @Injectable()
 export class UsersService {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly config: AppConfig,
+    private readonly referrals: ReferralService,
+  ) {}
 
   async isUsernameTaken(username: string): Promise<boolean> {
     const found = await sqlRow(
@@ -47,7 +76,7 @@ export class UsersService {
     requestedUsername: string | null,
   ): Promise<SignedInUser> {
     for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
-      const existing = await sqlRow<UserRow>(
+      const existing = await sqlRow<IdentityRow>(
         manager,
         'SELECT id, username, referral_code FROM users WHERE phone_number = $1 AND deleted_at IS NULL',
         [phoneNumber],
@@ -55,45 +84,97 @@ export class UsersService {
       if (existing) return toSignedIn(existing, false);
 
       const username = attempt === 0 && requestedUsername ? requestedUsername : generateUsername();
-      // DO NOTHING covers every unique index: phone, username and invite code.
-      // On a clash we look again, then retry with a new code and a generated name.
-      const inserted = await sqlRow<UserRow>(
-        manager,
-        `INSERT INTO users (id, phone_number, username, referral_code) VALUES ($1, $2, $3, $4)
-         ON CONFLICT DO NOTHING RETURNING id, username, referral_code`,
-        [randomUUID(), phoneNumber, username, generateReferralCode()],
-      );
+      const inserted = await this.insertUser(manager, phoneNumber, username);
       if (inserted) return toSignedIn(inserted, true);
     }
     throw new Error('could not allocate a unique invite code and username');
   }
 
-  async getProfile(userId: string): Promise<ProfileResponseDto> {
-    const user = await sqlRow<UserRow>(
+  /** The profile: the user, their counts and the newest 100 referrals, in one query whatever their number. */
+  async getProfile(caller: AuthUser, username: string): Promise<ProfileResponseDto> {
+    const userId = await this.resolve(caller, username);
+    return this.profileOf(this.db, userId);
+  }
+
+  async listReferrals(caller: AuthUser, username: string, query: PageQueryDto): Promise<ReferralsPageDto> {
+    const userId = await this.resolve(caller, username);
+    return this.referrals.listReferrals(userId, query.limit, query.cursor);
+  }
+
+  /** Admins only: every live user, newest first, by keyset. */
+  async listUsers(caller: AuthUser, query: PageQueryDto): Promise<UsersPageDto> {
+    if (!caller.isAdmin) throw new DomainError(ErrorCode.FORBIDDEN);
+    const limit = query.limit ?? 50;
+    const after = query.cursor ? decodeCursor(query.cursor) : null;
+    const rows = await sqlRows<UserRow>(
       this.db,
-      `SELECT id, username, phone_number, referral_code, created_at
-         FROM users WHERE id = $1 AND deleted_at IS NULL`,
-      [userId],
+      `SELECT ${USER_COLUMNS}, to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS cursor_at
+         FROM users u LEFT JOIN referral_counts c ON c.user_id = u.id
+        WHERE u.deleted_at IS NULL
+          AND ($2::timestamp IS NULL OR (u.created_at, u.id) < ($2::timestamp AT TIME ZONE 'UTC', $3::uuid))
+        ORDER BY u.created_at DESC, u.id DESC
+        LIMIT $1`,
+      [limit + 1, after?.at ?? null, after?.id ?? null],
     );
-    if (!user) throw new DomainError(ErrorCode.USER_NOT_FOUND);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
     return {
-      id: user.id,
-      username: user.username,
-      phone_number: user.phone_number,
-      referral_code: user.referral_code,
-      used_referral_code: null,
-      referrals_count: 0,
-      referral_users_list: [],
-      created_at: user.created_at.toISOString(),
+      items: page.map(({ cursor_at: _cursor, ...user }) => user),
+      next_cursor: rows.length > limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
     };
+  }
+
+  /** Admins only: a user created by hand gets an invite code like any other. */
+  async createUser(caller: AuthUser, body: CreateUserDto): Promise<ProfileResponseDto> {
+    if (!caller.isAdmin) throw new DomainError(ErrorCode.FORBIDDEN);
+    const phoneNumber = normalizePhoneNumber(body.phone_number, this.config.defaultPhoneRegion);
+    return this.db.transaction(async (manager) => {
+      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))', [phoneNumber]);
+      const taken = await sqlRow(
+        manager,
+        'SELECT 1 AS taken FROM users WHERE phone_number = $1 AND deleted_at IS NULL',
+        [phoneNumber],
+      );
+      if (taken) throw new DomainError(ErrorCode.PHONE_NUMBER_TAKEN);
+      if (body.username && (await this.isUsernameTaken(body.username))) {
+        throw new DomainError(ErrorCode.USERNAME_TAKEN);
+      }
+      for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
+        const inserted = await this.insertUser(manager, phoneNumber, body.username ?? generateUsername());
+        if (inserted) return this.profileOf(manager, inserted.id);
+        if (body.username && (await this.isUsernameTaken(body.username))) {
+          throw new DomainError(ErrorCode.USERNAME_TAKEN);
+        }
+      }
+      throw new Error('could not allocate a unique invite code and username');
+    });
+  }
+
+  /**
+   * Changes the writable fields, all or nothing: a refused activation leaves the
+   * username as it was. Runs again when PostgreSQL broke a deadlock between two
+   * activations that would have closed a circle; the second run then sees the
+   * first one's result and refuses with REFERRAL_CYCLE.
+   */
+  async updateUser(caller: AuthUser, username: string, body: UpdateUserDto): Promise<ProfileResponseDto> {
+    const userId = await this.resolve(caller, username);
+    return transactionWithRetry(this.db, async (manager) => {
+      if (body.username !== undefined) await this.rename(manager, userId, body.username);
+      if (body.used_referral_code !== undefined) {
+        await this.referrals.activate(manager, userId, body.used_referral_code);
+      }
+      return this.profileOf(manager, userId);
+    });
   }
 
   /**
    * Deletes a user: phone number and username are erased at once, every session
    * ends (so their access tokens stop working), and the row stays as a tombstone
-   * that keeps the invite code from ever being handed out again.
+   * that keeps the invite code from ever being handed out again. Their invitees
+   * keep the code they activated.
    */
-  async deleteUser(userId: string): Promise<void> {
+  async deleteUser(caller: AuthUser, username: string): Promise<void> {
+    const userId = await this.resolve(caller, username);
     await this.db.transaction(async (manager) => {
       const deleted = await sqlRows(
         manager,
@@ -105,8 +186,66 @@ export class UsersService {
       await manager.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
     });
   }
+
+  /**
+   * Object-level authorization: `me` and the caller's own username are theirs;
+   * anyone else's is for admins only. Other callers get 403 whether or not the
+   * username exists, so the answer does not tell which usernames are taken.
+   */
+  private async resolve(caller: AuthUser, username: string): Promise<string> {
+    if (username.toLowerCase() === 'me') return caller.id;
+    const target = await sqlRow<{ id: string }>(
+      this.db,
+      'SELECT id FROM users WHERE lower(username) = lower($1) AND deleted_at IS NULL',
+      [username],
+    );
+    if (target?.id === caller.id) return caller.id;
+    if (!caller.isAdmin) throw new DomainError(ErrorCode.FORBIDDEN);
+    if (!target) throw new DomainError(ErrorCode.USER_NOT_FOUND);
+    return target.id;
+  }
+
+  private async profileOf(executor: DataSource | EntityManager, userId: string): Promise<ProfileResponseDto> {
+    const profile = await sqlRow<ProfileResponseDto>(
+      executor,
+      `SELECT ${USER_COLUMNS},
+              (SELECT coalesce(json_agg(r), '[]'::json) FROM (
+                 SELECT i.phone_number, i.username, ${ISO_UTC('i.referred_at')} AS activated_at
+                   FROM users i
+                  WHERE i.referrer_id = u.id AND i.deleted_at IS NULL
+                  ORDER BY i.referred_at DESC, i.id DESC
+                  LIMIT ${PROFILE_REFERRALS}) r) AS referral_users_list
+         FROM users u LEFT JOIN referral_counts c ON c.user_id = u.id
+        WHERE u.id = $1 AND u.deleted_at IS NULL`,
+      [userId],
+    );
+    if (!profile) throw new DomainError(ErrorCode.USER_NOT_FOUND);
+    return profile;
+  }
+
+  private async rename(manager: EntityManager, userId: string, username: string): Promise<void> {
+    try {
+      await manager.query('UPDATE users SET username = $2 WHERE id = $1 AND deleted_at IS NULL', [userId, username]);
+    } catch (error) {
+      if (pgErrorCode(error) === '23505' && pgConstraint(error) === 'users_username_key') {
+        throw new DomainError(ErrorCode.USERNAME_TAKEN);
+      }
+      throw error;
+    }
+  }
+
+  /** Inserts a user; null when the phone, the username or the (random) invite code is taken. */
+  private insertUser(manager: EntityManager, phoneNumber: string, username: string): Promise<IdentityRow | null> {
+    // DO NOTHING covers every unique index: phone, username and invite code.
+    return sqlRow<IdentityRow>(
+      manager,
+      `INSERT INTO users (id, phone_number, username, referral_code) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING id, username, referral_code`,
+      [randomUUID(), phoneNumber, username, generateReferralCode()],
+    );
+  }
 }
 
-function toSignedIn(row: UserRow, created: boolean): SignedInUser {
+function toSignedIn(row: IdentityRow, created: boolean): SignedInUser {
   return { id: row.id, username: row.username, referralCode: row.referral_code, created };
 }

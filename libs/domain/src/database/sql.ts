@@ -1,3 +1,5 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
 /** Anything TypeORM can run a query on: a DataSource or an EntityManager (in or out of a transaction). */
 export interface QueryExecutor {
   query(sql: string, parameters?: unknown[]): Promise<unknown>;
@@ -19,4 +21,39 @@ export async function sqlRows<T>(executor: QueryExecutor, sql: string, parameter
 export async function sqlRow<T>(executor: QueryExecutor, sql: string, parameters: unknown[] = []): Promise<T | null> {
   const found = await sqlRows<T>(executor, sql, parameters);
   return found[0] ?? null;
+}
+
+/** The SQLSTATE of a failed query, however TypeORM wrapped it. */
+export function pgErrorCode(error: unknown): string | undefined {
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** The constraint a failed query broke, if any. */
+export function pgConstraint(error: unknown): string | undefined {
+  const candidate = error as { constraint?: unknown; driverError?: { constraint?: unknown } } | null;
+  const constraint = candidate?.driverError?.constraint ?? candidate?.constraint;
+  return typeof constraint === 'string' ? constraint : undefined;
+}
+
+/** Deadlock and serialization failure: the transaction did nothing and may simply run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+
+/**
+ * Runs `work` in a transaction, again (up to `attempts` times) when PostgreSQL
+ * aborted it to break a deadlock or a serialization conflict.
+ */
+export async function transactionWithRetry<T>(
+  dataSource: DataSource,
+  work: (manager: EntityManager) => Promise<T>,
+  attempts = 5,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await dataSource.transaction(work);
+    } catch (error) {
+      if (attempt >= attempts || !RETRYABLE.has(pgErrorCode(error) ?? '')) throw error;
+    }
+  }
 }

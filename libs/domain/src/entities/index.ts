@@ -1,4 +1,5 @@
 import { CodeRequestEntity } from './code-request.entity.js';
+import { ReferralCountEntity } from './referral-count.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SessionEntity } from './session.entity.js';
 import { SignInAttemptEntity } from './sign-in-attempt.entity.js';
@@ -6,6 +7,7 @@ import { SmsMessageEntity } from './sms-message.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export * from './code-request.entity.js';
+export * from './referral-count.entity.js';
 export * from './refresh-token.entity.js';
 export * from './session.entity.js';
 export * from './sign-in-attempt.entity.js';
@@ -19,4 +21,5 @@ export const ENTITIES = [
   SessionEntity,
   RefreshTokenEntity,
   SmsMessageEntity,
+  ReferralCountEntity,
 ];

@@ -22,6 +22,17 @@ export class UserEntity {
   @Column({ name: 'referral_code', type: 'char', length: 6 })
   referralCode: string;
 
+  /** Who invited this user: set once, when they activate an invite code. */
+  @Column({ name: 'referrer_id', type: 'uuid', nullable: true })
+  referrerId: string | null;
+
+  /** The invite code this user activated; kept even if its owner is deleted. */
+  @Column({ name: 'used_referral_code', type: 'char', length: 6, nullable: true })
+  usedReferralCode: string | null;
+
+  @Column({ name: 'referred_at', type: 'timestamptz', nullable: true })
+  referredAt: Date | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

@@ -7,11 +7,12 @@ export class ReferralUserDto {
   @ApiProperty({ example: 'zak' })
   username: string;
 
-  @ApiProperty({ example: '2026-11-26T10:00:00.000Z' })
+  @ApiProperty({ example: '2026-11-26T10:00:00.000Z', description: 'When they activated the code.' })
   activated_at: string;
 }
 
-export class ProfileResponseDto {
+/** A user as the users resource lists them. */
+export class UserResponseDto {
   @ApiProperty({ format: 'uuid' })
   id: string;
 
@@ -24,15 +25,34 @@ export class ProfileResponseDto {
   @ApiProperty({ example: 'Q3ZK7M', description: 'This user’s own invite code.' })
   referral_code: string;
 
-  @ApiProperty({ example: 'FXM5JD', nullable: true, type: String, description: 'The invite code this user activated.' })
+  @ApiProperty({
+    example: 'FXM5JD',
+    nullable: true,
+    type: String,
+    description: 'The invite code this user activated; null until then.',
+  })
   used_referral_code: string | null;
 
   @ApiProperty({ example: 2, description: 'How many users activated this user’s invite code.' })
   referrals_count: number;
 
-  @ApiProperty({ type: [ReferralUserDto], description: 'The newest 100 of them, newest first.' })
-  referral_users_list: ReferralUserDto[];
-
   @ApiProperty({ example: '2026-11-26T10:00:00.000Z' })
   created_at: string;
+}
+
+/** The profile: a user and the newest of the users who activated their code. */
+export class ProfileResponseDto extends UserResponseDto {
+  @ApiProperty({
+    type: [ReferralUserDto],
+    description: 'The newest 100, newest first; page through all of them at /users/{username}/referrals/.',
+  })
+  referral_users_list: ReferralUserDto[];
+}
+
+export class UsersPageDto {
+  @ApiProperty({ type: [UserResponseDto], description: 'Newest first.' })
+  items: UserResponseDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last.' })
+  next_cursor: string | null;
 }

@@ -1,0 +1,48 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, Matches, NotContains } from 'class-validator';
+import { REFERRAL_CODE_PATTERN, USERNAME_PATTERN, USERNAME_RULE } from '@app/domain';
+
+const usernameMessage = { message: `username must be ${USERNAME_RULE}, and not "me"` };
+const NOT_ME = /^(?!me$)/i;
+
+/**
+ * The writable fields. Everything else (phone_number, referral_code, id, the
+ * lists, unknown fields) is refused with 400 by the whitelist.
+ */
+export class UpdateUserDto {
+  @ApiPropertyOptional({ example: 'jhon', description: USERNAME_RULE })
+  @IsOptional()
+  @IsString()
+  @Matches(USERNAME_PATTERN, usernameMessage)
+  @Matches(NOT_ME, usernameMessage)
+  @NotContains('\0')
+  username?: string;
+
+  @ApiPropertyOptional({
+    example: 'FXM5JD',
+    description: 'Someone else’s invite code (any case); once activated it cannot change.',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(REFERRAL_CODE_PATTERN, { message: 'used_referral_code must be 6 letters or digits' })
+  used_referral_code?: string;
+}
+
+/** PUT replaces the writable fields: username is required. */
+export class ReplaceUserDto {
+  @ApiProperty({ example: 'jhon', description: USERNAME_RULE })
+  @IsString()
+  @Matches(USERNAME_PATTERN, usernameMessage)
+  @Matches(NOT_ME, usernameMessage)
+  @NotContains('\0')
+  username: string;
+
+  @ApiPropertyOptional({
+    example: 'FXM5JD',
+    description: 'Someone else’s invite code (any case); once activated it cannot change.',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(REFERRAL_CODE_PATTERN, { message: 'used_referral_code must be 6 letters or digits' })
+  used_referral_code?: string;
+}
