@@ -3,8 +3,14 @@
 
 SHELL := /bin/bash
 INSTALLED := node_modules/.installed
+BUILT := dist/.built
+SOURCES := $(shell find apps libs -name '*.ts' ! -name '*.spec.ts') nest-cli.json tsconfig.json apps/api/tsconfig.app.json apps/worker/tsconfig.app.json
 
-.PHONY: help install build run test lint format typecheck migrate docker_run docker_stop
+# The machine's own PostgreSQL and Redis, for `make test-external` (override to point elsewhere).
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/referral_test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379
+
+.PHONY: help install build run test test-external lint format typecheck migrate docker_run docker_stop
 
 help: ## List the targets
 	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -15,16 +21,22 @@ $(INSTALLED): package.json package-lock.json
 
 install: $(INSTALLED) ## Install the dependencies (npm ci) when package-lock.json changed
 
-build: install ## Compile the API and the worker into dist/
+$(BUILT): $(INSTALLED) $(SOURCES)
 	npm run build
+	@touch $@
+
+build: $(BUILT) ## Compile the API and the worker into dist/ (when the sources changed)
 
 run: build ## Start the API and the worker in the foreground (Ctrl-C stops both)
 	node scripts/run.mjs
 
-test: install ## Lint, type-check and run every test (unit and end to end)
+test: install ## Lint, type-check and run every test; without TEST_DATABASE_URL on a throwaway embedded PostgreSQL
 	npm run lint
 	npm run typecheck
 	npm test
+
+test-external: install ## The end-to-end tests on TEST_DATABASE_URL and TEST_REDIS_URL (default: this machine's)
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) npm run test:e2e
 
 lint: install ## ESLint (type-aware) and Prettier
 	npm run lint

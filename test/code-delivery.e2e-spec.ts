@@ -189,16 +189,20 @@ describe('code delivery, once and only once', () => {
 describe('the webhook transport', () => {
   let server: Server;
   let received: Array<{ body: { to: string; text: string }; key: string | undefined }>;
+  let attempts: Array<{ key: string | undefined; at: number; answered: number }>;
   let failuresLeft: number;
   let stack: Stack;
 
   beforeAll(async () => {
     received = [];
+    attempts = [];
     failuresLeft = 0;
     server = createServer((request: IncomingMessage, response) => {
       let raw = '';
       request.on('data', (chunk: Buffer) => (raw += chunk.toString()));
       request.on('end', () => {
+        const key = request.headers['idempotency-key'] as string | undefined;
+        attempts.push({ key, at: Date.now(), answered: failuresLeft > 0 ? 503 : 202 });
         if (failuresLeft > 0) {
           failuresLeft -= 1;
           response.writeHead(503).end();
@@ -241,8 +245,14 @@ describe('the webhook transport', () => {
     // Backoff: 1 s, then 2 s.
     for (let i = 0; i < 300 && !received.some((message) => message.key === id); i++) await sleep(20);
     expect(received.filter((message) => message.key === id)).toHaveLength(1);
-    const job = await stack.queue.getJob(id);
-    expect(job?.attemptsMade).toBe(3);
+    const tries = attempts.filter((attempt) => attempt.key === id);
+    expect(tries.map((attempt) => attempt.answered)).toEqual([503, 503, 202]);
+    // Exponential backoff: about 1 s, then about 2 s.
+    expect(tries[1].at - tries[0].at).toBeGreaterThanOrEqual(900);
+    expect(tries[2].at - tries[1].at).toBeGreaterThanOrEqual(1800);
+    for (let i = 0; i < 50 && (await stack.queue.getJob(id).then((job) => job?.getState())) !== 'completed'; i++) {
+      await sleep(20);
+    }
     const [row] = await stack.db.query('SELECT delivered_at, code_sealed FROM code_requests WHERE id = $1', [id]);
     expect(row.delivered_at).not.toBeNull();
     expect(row.code_sealed).toBeNull();

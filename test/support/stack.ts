@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type AppConfig, CODE_DELIVERY_QUEUE, loadConfig } from '../../libs/domain/src/index.js';
+import { type AppConfig, CODE_DELIVERY_QUEUE, loadConfig, queueSchema } from '../../libs/domain/src/index.js';
 import { createApiApp } from '../../apps/api/src/app.setup.js';
 import { createWorker } from '../../apps/worker/src/worker.setup.js';
 import { baseTestEnv, TEST_KEY_PREFIX } from './test-env.js';
@@ -39,7 +39,8 @@ let truncated = false;
 const TABLES = 'users, code_requests, sign_in_attempts, sessions, refresh_tokens, sms_messages';
 
 /** Deletes this stack's keys; a stack pointed at an unreachable Redis has none to delete. */
-async function deleteKeys(url: string, pattern: string): Promise<void> {
+async function deleteKeys(url: string | null, pattern: string): Promise<void> {
+  if (!url) return;
   const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
   redis.on('error', () => undefined);
   try {
@@ -103,15 +104,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await db.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
       await queue.obliterate({ force: true });
       await deleteKeys(config.redis.url, `${prefix}:rate:*`);
+      await db.query(`DELETE FROM rate_limits WHERE key LIKE $1`, [`${prefix}:%`]);
     },
     async close() {
       await stack.stopWorker();
+      await db.query(`DELETE FROM rate_limits WHERE key LIKE $1`, [`${prefix}:%`]);
       await api.close();
       await deleteKeys(config.redis.url, `${prefix}:*`);
+      if (config.queue.backend === 'postgres') await dropQueueSchema(config);
     },
   };
   if (options.worker !== false) await stack.startWorker();
   return stack;
+}
+
+/** The queue's tables of a stack on the PostgreSQL backend live in a schema of its own. */
+async function dropQueueSchema(config: AppConfig): Promise<void> {
+  const cleanup = new DataSource({ type: 'postgres', url: config.database.url, extra: { max: 1 } });
+  await cleanup.initialize();
+  try {
+    await cleanup.query(`DROP SCHEMA IF EXISTS "${queueSchema(config)}" CASCADE`);
+  } finally {
+    await cleanup.destroy();
+  }
 }
 
 let phones = 0;

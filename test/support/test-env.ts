@@ -1,21 +1,27 @@
 /**
- * Where the end-to-end tests run: their own database and their own Redis key
- * prefix, never the ones `make run` uses. Override with TEST_DATABASE_URL and
- * TEST_REDIS_URL. The API creates and migrates the database at start (as it
- * does outside production); global-teardown.mjs drops it and the keys.
+ * Where the end-to-end tests run: their own database and their own key prefix,
+ * never what `make run` uses.
+ *
+ * - TEST_DATABASE_URL unset: a throwaway embedded PostgreSQL (global-setup.mjs).
+ * - TEST_REDIS_URL unset: the queue and the per-IP limits run on PostgreSQL.
+ *
+ * The API creates and migrates the test database at start (as it does outside
+ * production); global-teardown.mjs drops it, deletes the keys and removes a
+ * throwaway server.
  */
-export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/referral_test';
-export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const TEST_KEY_PREFIX = 'referral-test';
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long-0123456789';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
 
 /** Settings every test stack starts from; a test overrides what it is about. */
 export function baseTestEnv(): Record<string, string> {
+  const databaseUrl = process.env.TEST_DATABASE_URL;
+  if (!databaseUrl) throw new Error('TEST_DATABASE_URL is unset: the global setup should have set it');
   return {
     NODE_ENV: 'test',
-    DATABASE_URL: TEST_DATABASE_URL,
+    DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '10',
-    REDIS_URL: TEST_REDIS_URL,
+    ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SMS_TRANSPORT: 'simulated',

@@ -2,11 +2,12 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig, AppConfigModule, dataSourceOptions } from '@app/domain';
+import { AppConfig, AppConfigModule, dataSourceOptions, useQueueBackend } from '@app/domain';
 import { AuthModule } from './auth/auth.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { DevModule } from './dev/dev.module.js';
 import { HealthModule } from './health/health.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { ReferralModule } from './referral/referral.module.js';
 import { UsersModule } from './users/users.module.js';
 
@@ -18,11 +19,8 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-api')),
-        BullModule.forRoot({
-          // Fail fast instead of queueing commands while Redis is away; the sweep catches up.
-          connection: { url: config.redis.url, enableOfflineQueue: false },
-          prefix: `${config.redis.keyPrefix}:bull`,
-        }),
+        BullModule.forRoot(useQueueBackend(config, 'producer')),
+        RateLimitModule.register(config),
         AuthModule,
         UsersModule,
         ReferralModule,

@@ -1,7 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig, AppConfigModule, dataSourceOptions } from '@app/domain';
+import { AppConfig, AppConfigModule, dataSourceOptions, useQueueBackend } from '@app/domain';
 import { CodeDeliveryModule } from './code-delivery/code-delivery.module.js';
 
 @Module({})
@@ -12,11 +12,7 @@ export class WorkerModule {
       imports: [
         AppConfigModule.forRoot(config),
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-worker')),
-        BullModule.forRoot({
-          // Workers block on Redis and must wait out a restart rather than give up.
-          connection: { url: config.redis.url, maxRetriesPerRequest: null },
-          prefix: `${config.redis.keyPrefix}:bull`,
-        }),
+        BullModule.forRoot(useQueueBackend(config, 'consumer')),
         CodeDeliveryModule.register(config),
       ],
     };

@@ -11,5 +11,6 @@ export * from './jobs.js';
 export * from './migrations/index.js';
 export * from './otp.js';
 export * from './phone-number.js';
+export * from './queue/queue-backend.js';
 export * from './referral-code.js';
 export * from './username.js';

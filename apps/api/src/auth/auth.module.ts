@@ -3,7 +3,6 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '@app/domain';
 import { QueueModule } from '../queue/queue.module.js';
-import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -27,7 +26,6 @@ import { TokensService } from './tokens.service.js';
       }),
     }),
     QueueModule,
-    RateLimitModule,
     UsersModule,
   ],
   controllers: [AuthController],

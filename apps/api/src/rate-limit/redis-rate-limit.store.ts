@@ -26,6 +26,7 @@ export class RedisRateLimitStore extends RateLimitStore implements OnApplication
   constructor(config: AppConfig) {
     super();
     this.prefix = `${config.redis.keyPrefix}:rate:`;
+    if (!config.redis.url) throw new Error('RedisRateLimitStore needs REDIS_URL');
     this.redis = new Redis(config.redis.url, {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,

@@ -88,6 +88,7 @@ export class DeliverySweepService implements OnApplicationBootstrap, BeforeAppli
             AND (locked_until IS NULL OR locked_until < now())`,
       );
       await manager.query(`DELETE FROM refresh_tokens WHERE expires_at < now() - interval '1 day'`);
+      await manager.query(`DELETE FROM rate_limits WHERE window_ends < now() - interval '1 minute'`);
     });
   }
 

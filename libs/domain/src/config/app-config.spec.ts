@@ -1,14 +1,15 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config.js';
 
 const secret = 'x'.repeat(40);
 const dataDir = () => mkdtempSync(join(tmpdir(), 'referral-config-'));
+const DATABASE_URL = 'postgres://app@db.internal:5432/referral';
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
-    loadConfig({ DATA_DIR: dataDir(), ...env });
+    loadConfig({ DATA_DIR: dataDir(), DATABASE_URL, ...env });
   } catch (error) {
     if (error instanceof ConfigError) return error.problems.map((problem) => problem.variable);
     throw error;
@@ -18,7 +19,7 @@ function problemsOf(env: Record<string, string>): string[] {
 
 describe('loadConfig', () => {
   it('starts with the documented defaults', () => {
-    const config = loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret });
+    const config = loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret, DATABASE_URL });
     expect(config.http.port).toBe(3000);
     expect(config.http.host).toBe('127.0.0.1');
     expect(config.http.trustProxy).toBe(false);
@@ -28,6 +29,27 @@ describe('loadConfig', () => {
     expect(config.defaultPhoneRegion).toBe('RU');
     expect(config.queueDashboard).toBeNull();
     expect(config.database.migrateAtStart).toBe(true);
+    expect(config.redis.url).toBeNull();
+    expect(config.queue.backend).toBe('postgres');
+  });
+
+  it('puts the queue on Redis when REDIS_URL is set', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      JWT_SECRET: secret,
+      DATABASE_URL,
+      REDIS_URL: 'redis://cache:6379',
+    });
+    expect(config.queue.backend).toBe('redis');
+    expect(config.redis.url).toBe('redis://cache:6379');
+  });
+
+  it('joins the embedded PostgreSQL of DATA_DIR when DATABASE_URL is unset', () => {
+    const dir = dataDir();
+    expect(problemsOf({ DATA_DIR: dir, JWT_SECRET: secret, DATABASE_URL: '' })).toEqual(['DATABASE_URL']);
+    writeFileSync(join(dir, 'postgres.json'), JSON.stringify({ port: 54329, password: 'p@ss', owner: process.pid }));
+    const config = loadConfig({ DATA_DIR: dir, JWT_SECRET: secret });
+    expect(config.database.url).toBe('postgres://postgres:p%40ss@127.0.0.1:54329/referral');
   });
 
   it.each([
@@ -76,7 +98,7 @@ describe('loadConfig', () => {
     });
 
     it('does not migrate at start and listens on every interface', () => {
-      const config = loadConfig({ ...production, JWT_SECRET: secret, DATA_DIR: dataDir() });
+      const config = loadConfig({ ...production, JWT_SECRET: secret, DATA_DIR: dataDir(), DATABASE_URL });
       expect(config.database.migrateAtStart).toBe(false);
       expect(config.http.host).toBe('0.0.0.0');
     });
@@ -84,8 +106,8 @@ describe('loadConfig', () => {
 
   it('generates a JWT secret once outside production and keeps it in the data folder', () => {
     const dir = dataDir();
-    const first = loadConfig({ DATA_DIR: dir });
-    const second = loadConfig({ DATA_DIR: dir });
+    const first = loadConfig({ DATA_DIR: dir, DATABASE_URL });
+    const second = loadConfig({ DATA_DIR: dir, DATABASE_URL });
     expect(first.jwt.secret.length).toBeGreaterThanOrEqual(32);
     expect(second.jwt.secret).toBe(first.jwt.secret);
     expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(first.jwt.secret);
@@ -94,6 +116,7 @@ describe('loadConfig', () => {
   it('parses lists, ranges and proxies', () => {
     const config = loadConfig({
       DATA_DIR: dataDir(),
+      DATABASE_URL,
       JWT_SECRET: secret,
       ADMIN_PHONE_NUMBERS: '+7 912 345-67-89, 89123456780',
       OTP_TEST_NUMBERS: '+79990000000:1234',
@@ -108,6 +131,8 @@ describe('loadConfig', () => {
     expect(config.http.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
     expect(config.http.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
     expect(config.rateLimits.signupPerIp).toEqual({ limit: 7, windowSeconds: 30 });
-    expect(loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret, TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(
+      loadConfig({ DATA_DIR: dataDir(), DATABASE_URL, JWT_SECRET: secret, TRUST_PROXY: '2' }).http.trustProxy,
+    ).toBe(2);
   });
 });

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js';
 import { normalizePhoneNumber, isPhoneRegion } from '../phone-number.js';
 import { parseTestNumbers } from '../otp.js';
+import { runningEmbeddedDatabaseUrl } from './embedded-database.js';
 import { validateEnvironment, type EnvironmentProblem } from './environment.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -40,7 +41,9 @@ export class AppConfig {
     bodyLimitBytes: number;
   };
   database: { url: string; poolSize: number; migrateAtStart: boolean };
-  redis: { url: string; keyPrefix: string };
+  /** Redis, when REDIS_URL is set; without it the queue and the per-IP limits live in PostgreSQL. */
+  redis: { url: string | null; keyPrefix: string };
+  queue: { backend: 'redis' | 'postgres' };
   jwt: { secret: string; issuer: string; audience: string; accessTtlSeconds: number; refreshTtlSeconds: number };
   otp: {
     ttlSeconds: number;
@@ -59,9 +62,6 @@ export class AppConfig {
   worker: { concurrency: number };
   logLevel: LogLevel;
 }
-
-const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/referral';
-const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /**
  * Reads and validates the environment. Throws ConfigError naming each bad or
@@ -129,6 +129,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problem('QUEUE_DASHBOARD_PASSWORD', 'must be at least 12 characters in production');
   }
 
+  // Without DATABASE_URL: the embedded PostgreSQL that `make run` keeps in DATA_DIR.
+  const databaseUrl = v.DATABASE_URL ?? runningEmbeddedDatabaseUrl(dataDir);
+  if (!databaseUrl) {
+    problem(
+      'DATABASE_URL',
+      'is unset and no embedded PostgreSQL is running in DATA_DIR: `make run` starts one, or set DATABASE_URL',
+    );
+  }
+
   const port = Number(v.PORT);
   if (port > 65535) problem('PORT', 'must be at most 65535');
 
@@ -151,11 +160,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bodyLimitBytes: 16 * 1024,
     },
     database: {
-      url: v.DATABASE_URL ?? DEFAULT_DATABASE_URL,
+      url: databaseUrl ?? '',
       poolSize: Number(v.DATABASE_POOL_SIZE),
       migrateAtStart: !isProduction,
     },
-    redis: { url: v.REDIS_URL ?? DEFAULT_REDIS_URL, keyPrefix: v.REDIS_KEY_PREFIX },
+    redis: { url: v.REDIS_URL ?? null, keyPrefix: v.REDIS_KEY_PREFIX },
+    queue: { backend: v.REDIS_URL ? 'redis' : 'postgres' },
     jwt: {
       secret: jwtSecret,
       issuer: v.JWT_ISSUER,

@@ -1,0 +1,18 @@
+// Plain JavaScript: Jest loads global setup and teardown files outside its module mapping.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.mjs';
+
+/**
+ * Without TEST_DATABASE_URL (a bare machine), the tests get a throwaway
+ * embedded PostgreSQL; without TEST_REDIS_URL, the queue and the per-IP limits
+ * run on PostgreSQL too.
+ */
+export default async function globalSetup() {
+  if (process.env.TEST_DATABASE_URL) return;
+  const dataDir = mkdtempSync(join(tmpdir(), 'referral-test-pg-'));
+  const server = await startEmbeddedPostgres({ dataDir, database: 'postgres', throwaway: true });
+  process.env.TEST_DATABASE_URL = server.url.replace(/\/postgres$/, '/referral_test');
+  globalThis.embeddedPostgres = { server, dataDir };
+}
