@@ -10,7 +10,7 @@ SOURCES := $(shell find apps libs -name '*.ts' ! -name '*.spec.ts') nest-cli.jso
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/referral_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: help install build run test test-external lint format typecheck migrate docker_run docker_stop
+.PHONY: help install build run test test-external postman lint format typecheck migrate docker_run docker_stop
 
 help: ## List the targets
 	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,13 +30,17 @@ build: $(BUILT) ## Compile the API and the worker into dist/ (when the sources c
 run: build ## Start the API and the worker in the foreground (Ctrl-C stops both)
 	node scripts/run.mjs
 
-test: install ## Lint, type-check and run every test; without TEST_DATABASE_URL on a throwaway embedded PostgreSQL
+test: build ## Lint, type-check and run every test; without TEST_DATABASE_URL on a throwaway embedded PostgreSQL
 	npm run lint
 	npm run typecheck
 	npm test
 
 test-external: install ## The end-to-end tests on TEST_DATABASE_URL and TEST_REDIS_URL (default: this machine's)
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) npm run test:e2e
+
+postman: install ## Run the Postman collection with newman against a running server (BASE_URL, default http://127.0.0.1:3000)
+	npx newman run docs/postman/referral-service.postman_collection.json \
+	  -e docs/postman/local.postman_environment.json --env-var baseUrl=$${BASE_URL:-http://127.0.0.1:3000}
 
 lint: install ## ESLint (type-aware) and Prettier
 	npm run lint

@@ -6,8 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig, createLogger, PinoLoggerService, prepareDatabase } from '@app/domain';
 import { AppModule } from './app.module.js';
 import { useJsonBodiesOnly } from './common/json-body.js';
+import { registerDocs } from './docs/docs.js';
 import { RequestLogController } from './common/request-log.js';
 import { createValidationPipe } from './common/validation.pipe.js';
+import { registerQueueDashboard } from './queue-dashboard/queue-dashboard.js';
+import { registerWebPage } from './web/web.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -59,10 +62,15 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
         styleSrc: ["'self'", "'unsafe-inline'"],
         imgSrc: ["'self'", 'data:'],
         connectSrc: ["'self'"],
+        // ReDoc renders in a web worker it builds from a blob.
+        workerSrc: ["'self'", 'blob:'],
         frameAncestors: ["'none'"],
+        // The API is often reached over plain HTTP on localhost in development.
+        upgradeInsecureRequests: null,
       },
     },
   });
+  registerWebPage(fastify);
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
@@ -73,6 +81,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
 
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready'] });
   app.useGlobalPipes(createValidationPipe());
+  registerDocs(app);
+  await registerQueueDashboard(app, config);
   app.enableShutdownHooks();
   return app;
 }

@@ -1,0 +1,369 @@
+// The minimal web page: phone → code → profile. Plain JavaScript, no build step.
+// Everything the server sends is written with textContent, never as HTML.
+'use strict';
+
+const API = '/api/v1';
+const $ = (id) => document.getElementById(id);
+const store = window.sessionStorage;
+
+const state = {
+  phone: null,
+  token: store.getItem('token'),
+  refreshToken: store.getItem('refresh_token'),
+  referralsCursor: null,
+  inboxSeen: 0,
+  inboxAvailable: false,
+  inboxTimer: null,
+  countdownTimer: null,
+};
+
+/** Errors in plain words; `seconds` comes from Retry-After. */
+function explain(body, seconds) {
+  const wait = seconds ? humanDuration(seconds) : 'a moment';
+  switch (body && body.error) {
+    case 'INVALID_PHONE_NUMBER':
+      return 'That does not look like a mobile number. Include the country code, e.g. +7 912 345-67-89.';
+    case 'RATE_LIMITED':
+      return `Please wait ${wait} before asking again.`;
+    case 'TOO_MANY_ATTEMPTS':
+      return `Too many wrong codes: sign-in for this number is paused for ${wait}.`;
+    case 'INVALID_CODE':
+      return 'That code is wrong or has expired. Check the SMS, or ask for a new code.';
+    case 'USERNAME_TAKEN':
+      return 'That username is taken. If it is yours, leave the field empty.';
+    case 'REFERRAL_CODE_NOT_FOUND':
+      return 'Nobody has that invite code. Check the letters and try again.';
+    case 'REFERRAL_SELF':
+      return 'That is your own invite code. Ask a friend for theirs.';
+    case 'REFERRAL_CYCLE':
+      return 'You invited this person (or someone they invited), so you cannot use their code.';
+    case 'REFERRAL_ALREADY_ACTIVATED':
+      return 'You have already used an invite code, and it cannot be changed.';
+    case 'VALIDATION_FAILED':
+      return (body.details || []).map((detail) => detail.message).join('. ') || 'Some fields are not valid.';
+    case 'SERVICE_UNAVAILABLE':
+      return 'The service is busy right now. Try again in a few seconds.';
+    default:
+      return (body && body.message) || 'Something went wrong. Try again.';
+  }
+}
+
+function humanDuration(seconds) {
+  if (seconds < 90) return `${seconds} seconds`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}
+
+class ApiError extends Error {
+  constructor(status, body, retryAfter) {
+    super(explain(body, retryAfter));
+    this.status = status;
+    this.body = body;
+  }
+}
+
+async function call(method, path, body, { auth = false, retry = true } = {}) {
+  const headers = {};
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (auth && state.token) headers.Authorization = `Bearer ${state.token}`;
+  const response = await fetch(API + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401 && auth && retry && state.refreshToken) {
+    if (await refreshTokens()) return call(method, path, body, { auth, retry: false });
+  }
+  const text = await response.text();
+  const data = text ? JSON.parse(text) : null;
+  if (!response.ok) throw new ApiError(response.status, data, Number(response.headers.get('Retry-After')) || 0);
+  return data;
+}
+
+async function refreshTokens() {
+  try {
+    saveTokens(await call('POST', '/auth/refresh/', { refresh_token: state.refreshToken }, { retry: false }));
+    return true;
+  } catch {
+    forgetTokens();
+    return false;
+  }
+}
+
+function saveTokens(answer) {
+  state.token = answer.token;
+  state.refreshToken = answer.refresh_token;
+  store.setItem('token', answer.token);
+  store.setItem('refresh_token', answer.refresh_token);
+}
+
+function forgetTokens() {
+  state.token = null;
+  state.refreshToken = null;
+  store.removeItem('token');
+  store.removeItem('refresh_token');
+}
+
+function say(message) {
+  $('status').textContent = message;
+}
+
+function fail(error) {
+  $('error').textContent = error instanceof ApiError ? error.message : 'The server could not be reached. Try again.';
+}
+
+function clearMessages() {
+  $('status').textContent = '';
+  $('error').textContent = '';
+}
+
+function show(step) {
+  for (const id of ['step-phone', 'step-code', 'step-profile']) $(id).hidden = id !== step;
+  const target = {
+    'step-phone': $('phone'),
+    'step-code': $('code'),
+    'step-profile': $('activate-box').hidden ? $('profile-title') : $('invite'),
+  }[step];
+  target.focus();
+}
+
+async function busy(button, work) {
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  try {
+    await work();
+  } finally {
+    button.disabled = false;
+    button.removeAttribute('aria-busy');
+  }
+}
+
+// Step 1: ask for a code.
+async function requestCode() {
+  clearMessages();
+  const phone = $('phone').value.trim();
+  const username = $('username').value.trim();
+  if (!phone) {
+    $('error').textContent = 'Enter your phone number.';
+    $('phone').focus();
+    return;
+  }
+  const seenBefore = state.inboxAvailable ? (await inboxFor(phone)).length : 0;
+  const answer = await call(
+    'POST',
+    '/auth/signup/',
+    username ? { phone_number: phone, username } : { phone_number: phone },
+  );
+  state.phone = answer.phone_number;
+  state.inboxSeen = seenBefore;
+  $('code-phone').textContent = answer.phone_number;
+  $('code').value = '';
+  show('step-code');
+  startCountdown(answer.resend_in);
+  if (state.inboxAvailable) {
+    $('verify').setAttribute('aria-busy', 'true');
+    say('Sending your code… it usually takes 1-2 seconds.');
+    watchInbox();
+  } else {
+    say('Code sent. It should arrive within a few seconds.');
+  }
+}
+
+function startCountdown(seconds) {
+  clearInterval(state.countdownTimer);
+  let left = seconds;
+  const resend = $('resend');
+  const tick = () => {
+    resend.disabled = left > 0;
+    resend.textContent = left > 0 ? `Send a new code in ${left} s` : 'Send a new code';
+    left -= 1;
+    if (left < -1) clearInterval(state.countdownTimer);
+  };
+  tick();
+  state.countdownTimer = setInterval(tick, 1000);
+}
+
+// Step 2: sign in with the code.
+async function verifyCode() {
+  clearMessages();
+  const code = $('code').value.trim();
+  if (!/^[0-9]{4}$/.test(code)) {
+    $('error').textContent = 'The code is 4 digits.';
+    $('code').focus();
+    return;
+  }
+  const answer = await call('POST', '/auth/code/', { phone_number: state.phone, code });
+  saveTokens(answer);
+  stopInbox();
+  clearInterval(state.countdownTimer);
+  say(answer.is_new_user ? 'Welcome! Your account is ready.' : 'Welcome back!');
+  await loadProfile();
+}
+
+// Step 3: the profile.
+async function loadProfile() {
+  const profile = await call('GET', '/users/me/', undefined, { auth: true });
+  $('p-username').textContent = profile.username;
+  $('p-phone').textContent = profile.phone_number;
+  $('p-code').textContent = profile.referral_code;
+  $('activate-box').hidden = Boolean(profile.used_referral_code);
+  $('used-code').hidden = !profile.used_referral_code;
+  $('p-used').textContent = profile.used_referral_code || '';
+  $('ref-list').replaceChildren();
+  state.referralsCursor = null;
+  show('step-profile');
+  await loadReferrals();
+  state.phone = profile.phone_number;
+  if (state.inboxAvailable) showInbox(await inboxFor(profile.phone_number));
+}
+
+async function loadReferrals() {
+  const query = new URLSearchParams({ limit: '20' });
+  if (state.referralsCursor) query.set('cursor', state.referralsCursor);
+  const page = await call('GET', `/users/me/referrals/?${query}`, undefined, { auth: true });
+  for (const person of page.items) {
+    const item = document.createElement('li');
+    const time = document.createElement('time');
+    time.dateTime = person.activated_at;
+    time.textContent = new Date(person.activated_at).toLocaleString();
+    item.append(`${person.username} · ${person.phone_number}`, time);
+    $('ref-list').append(item);
+  }
+  $('ref-total').textContent = String(page.total);
+  $('ref-empty').hidden = page.total > 0;
+  state.referralsCursor = page.next_cursor;
+  $('ref-more').hidden = !page.next_cursor;
+}
+
+async function activate() {
+  clearMessages();
+  const code = $('invite').value.trim().toUpperCase();
+  if (!/^[A-Z0-9]{6}$/.test(code)) {
+    $('error').textContent = 'An invite code is 6 letters or digits.';
+    $('invite').focus();
+    return;
+  }
+  await call('PATCH', '/users/me/', { used_referral_code: code }, { auth: true });
+  say(`Invite code ${code} activated. Thank you!`);
+  $('invite').value = '';
+  await loadProfile();
+}
+
+async function copyCode() {
+  const code = $('p-code').textContent;
+  try {
+    await navigator.clipboard.writeText(code);
+    say(`Copied ${code}. Send it to a friend!`);
+  } catch {
+    say(`Your code is ${code}. Select it to copy.`);
+  }
+}
+
+async function signOut() {
+  if (state.refreshToken)
+    await call('POST', '/auth/logout/', { refresh_token: state.refreshToken }).catch(() => undefined);
+  forgetTokens();
+  $('phone').value = '';
+  $('username').value = '';
+  $('inbox').hidden = true;
+  clearMessages();
+  say('Signed out.');
+  show('step-phone');
+}
+
+// The simulated phone (development only).
+async function inboxFor(phone) {
+  try {
+    const answer = await call('GET', `/dev/sms/?phone_number=${encodeURIComponent(phone)}`);
+    return answer.items;
+  } catch {
+    return [];
+  }
+}
+
+function showInbox(items) {
+  $('inbox').hidden = false;
+  const list = $('inbox-list');
+  list.replaceChildren(
+    ...items.map((message) => {
+      const item = document.createElement('li');
+      const time = document.createElement('time');
+      time.dateTime = message.sent_at;
+      time.textContent = new Date(message.sent_at).toLocaleTimeString();
+      item.append(message.text, time);
+      const code = /\b([0-9]{4})\b/.exec(message.text);
+      if (code && !$('step-code').hidden) {
+        const use = document.createElement('button');
+        use.type = 'button';
+        use.className = 'secondary';
+        use.textContent = `Use ${code[1]}`;
+        use.addEventListener('click', () => {
+          $('code').value = code[1];
+          $('code').focus();
+        });
+        item.append(use);
+      }
+      return item;
+    }),
+  );
+}
+
+function watchInbox() {
+  stopInbox();
+  const started = Date.now();
+  const poll = async () => {
+    const items = await inboxFor(state.phone);
+    showInbox(items);
+    if (items.length > state.inboxSeen) {
+      $('verify').removeAttribute('aria-busy');
+      say('Code sent. Check the simulated phone.');
+      return;
+    }
+    if (Date.now() - started > 15_000) {
+      $('verify').removeAttribute('aria-busy');
+      say('The code is taking longer than usual. You can ask for a new one when the countdown ends.');
+      return;
+    }
+    state.inboxTimer = setTimeout(poll, 300);
+  };
+  state.inboxTimer = setTimeout(poll, 300);
+}
+
+function stopInbox() {
+  clearTimeout(state.inboxTimer);
+  $('verify').removeAttribute('aria-busy');
+}
+
+function on(id, event, handler) {
+  $(id).addEventListener(event, (e) => {
+    e.preventDefault();
+    const button = e.type === 'submit' ? e.target.querySelector('button[type=submit]') : e.currentTarget;
+    busy(button, handler).catch(fail);
+  });
+}
+
+on('phone-form', 'submit', requestCode);
+on('resend', 'click', requestCode);
+on('code-form', 'submit', verifyCode);
+on('activate-form', 'submit', activate);
+on('copy', 'click', copyCode);
+on('ref-more', 'click', loadReferrals);
+on('sign-out', 'click', signOut);
+$('change-phone').addEventListener('click', () => {
+  stopInbox();
+  clearMessages();
+  show('step-phone');
+});
+
+(async () => {
+  // The inbox exists only with the simulated SMS transport.
+  state.inboxAvailable = (await fetch(`${API}/dev/sms/?phone_number=%2B79990000000`)).ok;
+  if (state.token) {
+    try {
+      await loadProfile();
+      return;
+    } catch {
+      forgetTokens();
+    }
+  }
+  show('step-phone');
+})();

@@ -1,0 +1,101 @@
+import { HAS_CHROMIUM, launchChromium } from './support/browser.js';
+import {
+  API_ENTRY,
+  builtEnv,
+  freePort,
+  startBuilt,
+  waitUntilReady,
+  WORKER_ENTRY,
+  type BuiltProcess,
+} from './support/processes.js';
+import { nextPhone, startStack } from './support/stack.js';
+
+const USER = 'ops';
+const PASSWORD = 'correct horse battery staple';
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+describe('the queue dashboard', () => {
+  it('does not exist without QUEUE_DASHBOARD_USER and QUEUE_DASHBOARD_PASSWORD', async () => {
+    const stack = await startStack({ worker: false });
+    try {
+      const response = await stack.http().get('/admin/queues/').auth(USER, PASSWORD).expect(404);
+      expect(response.body.error).toBe('NOT_FOUND');
+    } finally {
+      await stack.close();
+    }
+  });
+
+  // Bull Board's Fastify adapter loads an ES-module-only dependency from CommonJS, which
+  // Node 20 runs but Jest cannot: the dashboard is tested on the built API, in its own process.
+  describe('with credentials, on the built API and worker', () => {
+    let api: BuiltProcess;
+    let worker: BuiltProcess;
+    let base: string;
+
+    beforeAll(async () => {
+      const port = await freePort();
+      const env = builtEnv({
+        PORT: String(port),
+        QUEUE_DASHBOARD_USER: USER,
+        QUEUE_DASHBOARD_PASSWORD: PASSWORD,
+        SMS_DELAY_MS: '10',
+      });
+      base = `http://127.0.0.1:${port}`;
+      api = startBuilt(API_ENTRY, env);
+      worker = startBuilt(WORKER_ENTRY, env);
+      await waitUntilReady(`${base}/health/ready`, 30_000, api);
+    });
+    afterAll(async () => {
+      await Promise.all([api?.stop(), worker?.stop()]);
+    });
+
+    it.each([
+      ['no credentials', undefined],
+      ['a wrong password', basic(USER, 'wrong')],
+      ['a wrong user', basic('root', PASSWORD)],
+      ['garbage', 'Basic !!!'],
+      ['a Bearer token', 'Bearer x.y.z'],
+    ])('refuses %s with 401 and a Basic challenge', async (_case, authorization) => {
+      for (const path of ['/admin/queues/', '/admin/queues/api/queues']) {
+        const response = await fetch(base + path, { headers: authorization ? { authorization } : {} });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
+        expect(await response.json()).toMatchObject({ status_code: 401, error: 'UNAUTHORIZED' });
+      }
+    });
+
+    it('shows the code-delivery queue and its jobs', async () => {
+      const signup = await fetch(`${base}/api/v1/auth/signup/`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ phone_number: nextPhone() }),
+      });
+      expect(signup.status).toBe(202);
+      let completed = 0;
+      for (let i = 0; i < 50 && completed === 0; i++) {
+        const response = await fetch(`${base}/admin/queues/api/queues?activeQueue=code-delivery&status=completed`, {
+          headers: { authorization: basic(USER, PASSWORD) },
+        });
+        expect(response.status).toBe(200);
+        const body = (await response.json()) as { queues: Array<{ name: string; counts: { completed: number } }> };
+        expect(body.queues.map((queue) => queue.name)).toEqual(['code-delivery']);
+        completed = body.queues[0].counts.completed;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(completed).toBeGreaterThanOrEqual(1);
+    });
+
+    (HAS_CHROMIUM ? it : it.skip)('renders in Chromium', async () => {
+      const browser = await launchChromium();
+      try {
+        const context = await browser.newContext({ httpCredentials: { username: USER, password: PASSWORD } });
+        const page = await context.newPage();
+        await page.goto(`${base}/admin/queues/`);
+        await page.getByText('code-delivery').first().waitFor({ timeout: 20_000 });
+        await page.getByText('Referral service').first().waitFor();
+      } finally {
+        await browser.close();
+      }
+    });
+  });
+});

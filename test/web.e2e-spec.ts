@@ -1,0 +1,183 @@
+/// <reference lib="dom" />
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { HAS_CHROMIUM, launchChromium } from './support/browser.js';
+import { nextPhone, startStack, type Stack } from './support/stack.js';
+
+/** The page, driven as a person would: keyboard and clicks, reading the simulated phone on the page. */
+(HAS_CHROMIUM ? describe : describe.skip)('the web page in Chromium', () => {
+  let stack: Stack;
+  let browser: Browser;
+  let base: string;
+  const outsideRequests: string[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { SMS_DELAY_MS: '1000-2000' } });
+    const address = stack.api.getHttpServer().address() as { port: number };
+    base = `http://127.0.0.1:${address.port}`;
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  /** Opens a page with the network outside the API cut off, as on a machine that is offline. */
+  async function open(context: BrowserContext, path = '/'): Promise<Page> {
+    await context.route(
+      (url) => !url.href.startsWith(base),
+      async (route) => {
+        outsideRequests.push(route.request().url());
+        await route.abort('internetdisconnected');
+      },
+    );
+    const page = await context.newPage();
+    await page.goto(base + path);
+    return page;
+  }
+
+  /** Phone → "Send code" (sending state, countdown) → code from the on-page inbox → profile. */
+  async function signIn(page: Page, phone: string, username: string): Promise<void> {
+    await page.getByRole('textbox', { name: 'Phone number' }).fill(phone);
+    await page.getByLabel(/^Username/).fill(username);
+    await page.getByLabel(/^Username/).press('Enter');
+    await page.getByText(/Sending your code/).waitFor();
+    await page.getByRole('button', { name: /Send a new code in \d+ s/ }).waitFor();
+    await page.getByText('Code sent. Check the simulated phone.').waitFor({ timeout: 5000 });
+    const use = page.getByRole('button', { name: /^Use \d{4}$/ });
+    await use.click();
+    await page.getByLabel('4-digit code').press('Enter');
+    await page.getByRole('heading', { name: `Hello, ${username}` }).waitFor();
+  }
+
+  it('takes two people from phone to profile, one invites the other, and lists them', async () => {
+    const first = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    const second = await browser.newContext();
+    try {
+      const inviter = await open(first);
+      await signIn(inviter, nextPhone(), 'page_inviter');
+      const code = (await inviter.locator('#p-code').textContent())!.trim();
+      expect(code).toMatch(/^[A-Z2-9]{6}$/);
+      await inviter.getByRole('button', { name: 'Copy' }).click();
+      await inviter.getByText(`Copied ${code}`).waitFor();
+      expect(await inviter.evaluate(() => navigator.clipboard.readText())).toBe(code);
+
+      const friend = await open(second);
+      const friendPhone = nextPhone();
+      await signIn(friend, friendPhone, 'page_friend');
+      // A wrong code first: the error is in plain words.
+      await friend.getByLabel('Someone’s invite code').fill('ZZZZZZ');
+      await friend.getByRole('button', { name: 'Use this code' }).click();
+      await friend.getByRole('alert').getByText('Nobody has that invite code').waitFor();
+      await friend.getByLabel('Someone’s invite code').fill(code.toLowerCase());
+      await friend.getByLabel('Someone’s invite code').press('Enter');
+      await friend.getByText(`You joined with the invite code ${code}`).waitFor();
+
+      await inviter.reload();
+      await inviter.getByText(/People who used your code: 1/).waitFor();
+      await inviter.getByText(`page_friend · ${friendPhone}`).waitFor();
+      // UPDATE_SCREENSHOT=1 refreshes the one in the README.
+      const shot = process.env.UPDATE_SCREENSHOT === '1' ? 'docs/screenshot.png' : join(tmpdir(), 'referral-page.png');
+      mkdirSync(dirname(shot), { recursive: true });
+      await inviter.setViewportSize({ width: 1100, height: 600 });
+      await inviter.screenshot({ path: shot, fullPage: true });
+
+      await friend.getByRole('button', { name: 'Sign out' }).click();
+      await friend.getByRole('textbox', { name: 'Phone number' }).waitFor();
+      expect(await friend.evaluate(() => sessionStorage.getItem('token'))).toBeNull();
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it('works with the keyboard alone', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context);
+      // The phone field has focus on arrival.
+      await page.waitForFunction(() => document.activeElement?.id === 'phone');
+      await page.keyboard.type(nextPhone());
+      await page.keyboard.press('Tab'); // username
+      await page.keyboard.press('Tab'); // "Send code"
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Send code');
+      await page.keyboard.press('Enter');
+      // The code field takes focus; the code arrives in the simulated phone.
+      await page.waitForFunction(() => document.activeElement?.id === 'code');
+      await page.getByText('Code sent. Check the simulated phone.').waitFor({ timeout: 5000 });
+      const text = await page.locator('#inbox-list li').first().textContent();
+      await page.keyboard.type(/\b(\d{4})\b/.exec(text!)![1]);
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: /^Hello, user_/ }).waitFor();
+      expect(await page.evaluate(() => document.activeElement?.id)).toBe('invite');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says in plain words what is wrong with a number, and keeps the form', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context);
+      await page.getByRole('textbox', { name: 'Phone number' }).fill('12345');
+      await page.getByRole('button', { name: 'Send code' }).click();
+      await page.getByRole('alert').getByText('That does not look like a mobile number').waitFor();
+      expect(await page.locator('#step-phone').isVisible()).toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('uses standard attributes for the phone and the code', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context);
+      expect(await page.getAttribute('#phone', 'type')).toBe('tel');
+      expect(await page.getAttribute('#code', 'autocomplete')).toBe('one-time-code');
+      expect(await page.getAttribute('#code', 'inputmode')).toBe('numeric');
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows Swagger UI, whose Authorize survives a reload', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, '/swagger/');
+      await page.getByText('Referral service').first().waitFor();
+      await page.getByRole('button', { name: 'Authorize' }).first().click();
+      await page.locator('.auth-container input').fill('some.jwt.token');
+      await page.locator('.modal-ux .auth-btn-wrapper button.authorize').click();
+      await page.locator('.modal-ux button.btn-done').click();
+      await page.reload();
+      await page.getByText('Referral service').first().waitFor();
+      const saved = await page.evaluate(() => localStorage.getItem('authorized'));
+      expect(saved).toContain('some.jwt.token');
+      await page.locator('#operations-auth-AuthController_signup, [id^="operations-auth-"]').first().waitFor();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows ReDoc from the bundle the API serves', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context, '/redoc/');
+      await page
+        .getByRole('heading', { name: /Referral service/ })
+        .first()
+        .waitFor({ timeout: 20_000 });
+      await page.getByRole('heading', { name: 'Ask for a sign-in code' }).waitFor();
+      await page.getByText('REFERRAL_ALREADY_ACTIVATED').first().waitFor({ state: 'attached' });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('needs nothing from outside the API: everything above worked offline', () => {
+    // ReDoc's own attribution logo is the only thing that asks; it hides itself when it cannot load.
+    expect(outsideRequests.filter((url) => url !== 'https://cdn.redoc.ly/redoc/logo-mini.svg')).toEqual([]);
+  });
+});
