@@ -2,17 +2,31 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.mjs';
 
 /**
  * Without TEST_DATABASE_URL (a bare machine), the tests get a throwaway
  * embedded PostgreSQL; without TEST_REDIS_URL, the queue and the per-IP limits
- * run on PostgreSQL too.
+ * run on PostgreSQL too. The test database is created here (the apps migrate it
+ * when they start) and dropped by the teardown.
  */
 export default async function globalSetup() {
-  if (process.env.TEST_DATABASE_URL) return;
-  const dataDir = mkdtempSync(join(tmpdir(), 'referral-test-pg-'));
-  const server = await startEmbeddedPostgres({ dataDir, database: 'postgres', throwaway: true });
-  process.env.TEST_DATABASE_URL = server.url.replace(/\/postgres$/, '/referral_test');
-  globalThis.embeddedPostgres = { server, dataDir };
+  if (!process.env.TEST_DATABASE_URL) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'referral-test-pg-'));
+    const server = await startEmbeddedPostgres({ dataDir, database: 'postgres', throwaway: true });
+    process.env.TEST_DATABASE_URL = server.url.replace(/\/postgres$/, '/referral_test');
+    globalThis.embeddedPostgres = { server, dataDir };
+  }
+  const url = new URL(process.env.TEST_DATABASE_URL);
+  const name = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
 }

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { baseTestEnv, TEST_KEY_PREFIX } from './test-env.js';
 
@@ -75,4 +75,110 @@ export function builtEnv(extra: Record<string, string> = {}): Record<string, str
     LOG_LEVEL: 'warn',
     ...extra,
   };
+}
+
+export interface Deployment {
+  apis: Array<{ base: string; process: BuiltProcess }>;
+  workers: BuiltProcess[];
+  env: Record<string, string>;
+  addWorker(): BuiltProcess;
+  stop(): Promise<void>;
+}
+
+/** Any number of built API and worker processes on one database and queue, as in production. */
+export async function startDeployment(
+  options: { apis?: number; workers?: number; env?: Record<string, string> } = {},
+): Promise<Deployment> {
+  const env = builtEnv(options.env);
+  const apis: Deployment['apis'] = [];
+  for (let i = 0; i < (options.apis ?? 1); i++) {
+    const port = await freePort();
+    const api = startBuilt(API_ENTRY, { ...env, PORT: String(port) });
+    apis.push({ base: `http://127.0.0.1:${port}`, process: api });
+  }
+  const workers = Array.from({ length: options.workers ?? 1 }, () => startBuilt(WORKER_ENTRY, env));
+  for (const api of apis) await waitUntilReady(`${api.base}/health/ready`, 30_000, api.process);
+  const deployment: Deployment = {
+    apis,
+    workers,
+    env,
+    addWorker() {
+      const worker = startBuilt(WORKER_ENTRY, env);
+      workers.push(worker);
+      return worker;
+    },
+    async stop() {
+      await Promise.all([...apis.map((api) => api.process.stop()), ...workers.map((worker) => worker.stop())]);
+    },
+  };
+  return deployment;
+}
+
+/** POSTs JSON and answers status, body and how long it took. */
+export async function postJson(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Record<string, unknown>; ms: number }> {
+  const started = Date.now();
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(15_000),
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+    ms: Date.now() - started,
+  };
+}
+
+export interface RedisServer {
+  port: number;
+  url: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+}
+
+/** A Redis of the test's own, on a free port, that the test can stop and start (it keeps nothing on disk). */
+export async function startRedisServer(): Promise<RedisServer> {
+  const port = await freePort();
+  let child: ChildProcess | null = null;
+  const server: RedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        {
+          stdio: 'ignore',
+        },
+      );
+      for (let i = 0; i < 100; i++) {
+        try {
+          await new Promise<void>((resolve, reject) => {
+            const socket = createConnection(port, '127.0.0.1', () => socket.end(resolve));
+            socket.once('error', reject);
+          });
+          return;
+        } catch {
+          await sleep(50);
+        }
+      }
+      throw new Error(`redis-server did not start on port ${port}`);
+    },
+    async stop() {
+      const running = child;
+      child = null;
+      if (!running || running.exitCode !== null) return;
+      const exited = new Promise((resolve) => running.once('exit', resolve));
+      running.kill('SIGKILL');
+      await exited;
+    },
+  };
+  await server.start();
+  return server;
 }

@@ -83,6 +83,5 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   app.useGlobalPipes(createValidationPipe());
   registerDocs(app);
   await registerQueueDashboard(app, config);
-  app.enableShutdownHooks();
   return app;
 }

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@app/domain';
+import { closeOnSignals, ConfigError, loadConfig } from '@app/domain';
 import { createApiApp } from './app.setup.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await createApiApp(config);
+  closeOnSignals(app, 'api');
   await app.listen({ port: config.http.port, host: config.http.host });
 }
 

@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from '@app/domain';
+import { closeOnSignals, ConfigError, loadConfig } from '@app/domain';
 import { createWorker } from './worker.setup.js';
 
 async function main(): Promise<void> {
   const worker = await createWorker(loadConfig());
+  closeOnSignals(worker, 'worker');
   await worker.init();
 }
 

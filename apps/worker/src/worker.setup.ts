@@ -14,6 +14,5 @@ export async function createWorker(config: AppConfig): Promise<INestApplicationC
   const app = await NestFactory.createApplicationContext(WorkerModule.register(config), {
     logger: new PinoLoggerService(logger),
   });
-  app.enableShutdownHooks();
   return app;
 }

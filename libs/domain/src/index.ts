@@ -2,6 +2,7 @@ export * from './config/app-config.js';
 export * from './config/config.module.js';
 export * from './config/environment.js';
 export * from './config/logging.js';
+export * from './config/shutdown.js';
 export * from './cursor.js';
 export * from './database/data-source.js';
 export * from './database/sql.js';

@@ -1,6 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ERROR_MESSAGES, ErrorCode, type ErrorDetail } from '@app/domain';
+import { DomainError, ERROR_MESSAGES, ErrorCode, isUnavailableError, type ErrorDetail } from '@app/domain';
 import { ERROR_STATUS, errorCodeForStatus } from './error-status.js';
 import type { ErrorBodyDto } from './error-body.js';
 
@@ -25,7 +25,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const { status, body, retryAfterSeconds } = this.describe(exception, request);
     if (retryAfterSeconds !== undefined) void reply.header('Retry-After', String(retryAfterSeconds));
-    if (status >= 500) {
+    if (status === 503) {
+      this.logger.warn({ err: exception, request_id: request.id, url: request.url }, 'dependency unavailable');
+    } else if (status >= 500) {
       this.logger.error({ err: exception, request_id: request.id, url: request.url }, 'request failed');
     }
     void reply.status(status).send(body);
@@ -70,6 +72,10 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (typeof framework?.statusCode === 'number' && framework.statusCode >= 400 && framework.statusCode < 500) {
       const status = framework.statusCode;
       return { status, body: body(status, errorCodeForStatus(status)) };
+    }
+
+    if (isUnavailableError(exception)) {
+      return { status: 503, body: body(503, ErrorCode.SERVICE_UNAVAILABLE), retryAfterSeconds: 1 };
     }
 
     return { status: 500, body: body(500, ErrorCode.INTERNAL_ERROR) };

@@ -11,9 +11,11 @@ import { CodeDeliveryService, type DeliveryOutcome } from './code-delivery.servi
  */
 @Processor(CODE_DELIVERY_QUEUE, {
   autorun: false,
-  lockDuration: 10_000,
-  stalledInterval: 5_000,
-  maxStalledCount: 3,
+  // A live worker renews its lock every 2.5 s; a killed one's jobs are found within
+  // about 5 + 2 s and run again elsewhere. A false alarm costs nothing: delivery is idempotent.
+  lockDuration: 5_000,
+  stalledInterval: 2_000,
+  maxStalledCount: 5,
 })
 export class CodeDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(CodeDeliveryProcessor.name);

@@ -1,0 +1,98 @@
+import { Queue } from 'bullmq';
+import type pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CODE_DELIVERY_QUEUE, loadConfig, useQueueBackend } from '../../libs/domain/src/index.js';
+import { deliveriesFor, duplicateDeliveries, testDatabase, waitForDeliveries } from '../support/db.js';
+import { postJson, startDeployment, type Deployment } from '../support/processes.js';
+
+let phones = 0;
+const phone = () => `+79997${String(process.pid % 100).padStart(2, '0')}${String(++phones).padStart(4, '0')}`;
+
+describe('a worker dies or stops in the middle of deliveries', () => {
+  let db: pg.Client;
+  let deployment: Deployment | null = null;
+  let queue: Queue | null = null;
+
+  beforeAll(async () => {
+    db = await testDatabase();
+  });
+  afterEach(async () => {
+    await queue?.close();
+    queue = null;
+    await deployment?.stop();
+    deployment = null;
+  });
+  afterAll(async () => {
+    await db.end();
+  });
+
+  async function burst(api: string, count: number): Promise<string[]> {
+    const numbers = Array.from({ length: count }, () => phone());
+    const answers = await Promise.all(
+      numbers.map((number) => postJson(`${api}/api/v1/auth/signup/`, { phone_number: number })),
+    );
+    expect(answers.map((answer) => answer.status)).toEqual(numbers.map(() => 202));
+    return numbers;
+  }
+
+  it('(a) SIGKILL with 50 deliveries in flight: a new worker delivers every code exactly once', async () => {
+    deployment = await startDeployment({ env: { SMS_DELAY_MS: '3000-4000', SIGNUP_IP_RATE_LIMIT: '1000/60' } });
+    const config = loadConfig(deployment.env);
+    queue = new Queue(CODE_DELIVERY_QUEUE, useQueueBackend(config, 'producer'));
+    const api = deployment.apis[0].base;
+    const numbers = await burst(api, 50);
+    // Wait until the worker holds all 50 (each takes 3-4 s of simulated gateway).
+    let active = 0;
+    for (let i = 0; i < 50 && active < 50; i++) {
+      active = (await queue.getJobCounts('active')).active;
+      await sleep(50);
+    }
+    const deliveredBeforeKill = [...(await deliveriesFor(db, numbers)).values()].filter((n) => n > 0).length;
+    await deployment.workers[0].stop('SIGKILL');
+    const killedAt = Date.now();
+
+    deployment.addWorker();
+    await waitForDeliveries(db, numbers, 90_000);
+    const recoveryMs = Date.now() - killedAt;
+    const delivered = await deliveriesFor(db, numbers);
+    const duplicates = await duplicateDeliveries(db, numbers);
+    const lost = numbers.filter((number) => (delivered.get(number) ?? 0) === 0).length;
+    console.log(
+      `(a) SIGKILL: sent 50, answered 202: 50, in flight at the kill: ${active}, delivered before it: ${deliveredBeforeKill}, ` +
+        `delivered: ${50 - lost}, duplicates: ${duplicates}, lost: ${lost}, all delivered ${(recoveryMs / 1000).toFixed(1)} s after the kill`,
+    );
+    expect(active).toBe(50);
+    expect(deliveredBeforeKill).toBe(0);
+    expect(lost).toBe(0);
+    expect(duplicates).toBe(0);
+  });
+
+  it('(d) SIGTERM mid-burst: the worker finishes the jobs in hand, takes no new ones, and nothing is lost', async () => {
+    deployment = await startDeployment({ env: { SMS_DELAY_MS: '1500-2500', SIGNUP_IP_RATE_LIMIT: '1000/60' } });
+    const api = deployment.apis[0].base;
+    const inHand = await burst(api, 30);
+    await sleep(500);
+    const worker = deployment.workers[0];
+    const stopping = worker.stop('SIGTERM');
+    await sleep(100);
+    const afterStop = await burst(api, 10);
+    const startedStopping = Date.now();
+    const exitCode = await stopping;
+    const stopMs = Date.now() - startedStopping + 100;
+    const deliveredByStoppingWorker = [...(await deliveriesFor(db, inHand)).values()].filter((n) => n === 1).length;
+    const takenByStoppingWorker = [...(await deliveriesFor(db, afterStop)).values()].filter((n) => n > 0).length;
+
+    deployment.addWorker();
+    await waitForDeliveries(db, [...inHand, ...afterStop], 60_000);
+    const duplicates = await duplicateDeliveries(db, [...inHand, ...afterStop]);
+    console.log(
+      `(d) SIGTERM: in hand 30, delivered by the stopping worker before it exited: ${deliveredByStoppingWorker} ` +
+        `(exit code ${exitCode}, ${(stopMs / 1000).toFixed(1)} s), sent after SIGTERM: 10, taken by it: ${takenByStoppingWorker}, ` +
+        `delivered in all: 40, duplicates: ${duplicates}, lost: 0`,
+    );
+    expect(exitCode).toBe(0);
+    expect(deliveredByStoppingWorker).toBe(30);
+    expect(takenByStoppingWorker).toBe(0);
+    expect(duplicates).toBe(0);
+  });
+});

@@ -1,0 +1,238 @@
+import fc from 'fast-check';
+import { as, nextPhone, signIn, skipCooldown, startStack, type SignedIn, type Stack } from './support/stack.js';
+
+const SQL_STRINGS = [
+  "' OR '1'='1",
+  "'; DROP TABLE users; --",
+  '" OR ""="',
+  '1; SELECT pg_sleep(3); --',
+  "') UNION SELECT phone_number, referral_code FROM users --",
+  '$1',
+  '\\x27; TRUNCATE sessions; --',
+];
+
+/** What must never change unless the owner changes it through the API. */
+const protectedState = (stack: Stack): Promise<unknown[]> =>
+  stack.db.query<unknown[]>(
+    `SELECT id, phone_number, referral_code, created_at, deleted_at, referrer_id FROM users ORDER BY id`,
+  );
+
+describe('attacks', () => {
+  let stack: Stack;
+  let alice: SignedIn;
+  let admin: SignedIn;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { ADMIN_PHONE_NUMBERS: '+79990066666' } });
+    alice = await signIn(stack, nextPhone(), 'alice_sec');
+    admin = await signIn(stack, '+79990066666', 'admin_sec');
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  describe('SQL-looking strings in every field', () => {
+    const fields: Array<[string, (value: string) => Promise<{ status: number }>]> = [
+      ['signup phone_number', (v) => stack.http().post('/api/v1/auth/signup/').send({ phone_number: v })],
+      [
+        'signup username',
+        (v) => stack.http().post('/api/v1/auth/signup/').send({ phone_number: nextPhone(), username: v }),
+      ],
+      ['code phone_number', (v) => stack.http().post('/api/v1/auth/code/').send({ phone_number: v, code: '1234' })],
+      ['code code', (v) => stack.http().post('/api/v1/auth/code/').send({ phone_number: nextPhone(), code: v })],
+      ['refresh refresh_token', (v) => stack.http().post('/api/v1/auth/refresh/').send({ refresh_token: v })],
+      ['logout refresh_token', (v) => stack.http().post('/api/v1/auth/logout/').send({ refresh_token: v })],
+      ['PATCH username', (v) => as(stack, alice).patch('/api/v1/users/me/', { username: v })],
+      ['PATCH used_referral_code', (v) => as(stack, alice).patch('/api/v1/users/me/', { used_referral_code: v })],
+      ['path username', (v) => as(stack, alice).get(`/api/v1/users/${encodeURIComponent(v)}/`)],
+      ['path username (admin)', (v) => as(stack, admin).get(`/api/v1/users/${encodeURIComponent(v)}/`)],
+      ['referrals cursor', (v) => as(stack, alice).get('/api/v1/users/me/referrals/').query({ cursor: v })],
+      ['referrals limit', (v) => as(stack, alice).get('/api/v1/users/me/referrals/').query({ limit: v })],
+      ['users cursor (admin)', (v) => as(stack, admin).get('/api/v1/users/').query({ cursor: v })],
+      ['create phone_number (admin)', (v) => as(stack, admin).post('/api/v1/users/', { phone_number: v })],
+      [
+        'create username (admin)',
+        (v) => as(stack, admin).post('/api/v1/users/', { phone_number: nextPhone(), username: v }),
+      ],
+      ['inbox phone_number', (v) => stack.http().get('/api/v1/dev/sms/').query({ phone_number: v })],
+      ['Authorization header', (v) => stack.http().get('/api/v1/users/me/').set('Authorization', `Bearer ${v}`)],
+    ];
+
+    it.each(fields)('refuses them in %s with a 4xx, quickly, and changes nothing', async (_field, send) => {
+      const before = await protectedState(stack);
+      for (const value of SQL_STRINGS) {
+        const started = Date.now();
+        const response = await send(value);
+        expect({ value, status: response.status }).toEqual({ value, status: expect.any(Number) });
+        expect(response.status).toBeGreaterThanOrEqual(400);
+        expect(response.status).toBeLessThan(500);
+        // pg_sleep(3) would show here if anything were ever spliced into SQL.
+        expect(Date.now() - started).toBeLessThan(2500);
+      }
+      expect(await protectedState(stack)).toEqual(before);
+      const [{ sessions }] = await stack.db.query('SELECT count(*)::int AS sessions FROM sessions');
+      expect(sessions).toBeGreaterThan(0);
+    });
+  });
+
+  describe('random JSON bodies (fast-check)', () => {
+    const keys = fc.constantFrom(
+      'phone_number',
+      'username',
+      'code',
+      'refresh_token',
+      'used_referral_code',
+      'referral_code',
+      'id',
+      'role',
+      'is_admin',
+      'referrals_count',
+      'referral_users_list',
+      'created_at',
+      '__proto__',
+      'constructor',
+      'x',
+    );
+    const leaf = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom(...SQL_STRINGS, '+79990000001', 'ABCDEF', '1234', 'me', ''),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const value = fc.oneof(
+      leaf,
+      fc.array(leaf, { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 8 }), leaf, { maxKeys: 3 }),
+    );
+    const body = fc.oneof(
+      { weight: 5, arbitrary: fc.dictionary(keys, value, { maxKeys: 5 }) },
+      { weight: 1, arbitrary: fc.jsonValue() },
+    );
+
+    const endpoints: Array<[string, (raw: string) => Promise<{ status: number }>]> = [
+      [
+        'POST /auth/signup/',
+        (raw) => stack.http().post('/api/v1/auth/signup/').set('Content-Type', 'application/json').send(raw),
+      ],
+      [
+        'POST /auth/code/',
+        (raw) => stack.http().post('/api/v1/auth/code/').set('Content-Type', 'application/json').send(raw),
+      ],
+      [
+        'POST /auth/refresh/',
+        (raw) => stack.http().post('/api/v1/auth/refresh/').set('Content-Type', 'application/json').send(raw),
+      ],
+      [
+        'POST /auth/logout/',
+        (raw) => stack.http().post('/api/v1/auth/logout/').set('Content-Type', 'application/json').send(raw),
+      ],
+      [
+        'PATCH /users/me/',
+        (raw) =>
+          stack
+            .http()
+            .patch('/api/v1/users/me/')
+            .set('Authorization', `Bearer ${alice.token}`)
+            .set('Content-Type', 'application/json')
+            .send(raw),
+      ],
+      [
+        'PUT /users/me/',
+        (raw) =>
+          stack
+            .http()
+            .put('/api/v1/users/me/')
+            .set('Authorization', `Bearer ${alice.token}`)
+            .set('Content-Type', 'application/json')
+            .send(raw),
+      ],
+      [
+        'POST /users/ (admin)',
+        (raw) =>
+          stack
+            .http()
+            .post('/api/v1/users/')
+            .set('Authorization', `Bearer ${admin.token}`)
+            .set('Content-Type', 'application/json')
+            .send(raw),
+      ],
+    ];
+
+    it.each(endpoints)('%s never answers 5xx and never changes a protected field', async (_endpoint, send) => {
+      const before = await protectedState(stack);
+      const users = before.length;
+      await fc.assert(
+        fc.asyncProperty(body, async (generated) => {
+          const response = await send(JSON.stringify(generated));
+          expect(response.status).toBeLessThan(500);
+        }),
+        { numRuns: 150 },
+      );
+      const after = (await protectedState(stack)) as Array<{ id: string }>;
+      // Admins may create users; nobody's protected fields change.
+      expect(after.filter((row) => before.some((old) => (old as { id: string }).id === row.id))).toEqual(before);
+      expect(after.length).toBeGreaterThanOrEqual(users);
+    });
+  });
+
+  describe('user enumeration', () => {
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+    async function timed(send: () => Promise<{ status: number; body: unknown }>) {
+      const started = process.hrtime.bigint();
+      const response = await send();
+      return { ms: Number(process.hrtime.bigint() - started) / 1e6, status: response.status, body: response.body };
+    }
+
+    it('answers known and unknown numbers with the same bodies (and reports the timing)', async () => {
+      const known: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const user = await signIn(stack);
+        await skipCooldown(stack, user.phone);
+        known.push(user.phone);
+      }
+      const unknown = Array.from({ length: 100 }, () => nextPhone());
+      const strip = (body: unknown) => ({
+        ...(body as Record<string, unknown>),
+        request_id: undefined,
+        phone_number: undefined,
+      });
+
+      // Asking for a code.
+      const signupKnown = [];
+      const signupUnknown = [];
+      for (let i = 0; i < 100; i++) {
+        signupKnown.push(await timed(() => stack.http().post('/api/v1/auth/signup/').send({ phone_number: known[i] })));
+        signupUnknown.push(
+          await timed(() => stack.http().post('/api/v1/auth/signup/').send({ phone_number: unknown[i] })),
+        );
+      }
+      // A wrong code: each number's first wrong try, so no lock is involved.
+      const codeKnown = [];
+      const codeUnknown = [];
+      for (let i = 0; i < 100; i++) {
+        codeKnown.push(
+          await timed(() => stack.http().post('/api/v1/auth/code/').send({ phone_number: known[i], code: '0000' })),
+        );
+        codeUnknown.push(
+          await timed(() => stack.http().post('/api/v1/auth/code/').send({ phone_number: unknown[i], code: '0000' })),
+        );
+      }
+
+      for (const [a, b] of [
+        [signupKnown, signupUnknown],
+        [codeKnown, codeUnknown],
+      ]) {
+        expect(new Set(a.concat(b).map((r) => r.status)).size).toBe(1);
+        expect(new Set(a.concat(b).map((r) => JSON.stringify(strip(r.body)))).size).toBe(1);
+      }
+      // A figure for the report, not an assertion: timings on a shared 2-core machine are noisy.
+      const report = (name: string, a: Array<{ ms: number }>, b: Array<{ ms: number }>) =>
+        `${name}: median known ${median(a.map((r) => r.ms)).toFixed(2)} ms, unknown ${median(b.map((r) => r.ms)).toFixed(2)} ms, ` +
+        `difference ${(median(a.map((r) => r.ms)) - median(b.map((r) => r.ms))).toFixed(2)} ms (100 tries each)`;
+      console.log(`${report('signup', signupKnown, signupUnknown)}\n${report('wrong code', codeKnown, codeUnknown)}`);
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import pg from 'pg';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A plain client on the test database, for tests that run the apps as separate processes. */
+export async function testDatabase(): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await client.connect();
+  return client;
+}
+
+/** How many inbox messages each code request of these phones got (0 = not delivered). */
+export async function deliveriesFor(db: pg.Client, phones: string[]): Promise<Map<string, number>> {
+  const { rows } = await db.query<{ phone_number: string; messages: number }>(
+    `SELECT c.phone_number, count(m.id)::int AS messages
+       FROM code_requests c LEFT JOIN sms_messages m ON m.code_request_id = c.id
+      WHERE c.phone_number = ANY($1) AND c.status = 'pending'
+      GROUP BY c.id, c.phone_number`,
+    [phones],
+  );
+  return new Map(rows.map((row) => [row.phone_number, row.messages]));
+}
+
+/** Waits until every phone's pending code has its message; answers the milliseconds it took. */
+export async function waitForDeliveries(db: pg.Client, phones: string[], timeoutMs = 60_000): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    const delivered = await deliveriesFor(db, phones);
+    if (phones.every((phone) => (delivered.get(phone) ?? 0) >= 1)) return Date.now() - started;
+    await sleep(100);
+  }
+  const delivered = await deliveriesFor(db, phones);
+  const missing = phones.filter((phone) => (delivered.get(phone) ?? 0) === 0);
+  throw new Error(`${missing.length} of ${phones.length} codes not delivered within ${timeoutMs} ms`);
+}
+
+/** Messages per code request for these phones, across all their requests: a duplicate shows as 2. */
+export async function duplicateDeliveries(db: pg.Client, phones: string[]): Promise<number> {
+  const { rows } = await db.query<{ duplicates: number }>(
+    `SELECT count(*)::int AS duplicates FROM (
+       SELECT m.code_request_id FROM sms_messages m JOIN code_requests c ON c.id = m.code_request_id
+        WHERE c.phone_number = ANY($1) GROUP BY m.code_request_id HAVING count(*) > 1) d`,
+    [phones],
+  );
+  return rows[0].duplicates;
+}
