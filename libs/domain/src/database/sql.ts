@@ -61,19 +61,22 @@ export async function transactionWithRetry<T>(
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '53400']);
 const UNAVAILABLE_SYSCALLS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
 const UNAVAILABLE_MESSAGES =
-  /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is closed/i;
+  /Connection terminated|timeout exceeded when trying to connect|not queryable|Connection is closed/i;
 
 /**
  * True when a failure means "the database (or Redis) is not reachable right now"
  * rather than "this request is wrong": the API answers those with 503 so clients
- * retry, instead of a 500 that looks like a bug.
+ * retry, instead of a 500 that looks like a bug. Looks through TypeORM's wrapper
+ * (`driverError`) and Node's AggregateError (one error per address tried).
  */
 export function isUnavailableError(error: unknown): boolean {
-  const sqlState = pgErrorCode(error);
-  if (sqlState && (sqlState.startsWith('08') || UNAVAILABLE_SQLSTATES.has(sqlState))) return true;
-  const candidate = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown } | null;
-  const code = candidate?.driverError?.code ?? candidate?.code;
-  if (typeof code === 'string' && UNAVAILABLE_SYSCALLS.has(code)) return true;
+  if (error instanceof AggregateError && error.errors.some((inner) => isUnavailableError(inner))) return true;
+  const candidate = error as { code?: unknown; message?: unknown; driverError?: unknown } | null;
+  if (candidate?.driverError && isUnavailableError(candidate.driverError)) return true;
+  const code = candidate?.code;
+  if (typeof code === 'string') {
+    if (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SYSCALLS.has(code)) return true;
+  }
   const message = candidate?.message;
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
 }
