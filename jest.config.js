@@ -21,7 +21,7 @@ const common = {
   moduleNameMapper: {
     '^@app/domain$': '<rootDir>/libs/domain/src/index.ts',
     // Its ES build imports JSON without an import attribute, which Jest warns about; the CJS build is the same code.
-    '^libphonenumber-js/max$': '<rootDir>/node_modules/libphonenumber-js/max/index.cjs',
+    '^libphonenumber-js/mobile$': '<rootDir>/node_modules/libphonenumber-js/mobile/index.cjs',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

@@ -52,6 +52,7 @@ describe('the OpenAPI document', () => {
         'POST /api/v1/auth/logout',
         'GET /api/v1/users',
         'POST /api/v1/users',
+        'GET /api/v1/users/me',
         'GET /api/v1/users/{username}',
         'PATCH /api/v1/users/{username}',
         'PUT /api/v1/users/{username}',

@@ -3,8 +3,10 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import pg from 'pg';
 import request from 'supertest';
 import { DataSource } from 'typeorm';
+import type { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AppConfig, CODE_DELIVERY_QUEUE, loadConfig, queueSchema } from '../../libs/domain/src/index.js';
 import { createApiApp } from '../../apps/api/src/app.setup.js';
@@ -211,16 +213,28 @@ export function as(stack: Stack, user: { token: string }) {
   };
 }
 
-/** Counts the SQL statements the API sends while `work` runs. */
+/** Counts the SQL statements the API sends while `work` runs, whichever way it sends them. */
 export async function countQueries(stack: Stack, work: () => Promise<unknown>): Promise<string[]> {
+  // Only the API's own pool: the worker's sweep and the queue's PostgreSQL backend
+  // have pools of their own and query on timers of their own.
+  const pool = (stack.api.get(DataSource).driver as unknown as { master: EventEmitter }).master;
+  const apiClients = new Set<unknown>();
+  const onAcquire = (client: unknown) => apiClients.add(client);
+  pool.on('acquire', onAcquire);
   const seen: string[] = [];
-  const subscriber = { beforeQuery: (event: { query: string }) => void seen.push(event.query) };
-  const subscribers = stack.db.subscribers as unknown as object[];
-  subscribers.push(subscriber);
+  const prototype = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown };
+  const original = prototype.query;
+  prototype.query = function (this: unknown, ...args: unknown[]) {
+    const [config] = args;
+    if (apiClients.has(this))
+      seen.push(typeof config === 'string' ? config : String((config as { text?: string }).text));
+    return original.apply(this, args);
+  };
   try {
     await work();
   } finally {
-    subscribers.splice(subscribers.indexOf(subscriber), 1);
+    prototype.query = original;
+    pool.off('acquire', onAcquire);
   }
   return seen;
 }

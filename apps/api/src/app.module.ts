@@ -3,6 +3,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AppConfig, AppConfigModule, dataSourceOptions, useQueueBackend } from '@app/domain';
+import { AuthCoreModule } from './auth/auth-core.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { DevModule } from './dev/dev.module.js';
@@ -21,6 +22,7 @@ export class AppModule {
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-api')),
         BullModule.forRoot(useQueueBackend(config, 'producer')),
         RateLimitModule.register(config),
+        AuthCoreModule,
         AuthModule,
         UsersModule,
         ReferralModule,

@@ -1,6 +1,7 @@
 import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { AppConfig, createLogger, PinoLoggerService, prepareDatabase } from '@app/domain';
@@ -35,6 +36,9 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
     logController: new RequestLogController(),
+    // No child logger per request (pino serialises its bindings each time): the one
+    // request line carries the request id itself.
+    childLoggerFactory: (parent: FastifyBaseLogger) => parent,
     bodyLimit: config.http.bodyLimitBytes,
     // Fastify takes a hop count too, though the adapter's type does not say so.
     trustProxy: config.http.trustProxy as boolean | string[],

@@ -17,11 +17,16 @@ export interface JobPayloads {
   [CodeDeliveryJob.DELIVER]: CodeDeliveryPayload;
 }
 
-/** Retries with exponential backoff (1 s, 2 s, 4 s, ...); failed jobs stay for inspection. */
+/**
+ * Retries with exponential backoff (1 s, 2 s, 4 s, ...); failed jobs stay for
+ * inspection. Only the last 1,000 completed jobs are kept, for the dashboard:
+ * delivery is idempotent, so a request queued again after its job was removed
+ * is found delivered and dropped.
+ */
 export const CODE_DELIVERY_JOB_OPTIONS = {
   attempts: 6,
   backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { age: 24 * 3600, count: 50_000 },
+  removeOnComplete: { count: 1000 },
   removeOnFail: { age: 14 * 24 * 3600 },
 } as const;
 

@@ -1,7 +1,8 @@
-import { parsePhoneNumberFromString, type CountryCode, isSupportedCountry } from 'libphonenumber-js/max';
+// The "mobile" metadata: a number is valid only if it is a mobile one (fixed-line-or-mobile
+// ranges included), and it is a fraction of the size of the full metadata.
+import { parsePhoneNumberFromString, type CountryCode, isSupportedCountry } from 'libphonenumber-js/mobile';
 import { DomainError, ErrorCode } from './errors.js';
 
-const MOBILE_TYPES = new Set(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
 const ALLOWED_CHARACTERS = /^[+\d\s().-]{4,32}$/;
 
 export function isPhoneRegion(value: string): value is CountryCode {
@@ -22,7 +23,7 @@ export function normalizePhoneNumber(input: unknown, region: CountryCode): strin
   const candidates = raw.startsWith('+') ? [raw] : [raw, `+${raw}`];
   for (const candidate of candidates) {
     const parsed = parsePhoneNumberFromString(candidate, region);
-    if (parsed?.isValid() && MOBILE_TYPES.has(parsed.getType() ?? '')) return parsed.number;
+    if (parsed?.isValid()) return parsed.number;
   }
   throw invalid();
 }

@@ -1,7 +1,11 @@
-/** Who is calling: attached to the request by the JWT strategy. */
-export interface AuthUser {
+/** A verified access token: whose it is and which session it belongs to. Not yet checked against the database. */
+export interface TokenHolder {
   id: string;
   sessionId: string;
+}
+
+/** Who is calling, after the session was found live and the user present. */
+export interface AuthUser extends TokenHolder {
   phoneNumber: string;
   isAdmin: boolean;
 }

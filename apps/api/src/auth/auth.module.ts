@@ -1,21 +1,19 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
+import { createSecretKey } from 'node:crypto';
 import { AppConfig } from '@app/domain';
 import { QueueModule } from '../queue/queue.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
-import { JwtStrategy } from './jwt.strategy.js';
 import { TokensService } from './tokens.service.js';
 
 @Module({
   imports: [
-    PassportModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        secret: config.jwt.secret,
+        secret: createSecretKey(Buffer.from(config.jwt.secret)),
         signOptions: {
           algorithm: 'HS256',
           expiresIn: config.jwt.accessTtlSeconds,
@@ -29,7 +27,7 @@ import { TokensService } from './tokens.service.js';
     UsersModule,
   ],
   controllers: [AuthController],
-  providers: [AuthService, TokensService, JwtStrategy],
+  providers: [AuthService, TokensService],
   exports: [TokensService],
 })
 export class AuthModule {}

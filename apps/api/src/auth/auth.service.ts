@@ -11,25 +11,28 @@ import {
   hashOtp,
   normalizePhoneNumber,
   otpMatches,
+  preparedRows,
   sealOtp,
   sqlRow,
   type OtpKeys,
+  type PreparedStatement,
 } from '@app/domain';
 import { UsersService } from '../users/users.service.js';
+
 import { CodeDeliveryQueue } from '../queue/code-delivery.queue.js';
 import type { CodeRequestedDto } from './dto/code-requested.dto.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';
 import { TokensService, type IssuedTokens } from './tokens.service.js';
 
+/** One round trip for a code request: see the request_code migration. */
+const REQUEST_CODE: PreparedStatement = {
+  name: 'request_code_v1',
+  text: 'SELECT outcome, retry_after FROM request_code($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+};
+
 interface LockRow {
   failures_in_row: number;
   locked_for: number | null;
-}
-
-interface RecentCodesRow {
-  cooldown_left: number | null;
-  in_last_hour: number;
-  hour_left: number | null;
 }
 
 interface LatestCodeRow {
@@ -75,61 +78,47 @@ export class AuthService {
     const fixedCode = this.config.otp.testNumbers.get(phoneNumber);
     const code = fixedCode ?? generateOtp();
 
-    await this.db.transaction(async (manager) => {
-      await lockPhone(manager, phoneNumber);
-
-      const lock = await this.readLock(manager, phoneNumber);
-      if (lock?.locked_for) throw tooManyAttempts(lock.locked_for);
-
-      // Fixed-code test numbers serve monitoring that signs in every minute: no
-      // cooldown or hourly cap for them (the per-IP limits and the lockout still hold).
-      const recent = fixedCode
-        ? null
-        : await sqlRow<RecentCodesRow>(
-            manager,
-            `SELECT ceil(extract(epoch FROM max(created_at) + make_interval(secs => $2) - now()))::int AS cooldown_left,
-                count(*)::int AS in_last_hour,
-                ceil(extract(epoch FROM min(created_at) + interval '1 hour' - now()))::int AS hour_left
-           FROM code_requests WHERE phone_number = $1 AND created_at > now() - interval '1 hour'`,
-            [phoneNumber, resendSeconds],
-          );
-      if (recent?.cooldown_left && recent.cooldown_left > 0) {
+    // One round trip: the per-phone rules run under a lock on the phone in PostgreSQL
+    // (see the request_code migration), so concurrent requests cannot slip past them.
+    const [result] = await preparedRows<{ outcome: 'created' | 'locked' | 'cooldown' | 'hourly'; retry_after: number }>(
+      this.db,
+      REQUEST_CODE,
+      [
+        id,
+        phoneNumber,
+        hashOtp(this.keys.hashKey, id, phoneNumber, code),
+        sealOtp(this.keys.sealKey, id, code),
+        username ?? null,
+        ttlSeconds,
+        resendSeconds,
+        perHour,
+        // Fixed-code test numbers serve monitoring that signs in every minute: no
+        // cooldown or hourly cap for them (the per-IP limits and the lockout still hold).
+        fixedCode !== undefined,
+      ],
+    );
+    switch (result.outcome) {
+      case 'created':
+        break;
+      case 'locked':
+        throw tooManyAttempts(result.retry_after);
+      case 'cooldown':
         throw new DomainError(
           ErrorCode.RATE_LIMITED,
           'A code was sent to this number moments ago. Wait before asking again.',
           {
-            retryAfterSeconds: recent.cooldown_left,
+            retryAfterSeconds: result.retry_after,
           },
         );
-      }
-      if (recent && recent.in_last_hour >= perHour) {
+      case 'hourly':
         throw new DomainError(
           ErrorCode.RATE_LIMITED,
           `At most ${perHour} codes per number per hour. Try again later.`,
           {
-            retryAfterSeconds: Math.max(1, recent.hour_left ?? 3600),
+            retryAfterSeconds: result.retry_after,
           },
         );
-      }
-
-      // A new code replaces the old one; its sealed copy goes with it.
-      await manager.query(
-        `UPDATE code_requests SET status = 'replaced', code_sealed = NULL WHERE phone_number = $1 AND status = 'pending'`,
-        [phoneNumber],
-      );
-      await manager.query(
-        `INSERT INTO code_requests (id, phone_number, code_hash, code_sealed, requested_username, expires_at)
-         VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
-        [
-          id,
-          phoneNumber,
-          hashOtp(this.keys.hashKey, id, phoneNumber, code),
-          sealOtp(this.keys.sealKey, id, code),
-          username ?? null,
-          ttlSeconds,
-        ],
-      );
-    });
+    }
 
     await this.deliveries.enqueue(id);
     return { phone_number: phoneNumber, expires_in: ttlSeconds, resend_in: resendSeconds };

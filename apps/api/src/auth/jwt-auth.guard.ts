@@ -1,13 +1,46 @@
-import { Injectable } from '@nestjs/common';
+import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { DomainError, ErrorCode } from '@app/domain';
+import type { AuthUser, TokenHolder } from './auth-user.js';
+import { SessionsService } from './sessions.service.js';
 
+const SESSION_CHECKED_IN_QUERY = 'session-checked-in-query';
+
+/**
+ * For a handler whose own SQL checks the session (and answers 401 when it is
+ * gone): the guard then skips its separate lookup, saving a round trip.
+ */
+export const SessionCheckedInQuery = () => SetMetadata(SESSION_CHECKED_IN_QUERY, true);
+
+/**
+ * A valid access token (JwtStrategy) whose session is live and whose user
+ * exists: a logout, a detected refresh-token reuse or a deleted user ends it at
+ * once, in every API process.
+ */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly sessions: SessionsService,
+  ) {
+    super();
+  }
+
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    await super.canActivate(context);
+    if (this.reflector.get<boolean>(SESSION_CHECKED_IN_QUERY, context.getHandler())) return true;
+    const request = context.switchToHttp().getRequest<{ user: TokenHolder | AuthUser }>();
+    const user = await this.sessions.authenticate(request.user);
+    if (!user) throw new DomainError(ErrorCode.UNAUTHORIZED);
+    request.user = user;
+    return true;
+  }
+
   /**
-   * passport-jwt reports a bad token as "no user"; an error here comes from our
-   * own lookup (a database outage, say) and must stay a 5xx: answering 401 would
-   * sign every client out during an incident.
+   * passport-jwt reports a bad token as "no user"; an error here is ours (a
+   * database outage, say) and must stay a 5xx: answering 401 would sign every
+   * client out during an incident.
    */
   override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
     if (error instanceof Error) throw error;

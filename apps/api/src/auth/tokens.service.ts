@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { AppConfig, DomainError, ErrorCode, sqlRow } from '@app/domain';
-import type { AccessTokenClaims, AuthUser } from './auth-user.js';
+import type { AccessTokenClaims } from './auth-user.js';
 
 export interface IssuedTokens {
   accessToken: string;
@@ -86,23 +86,6 @@ export class TokensService {
         WHERE revoked_at IS NULL AND id = (SELECT session_id FROM refresh_tokens WHERE token_hash = $1)`,
       [hashToken(refreshToken)],
     );
-  }
-
-  /** The caller behind a verified access token, or null when the session or the user is gone. */
-  async authenticate(claims: AccessTokenClaims): Promise<AuthUser | null> {
-    const row = await sqlRow<{ phone_number: string }>(
-      this.db,
-      `SELECT u.phone_number FROM sessions s JOIN users u ON u.id = s.user_id
-        WHERE s.id = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND u.deleted_at IS NULL`,
-      [claims.sid, claims.sub],
-    );
-    if (!row) return null;
-    return {
-      id: claims.sub,
-      sessionId: claims.sid,
-      phoneNumber: row.phone_number,
-      isAdmin: this.config.adminPhoneNumbers.has(row.phone_number),
-    };
   }
 
   private signAccessToken(userId: string, sessionId: string): string {

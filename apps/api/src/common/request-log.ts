@@ -6,6 +6,7 @@ export class RequestLogController extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const line = {
+      reqId: request.id,
       method: request.method,
       url: request.routeOptions.url ?? request.url.split('?')[0],
       status: reply.statusCode,

@@ -9,9 +9,10 @@ import {
   normalizeReferralCode,
   pgConstraint,
   pgErrorCode,
+  preparedRows,
   sqlRow,
-  sqlRows,
 } from '@app/domain';
+import { REFERRALS_FIRST_PAGE, REFERRALS_NEXT_PAGE, REFERRALS_TOTAL } from '../users/user.queries.js';
 import type { ReferralsPageDto } from './dto/referrals-page.dto.js';
 
 export type Activation = 'activated' | 'unchanged';
@@ -23,10 +24,6 @@ interface ReferralRow {
   cursor_at: string;
   id: string;
 }
-
-/** The UTC text PostgreSQL gives for a timestamp, to the microsecond: the cursor's sort key. */
-const CURSOR_AT = `to_char(referred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
-export const ISO_UTC = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 @Injectable()
 export class ReferralService {
@@ -70,30 +67,21 @@ export class ReferralService {
     return 'activated';
   }
 
-  /** One page of the users who activated this user's code, newest first, by keyset. */
+  /** One page of the users who activated this user's code, newest first, by keyset: the same cost at any depth. */
   async listReferrals(userId: string, limit = 50, cursor?: string): Promise<ReferralsPageDto> {
     const after = cursor ? decodeCursor(cursor) : null;
-    const rows = await sqlRows<ReferralRow>(
-      this.db,
-      `SELECT phone_number, username, ${ISO_UTC('referred_at')} AS activated_at, ${CURSOR_AT} AS cursor_at, id
-         FROM users
-        WHERE referrer_id = $1 AND deleted_at IS NULL
-          AND ($3::timestamp IS NULL OR (referred_at, id) < ($3::timestamp AT TIME ZONE 'UTC', $4::uuid))
-        ORDER BY referred_at DESC, id DESC
-        LIMIT $2`,
-      [userId, limit + 1, after?.at ?? null, after?.id ?? null],
-    );
-    const total = await sqlRow<{ referrals: number }>(
-      this.db,
-      'SELECT referrals FROM referral_counts WHERE user_id = $1',
-      [userId],
-    );
+    const [rows, [count]] = await Promise.all([
+      after
+        ? preparedRows<ReferralRow>(this.db, REFERRALS_NEXT_PAGE, [userId, limit + 1, after.at, after.id])
+        : preparedRows<ReferralRow>(this.db, REFERRALS_FIRST_PAGE, [userId, limit + 1]),
+      preparedRows<{ referrals: number }>(this.db, REFERRALS_TOTAL, [userId]),
+    ]);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       items: page.map(({ phone_number, username, activated_at }) => ({ phone_number, username, activated_at })),
       next_cursor: rows.length > limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
-      total: total?.referrals ?? 0,
+      total: count?.referrals ?? 0,
     };
   }
 }

@@ -13,9 +13,9 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser } from '../auth/current-user.decorator.js';
-import { JwtAuthGuard } from '../auth/jwt-auth.guard.js';
+import type { AuthUser, TokenHolder } from '../auth/auth-user.js';
+import { CurrentUser, TokenHolderParam } from '../auth/current-user.decorator.js';
+import { JwtAuthGuard, SessionCheckedInQuery } from '../auth/jwt-auth.guard.js';
 import { ErrorBodyDto } from '../common/error-body.js';
 import { PageQueryDto, ReferralsPageDto } from '../referral/dto/referrals-page.dto.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
@@ -54,6 +54,17 @@ export class UsersController {
   @ApiResponse({ status: 409, type: ErrorBodyDto, description: 'PHONE_NUMBER_TAKEN, USERNAME_TAKEN' })
   create(@CurrentUser() caller: AuthUser, @Body() body: CreateUserDto): Promise<ProfileResponseDto> {
     return this.users.createUser(caller, body);
+  }
+
+  @Get('me')
+  @SessionCheckedInQuery()
+  @ApiOperation({
+    summary: 'The caller’s profile',
+    description: 'With the newest 100 users who activated the caller’s code.',
+  })
+  @ApiResponse({ status: 200, type: ProfileResponseDto })
+  me(@TokenHolderParam() holder: TokenHolder): Promise<ProfileResponseDto> {
+    return this.users.getOwnProfile(holder);
   }
 
   @Get(':username')

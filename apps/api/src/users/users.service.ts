@@ -15,14 +15,16 @@ import {
   pgErrorCode,
   sqlRow,
   sqlRows,
+  preparedRows,
   transactionWithRetry,
 } from '@app/domain';
-import type { AuthUser } from '../auth/auth-user.js';
-import { ISO_UTC, ReferralService } from '../referral/referral.service.js';
+import type { AuthUser, TokenHolder } from '../auth/auth-user.js';
+import { ReferralService } from '../referral/referral.service.js';
 import type { PageQueryDto, ReferralsPageDto } from '../referral/dto/referrals-page.dto.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { ProfileResponseDto, UserResponseDto, UsersPageDto } from './dto/profile-response.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
+import { cursorAt, OWN_PROFILE, PROFILE, USER_COLUMNS } from './user.queries.js';
 
 export interface SignedInUser {
   id: string;
@@ -41,12 +43,6 @@ type UserRow = UserResponseDto & { cursor_at: string };
 
 /** Attempts to find a free invite code (and generated username) before giving up. */
 const MAX_ALLOCATION_ATTEMPTS = 10;
-/** The profile's inline list; the rest pages through /referrals/. */
-const PROFILE_REFERRALS = 100;
-
-/** The columns of a user in the API's shape, from `users u` and `referral_counts c`. */
-const USER_COLUMNS = `u.id, u.username, u.phone_number, u.referral_code, u.used_referral_code,
-  coalesce(c.referrals, 0) AS referrals_count, ${ISO_UTC('u.created_at')} AS created_at`;
 
 @Injectable()
 export class UsersService {
@@ -90,10 +86,23 @@ export class UsersService {
     throw new Error('could not allocate a unique invite code and username');
   }
 
-  /** The profile: the user, their counts and the newest 100 referrals, in one query whatever their number. */
+  /**
+   * The caller's own profile: the session check, the user, the count and the
+   * newest 100 referrals in one statement, whatever their number. A session that
+   * ended (or a deleted user) finds no row: 401.
+   */
+  async getOwnProfile(holder: TokenHolder): Promise<ProfileResponseDto> {
+    const [profile] = await preparedRows<ProfileResponseDto>(this.db, OWN_PROFILE, [holder.id, holder.sessionId]);
+    if (!profile) throw new DomainError(ErrorCode.UNAUTHORIZED);
+    return profile;
+  }
+
+  /** A profile by username (or `me`), for its owner or an admin. */
   async getProfile(caller: AuthUser, username: string): Promise<ProfileResponseDto> {
     const userId = await this.resolve(caller, username);
-    return this.profileOf(this.db, userId);
+    const [profile] = await preparedRows<ProfileResponseDto>(this.db, PROFILE, [userId]);
+    if (!profile) throw new DomainError(ErrorCode.USER_NOT_FOUND);
+    return profile;
   }
 
   async listReferrals(caller: AuthUser, username: string, query: PageQueryDto): Promise<ReferralsPageDto> {
@@ -108,7 +117,7 @@ export class UsersService {
     const after = query.cursor ? decodeCursor(query.cursor) : null;
     const rows = await sqlRows<UserRow>(
       this.db,
-      `SELECT ${USER_COLUMNS}, to_char(u.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') AS cursor_at
+      `SELECT ${USER_COLUMNS}, ${cursorAt('u.created_at')} AS cursor_at
          FROM users u LEFT JOIN referral_counts c ON c.user_id = u.id
         WHERE u.deleted_at IS NULL
           AND ($2::timestamp IS NULL OR (u.created_at, u.id) < ($2::timestamp AT TIME ZONE 'UTC', $3::uuid))
@@ -206,19 +215,7 @@ export class UsersService {
   }
 
   private async profileOf(executor: DataSource | EntityManager, userId: string): Promise<ProfileResponseDto> {
-    const profile = await sqlRow<ProfileResponseDto>(
-      executor,
-      `SELECT ${USER_COLUMNS},
-              (SELECT coalesce(json_agg(r), '[]'::json) FROM (
-                 SELECT i.phone_number, i.username, ${ISO_UTC('i.referred_at')} AS activated_at
-                   FROM users i
-                  WHERE i.referrer_id = u.id AND i.deleted_at IS NULL
-                  ORDER BY i.referred_at DESC, i.id DESC
-                  LIMIT ${PROFILE_REFERRALS}) r) AS referral_users_list
-         FROM users u LEFT JOIN referral_counts c ON c.user_id = u.id
-        WHERE u.id = $1 AND u.deleted_at IS NULL`,
-      [userId],
-    );
+    const profile = await sqlRow<ProfileResponseDto>(executor, PROFILE.text, [userId]);
     if (!profile) throw new DomainError(ErrorCode.USER_NOT_FOUND);
     return profile;
   }

@@ -32,7 +32,8 @@ export class CodeDeliveryProcessor extends WorkerHost implements OnApplicationBo
       throw new UnrecoverableError(`unknown job ${job.name}`);
     }
     const outcome = await this.deliveries.deliver(job.data.codeRequestId);
-    this.logger.log({ job_id: job.id, attempt: job.attemptsMade + 1, outcome }, 'code delivery');
+    // Every delivery at debug level; failures are logged at warn (below) whatever the level.
+    this.logger.debug({ job_id: job.id, attempt: job.attemptsMade + 1, outcome }, 'code delivery');
     return outcome;
   }
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AppConfig, deriveOtpKeys, otpMessageText, sqlRow, unsealOtp, type OtpKeys } from '@app/domain';
+import { AppConfig, deriveOtpKeys, otpMessageText, preparedRows, unsealOtp, type OtpKeys } from '@app/domain';
 import { SmsTransport } from './sms-transport.js';
 
 export type DeliveryOutcome = 'delivered' | 'already-delivered' | 'dropped' | 'missing' | 'test-number';
@@ -13,6 +13,20 @@ interface RequestRow {
   live: boolean;
   delivered_at: Date | null;
 }
+
+const READ_REQUEST = {
+  name: 'delivery_read_v1',
+  text: `SELECT phone_number, code_sealed, status, expires_at > now() AS live, delivered_at
+           FROM code_requests WHERE id = $1`,
+};
+const DROP_SEALED_CODE = {
+  name: 'delivery_drop_v1',
+  text: 'UPDATE code_requests SET code_sealed = NULL WHERE id = $1 AND code_sealed IS NOT NULL',
+};
+const MARK_DELIVERED = {
+  name: 'delivery_done_v1',
+  text: 'UPDATE code_requests SET delivered_at = now(), code_sealed = NULL WHERE id = $1 AND delivered_at IS NULL',
+};
 
 /**
  * Delivers one code request. Safe to run any number of times for one request:
@@ -34,18 +48,11 @@ export class CodeDeliveryService {
   }
 
   async deliver(codeRequestId: string): Promise<DeliveryOutcome> {
-    const request = await sqlRow<RequestRow>(
-      this.db,
-      `SELECT phone_number, code_sealed, status, expires_at > now() AS live, delivered_at
-         FROM code_requests WHERE id = $1`,
-      [codeRequestId],
-    );
+    const [request] = await preparedRows<RequestRow>(this.db, READ_REQUEST, [codeRequestId]);
     if (!request) return 'missing';
     if (request.delivered_at) return 'already-delivered';
     if (request.status !== 'pending' || !request.live || !request.code_sealed) {
-      await this.db.query('UPDATE code_requests SET code_sealed = NULL WHERE id = $1 AND code_sealed IS NOT NULL', [
-        codeRequestId,
-      ]);
+      await preparedRows(this.db, DROP_SEALED_CODE, [codeRequestId]);
       return 'dropped';
     }
 
@@ -67,9 +74,6 @@ export class CodeDeliveryService {
   }
 
   private async markDelivered(codeRequestId: string): Promise<void> {
-    await this.db.query(
-      'UPDATE code_requests SET delivered_at = now(), code_sealed = NULL WHERE id = $1 AND delivered_at IS NULL',
-      [codeRequestId],
-    );
+    await preparedRows(this.db, MARK_DELIVERED, [codeRequestId]);
   }
 }

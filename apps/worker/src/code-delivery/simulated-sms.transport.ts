@@ -3,8 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { AppConfig } from '@app/domain';
+import { AppConfig, preparedRows } from '@app/domain';
 import { SmsTransport, type OutgoingSms } from './sms-transport.js';
+
+const DELIVER_TO_INBOX = {
+  name: 'inbox_deliver_v1',
+  text: `INSERT INTO sms_messages (code_request_id, to_phone, text)
+         SELECT id, $2, $3 FROM code_requests WHERE id = $1 AND status = 'pending' AND expires_at > now()
+         ON CONFLICT (code_request_id) DO NOTHING`,
+};
 
 /**
  * A stand-in SMS gateway: takes SMS_DELAY_MS (1-2 s by default, random, like a
@@ -28,11 +35,6 @@ export class SimulatedSmsTransport extends SmsTransport {
   async send(message: OutgoingSms): Promise<void> {
     const { min, max } = this.config.sms.delayMs;
     await sleep(min === max ? min : randomInt(min, max + 1));
-    await this.db.query(
-      `INSERT INTO sms_messages (code_request_id, to_phone, text)
-       SELECT id, $2, $3 FROM code_requests WHERE id = $1 AND status = 'pending' AND expires_at > now()
-       ON CONFLICT (code_request_id) DO NOTHING`,
-      [message.reference, message.to, message.text],
-    );
+    await preparedRows(this.db, DELIVER_TO_INBOX, [message.reference, message.to, message.text]);
   }
 }

@@ -80,3 +80,28 @@ export function isUnavailableError(error: unknown): boolean {
   const message = candidate?.message;
   return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
 }
+
+/** A statement PostgreSQL parses and plans once per connection, then reuses. */
+export interface PreparedStatement {
+  name: string;
+  text: string;
+}
+
+interface PgPool {
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * Runs a named prepared statement on TypeORM's own pg pool: for the hot reads,
+ * where re-parsing and re-planning the SQL on every request, and TypeORM's
+ * per-query runner, cost more than the query itself.
+ */
+export async function preparedRows<T>(
+  dataSource: DataSource,
+  statement: PreparedStatement,
+  values: unknown[],
+): Promise<T[]> {
+  const pool = (dataSource.driver as unknown as { master: PgPool }).master;
+  const result = await pool.query({ name: statement.name, text: statement.text, values });
+  return result.rows as T[];
+}

@@ -1,6 +1,14 @@
 import { InitialSchema1764100000000 } from './1764100000000-initial-schema.js';
 import { Referrals1764200000000 } from './1764200000000-referrals.js';
 import { RateLimits1764300000000 } from './1764300000000-rate-limits.js';
+import { CoveringReferralsIndex1764400000000 } from './1764400000000-covering-referrals-index.js';
+import { RequestCodeFunction1764500000000 } from './1764500000000-request-code-function.js';
 
 /** Every migration, oldest first. A new migration is a new file added here. */
-export const MIGRATIONS = [InitialSchema1764100000000, Referrals1764200000000, RateLimits1764300000000];
+export const MIGRATIONS = [
+  InitialSchema1764100000000,
+  Referrals1764200000000,
+  RateLimits1764300000000,
+  CoveringReferralsIndex1764400000000,
+  RequestCodeFunction1764500000000,
+];
