@@ -10,7 +10,7 @@ SOURCES := $(shell find apps libs -name '*.ts' ! -name '*.spec.ts') nest-cli.jso
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/referral_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: help install build run test test-external test-faults postman lint format typecheck migrate docker_run docker_stop
+.PHONY: help install build run test test-external test-faults bench postman lint format typecheck migrate docker_run docker_stop
 
 help: ## List the targets
 	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ test-external: build ## The end-to-end tests on TEST_DATABASE_URL and TEST_REDIS
 
 test-faults: build ## Kill and stop workers, Redis and PostgreSQL under load (needs PostgreSQL, Redis and redis-server)
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) npm run test:faults
+
+bench: build ## Seed 100,000 users and measure the API against a framework-free ceiling (this machine's PostgreSQL and Redis)
+	node bench/run.mjs
 
 postman: install ## Run the Postman collection with newman against a running server (BASE_URL, default http://127.0.0.1:3000)
 	npx newman run docs/postman/referral-service.postman_collection.json \

@@ -1,0 +1,21 @@
+// The bench's SMS gateway stand-in, in a process of its own so that it does not
+// share an event loop with the load generator: takes each message at once and
+// answers it 1-2 s later, like a real gateway. Reports each first receipt to the
+// parent (phone, time).
+import { createServer } from 'node:http';
+
+const seen = new Set();
+const server = createServer((request, response) => {
+  let body = '';
+  request.on('data', (chunk) => (body += chunk));
+  request.on('end', () => {
+    const { to } = JSON.parse(body);
+    if (!seen.has(to)) {
+      seen.add(to);
+      process.send?.({ to, at: Date.now() });
+    }
+    setTimeout(() => response.writeHead(202).end(), 1000 + Math.random() * 1000);
+  });
+});
+server.keepAliveTimeout = 65_000;
+server.listen(Number(process.env.PORT), '127.0.0.1', () => process.send?.({ ready: true }));
