@@ -192,6 +192,21 @@ describe('the users resource', () => {
       expect(await snapshot()).toEqual(before);
     });
 
+    it.each([
+      ['PATCH', 'username', { username: null }],
+      ['PATCH', 'used_referral_code', { used_referral_code: null }],
+      ['PUT', 'username', { username: null }],
+      ['PUT', 'used_referral_code', { username: 'alice', used_referral_code: null }],
+    ])('refuses %s with %s null with 400 (nothing can be unset) and changes nothing', async (method, field, body) => {
+      const before = await snapshot();
+      const client = as(stack, alice);
+      const send = method === 'PATCH' ? client.patch : client.put;
+      const response = await send('/api/v1/users/me/', body).expect(400);
+      expect(response.body.error).toBe('VALIDATION_FAILED');
+      expect(response.body.details).toEqual(expect.arrayContaining([expect.objectContaining({ field })]));
+      expect(await snapshot()).toEqual(before);
+    });
+
     it('refuses a __proto__ key with 400 and changes nothing', async () => {
       const before = await snapshot();
       const response = await stack

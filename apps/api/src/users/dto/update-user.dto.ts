@@ -1,9 +1,15 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, NotContains } from 'class-validator';
+import { IsString, Matches, NotContains, ValidateIf } from 'class-validator';
 import { REFERRAL_CODE_PATTERN, USERNAME_PATTERN, USERNAME_RULE } from '@app/domain';
 
 const usernameMessage = { message: `username must be ${USERNAME_RULE}, and not "me"` };
 const NOT_ME = /^(?!me$)/i;
+/**
+ * Absent is fine; null is validated like any other value (and refused): a
+ * username or an activated code cannot be unset. IsOptional would let null
+ * through as if the field were absent.
+ */
+const UNLESS_ABSENT = ValidateIf((_object, value) => value !== undefined);
 
 /**
  * The writable fields. Everything else (phone_number, referral_code, id, the
@@ -11,7 +17,7 @@ const NOT_ME = /^(?!me$)/i;
  */
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'jhon', description: USERNAME_RULE })
-  @IsOptional()
+  @UNLESS_ABSENT
   @IsString()
   @Matches(USERNAME_PATTERN, usernameMessage)
   @Matches(NOT_ME, usernameMessage)
@@ -22,7 +28,7 @@ export class UpdateUserDto {
     example: 'FXM5JD',
     description: 'Someone else’s invite code (any case); once activated it cannot change.',
   })
-  @IsOptional()
+  @UNLESS_ABSENT
   @IsString()
   @Matches(REFERRAL_CODE_PATTERN, { message: 'used_referral_code must be 6 letters or digits' })
   used_referral_code?: string;
@@ -41,7 +47,7 @@ export class ReplaceUserDto {
     example: 'FXM5JD',
     description: 'Someone else’s invite code (any case); once activated it cannot change.',
   })
-  @IsOptional()
+  @UNLESS_ABSENT
   @IsString()
   @Matches(REFERRAL_CODE_PATTERN, { message: 'used_referral_code must be 6 letters or digits' })
   used_referral_code?: string;
