@@ -191,12 +191,14 @@ describe('the webhook transport', () => {
   let received: Array<{ body: { to: string; text: string }; key: string | undefined }>;
   let attempts: Array<{ key: string | undefined; at: number; answered: number }>;
   let failuresLeft: number;
+  let cutsLeft: number;
   let stack: Stack;
 
   beforeAll(async () => {
     received = [];
     attempts = [];
     failuresLeft = 0;
+    cutsLeft = 0;
     server = createServer((request: IncomingMessage, response) => {
       let raw = '';
       request.on('data', (chunk: Buffer) => (raw += chunk.toString()));
@@ -206,6 +208,14 @@ describe('the webhook transport', () => {
         if (failuresLeft > 0) {
           failuresLeft -= 1;
           response.writeHead(503).end();
+          return;
+        }
+        if (cutsLeft > 0) {
+          // The connection drops halfway through the answer.
+          cutsLeft -= 1;
+          attempts[attempts.length - 1].answered = 0;
+          response.writeHead(200, { 'content-length': '100' });
+          response.write('{"status":', () => request.socket.destroy());
           return;
         }
         received.push({ body: JSON.parse(raw), key: request.headers['idempotency-key'] as string | undefined });
@@ -235,6 +245,16 @@ describe('the webhook transport', () => {
 
   it('has no simulated inbox', async () => {
     await stack.http().get('/api/v1/dev/sms/').query({ phone_number: nextPhone() }).expect(404);
+  });
+
+  it('retries when the connection drops halfway through the answer, and delivers once', async () => {
+    cutsLeft = 1;
+    const phone = nextPhone();
+    await stack.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
+    const id = await requestId(stack, phone);
+    for (let i = 0; i < 200 && !received.some((message) => message.key === id); i++) await sleep(20);
+    expect(received.filter((message) => message.key === id)).toHaveLength(1);
+    expect(attempts.filter((attempt) => attempt.key === id).map((attempt) => attempt.answered)).toEqual([0, 202]);
   });
 
   it('retries with backoff when the gateway fails, and delivers', async () => {

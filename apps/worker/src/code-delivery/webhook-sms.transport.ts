@@ -47,9 +47,13 @@ export class WebhookSmsTransport extends SmsTransport implements OnApplicationSh
         },
         (response) => {
           response.resume();
-          response.once('end', () => {
+          // 'close' comes last in every case; an answer cut off halfway never sees
+          // 'end', and waiting for it would hold the job (and a stopping worker) forever.
+          response.once('error', reject);
+          response.once('close', () => {
             const status = response.statusCode ?? 0;
-            if (status >= 200 && status < 300) resolve();
+            if (!response.complete) reject(new Error('SMS webhook closed the connection halfway through its answer'));
+            else if (status >= 200 && status < 300) resolve();
             else reject(new Error(`SMS webhook answered ${status}`));
           });
         },
