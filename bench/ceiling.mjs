@@ -25,7 +25,12 @@ function verify(authorization) {
 }
 
 createServer(async (request, response) => {
-  const claims = verify(request.headers.authorization);
+  let claims = null;
+  try {
+    claims = verify(request.headers.authorization);
+  } catch {
+    // a malformed token: refused like any other bad one
+  }
   if (!claims) {
     response.writeHead(401).end();
     return;

@@ -12,3 +12,5 @@ export function startEmbeddedPostgres(options: {
 }): Promise<EmbeddedPostgres>;
 
 export function embeddedPostgresUrl(dataDir: string, database?: string): string | null;
+
+export function ensureDatabase(adminUrl: string, name: string): Promise<void>;

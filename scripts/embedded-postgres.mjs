@@ -173,14 +173,7 @@ export async function startEmbeddedPostgres({ dataDir, database = 'referral', th
   writeFileSync(stateFile, JSON.stringify(state), { mode: 0o600 });
 
   const base = `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${port}`;
-  const admin = new pg.Client({ connectionString: `${base}/postgres` });
-  await admin.connect();
-  try {
-    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
-    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
-  } finally {
-    await admin.end();
-  }
+  await ensureDatabase(`${base}/postgres`, database);
 
   let stopped = false;
   return {
@@ -213,4 +206,16 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   setInterval(() => undefined, 1 << 30);
+}
+
+/** Creates the database `name` through the server at `adminUrl` unless it exists. */
+export async function ensureDatabase(adminUrl, name) {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
+  } finally {
+    await admin.end();
+  }
 }

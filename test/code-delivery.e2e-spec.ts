@@ -233,11 +233,24 @@ describe('the webhook transport', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  it('posts {to, text} with the code request id as Idempotency-Key', async () => {
+  /**
+   * Signs a new number up and waits until the gateway took its message and the
+   * job is done, so a second delivery of it would already show in `received`.
+   */
+  async function signUpAndAwaitDelivery(): Promise<{ phone: string; id: string }> {
     const phone = nextPhone();
     await stack.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
     const id = await requestId(stack, phone);
-    for (let i = 0; i < 100 && !received.some((message) => message.key === id); i++) await sleep(20);
+    // Up to 10 s: the backoff test waits 1 s, then 2 s, between tries.
+    for (let i = 0; i < 500 && !received.some((message) => message.key === id); i++) await sleep(20);
+    for (let i = 0; i < 50 && (await stack.queue.getJob(id).then((job) => job?.getState())) !== 'completed'; i++) {
+      await sleep(20);
+    }
+    return { phone, id };
+  }
+
+  it('posts {to, text} with the code request id as Idempotency-Key', async () => {
+    const { phone, id } = await signUpAndAwaitDelivery();
     const message = received.find((entry) => entry.key === id);
     expect(message?.body.to).toBe(phone);
     expect(message?.body.text).toMatch(/\b\d{4}\b/);
@@ -249,30 +262,20 @@ describe('the webhook transport', () => {
 
   it('retries when the connection drops halfway through the answer, and delivers once', async () => {
     cutsLeft = 1;
-    const phone = nextPhone();
-    await stack.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
-    const id = await requestId(stack, phone);
-    for (let i = 0; i < 200 && !received.some((message) => message.key === id); i++) await sleep(20);
+    const { id } = await signUpAndAwaitDelivery();
     expect(received.filter((message) => message.key === id)).toHaveLength(1);
     expect(attempts.filter((attempt) => attempt.key === id).map((attempt) => attempt.answered)).toEqual([0, 202]);
   });
 
   it('retries with backoff when the gateway fails, and delivers', async () => {
     failuresLeft = 2;
-    const phone = nextPhone();
-    await stack.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
-    const id = await requestId(stack, phone);
-    // Backoff: 1 s, then 2 s.
-    for (let i = 0; i < 300 && !received.some((message) => message.key === id); i++) await sleep(20);
+    const { id } = await signUpAndAwaitDelivery();
     expect(received.filter((message) => message.key === id)).toHaveLength(1);
     const tries = attempts.filter((attempt) => attempt.key === id);
     expect(tries.map((attempt) => attempt.answered)).toEqual([503, 503, 202]);
     // Exponential backoff: about 1 s, then about 2 s.
     expect(tries[1].at - tries[0].at).toBeGreaterThanOrEqual(900);
     expect(tries[2].at - tries[1].at).toBeGreaterThanOrEqual(1800);
-    for (let i = 0; i < 50 && (await stack.queue.getJob(id).then((job) => job?.getState())) !== 'completed'; i++) {
-      await sleep(20);
-    }
     const [row] = await stack.db.query('SELECT delivered_at, code_sealed FROM code_requests WHERE id = $1', [id]);
     expect(row.delivered_at).not.toBeNull();
     expect(row.code_sealed).toBeNull();

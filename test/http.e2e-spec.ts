@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { nextPhone, startStack, type Stack } from './support/stack.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
 
@@ -21,6 +22,24 @@ describe('HTTP surface', () => {
     message: expect.any(String),
     request_id: expect.any(String),
   };
+
+  it('serves the page and the docs bundles gzipped or plain, with an ETag that answers 304', async () => {
+    for (const [path, file] of [
+      ['/app.js', 'apps/api/src/web/public/app.js'],
+      ['/redoc/redoc.standalone.js', 'node_modules/redoc/bundles/redoc.standalone.js'],
+    ]) {
+      const onDisk = readFileSync(file, 'utf8');
+      const plain = await stack.http().get(path).set('Accept-Encoding', 'identity').expect(200);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.text).toBe(onDisk);
+      // supertest unzips the body: it must be the same file.
+      const zipped = await stack.http().get(path).set('Accept-Encoding', 'gzip').expect(200);
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(zipped.text).toBe(onDisk);
+      expect(zipped.headers.etag).toBe(plain.headers.etag);
+      await stack.http().get(path).set('If-None-Match', plain.headers.etag).expect(304);
+    }
+  });
 
   it('answers malformed JSON with 400 MALFORMED_JSON and changes nothing', async () => {
     const response = await post('/api/v1/auth/signup/')

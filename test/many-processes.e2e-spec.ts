@@ -1,9 +1,8 @@
 import type pg from 'pg';
 import { deliveriesFor, duplicateDeliveries, testDatabase, waitForDeliveries } from './support/db.js';
-import { postJson, startDeployment, type Deployment } from './support/processes.js';
+import { postJson, startDeployment, type Deployment, phoneSeries } from './support/processes.js';
 
-let phones = 0;
-const phone = () => `+79996${String(process.pid % 100).padStart(2, '0')}${String(++phones).padStart(4, '0')}`;
+const phone = phoneSeries(6);
 
 /**
  * Two API and two worker processes (the built apps) on one PostgreSQL, with the

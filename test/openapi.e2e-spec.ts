@@ -78,8 +78,20 @@ describe('the OpenAPI document', () => {
   });
 
   it('marks the users routes as needing a Bearer token, and the sign-in routes as not', () => {
-    expect(document.paths['/api/v1/users/{username}'].get.security).toEqual([{ bearer: [] }]);
-    expect(document.paths['/api/v1/auth/signup'].post.security).toBeUndefined();
+    const operations = (prefix: string) =>
+      Object.entries(document.paths)
+        .filter(([path]) => path.startsWith(prefix))
+        .flatMap(([path, methods]) =>
+          Object.entries(methods).map(([method, operation]) => ({ route: `${method} ${path}`, operation })),
+        );
+    const users = operations('/api/v1/users');
+    const signIn = operations('/api/v1/auth/');
+    expect(users.length).toBeGreaterThanOrEqual(6);
+    expect(signIn.length).toBeGreaterThanOrEqual(3);
+    for (const { route, operation } of users)
+      expect({ route, security: operation.security }).toEqual({ route, security: [{ bearer: [] }] });
+    for (const { route, operation } of signIn)
+      expect({ route, security: operation.security }).toEqual({ route, security: undefined });
   });
 
   it('lists the closed set of error codes, each with its status', () => {

@@ -1,13 +1,6 @@
 import { HAS_CHROMIUM, launchChromium } from './support/browser.js';
-import {
-  API_ENTRY,
-  builtEnv,
-  freePort,
-  startBuilt,
-  waitUntilReady,
-  WORKER_ENTRY,
-  type BuiltProcess,
-} from './support/processes.js';
+import { startDeployment, type Deployment } from './support/processes.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { nextPhone, startStack } from './support/stack.js';
 
 const USER = 'ops';
@@ -28,25 +21,17 @@ describe('the queue dashboard', () => {
   // Bull Board's Fastify adapter loads an ES-module-only dependency from CommonJS, which
   // Node 20 runs but Jest cannot: the dashboard is tested on the built API, in its own process.
   describe('with credentials, on the built API and worker', () => {
-    let api: BuiltProcess;
-    let worker: BuiltProcess;
+    let deployment: Deployment;
     let base: string;
 
     beforeAll(async () => {
-      const port = await freePort();
-      const env = builtEnv({
-        PORT: String(port),
-        QUEUE_DASHBOARD_USER: USER,
-        QUEUE_DASHBOARD_PASSWORD: PASSWORD,
-        SMS_DELAY_MS: '10',
+      deployment = await startDeployment({
+        env: { QUEUE_DASHBOARD_USER: USER, QUEUE_DASHBOARD_PASSWORD: PASSWORD, SMS_DELAY_MS: '10' },
       });
-      base = `http://127.0.0.1:${port}`;
-      api = startBuilt(API_ENTRY, env);
-      worker = startBuilt(WORKER_ENTRY, env);
-      await waitUntilReady(`${base}/health/ready`, 30_000, api);
+      base = deployment.apis[0].base;
     });
     afterAll(async () => {
-      await Promise.all([api?.stop(), worker?.stop()]);
+      await deployment?.stop();
     });
 
     it.each([
@@ -71,18 +56,23 @@ describe('the queue dashboard', () => {
         body: JSON.stringify({ phone_number: nextPhone() }),
       });
       expect(signup.status).toBe(202);
-      let completed = 0;
-      for (let i = 0; i < 50 && completed === 0; i++) {
+      type Listed = { name: string; counts: { completed: number }; jobs: Array<{ data: { codeRequestId?: string } }> };
+      let queue: Listed | undefined;
+      for (let i = 0; i < 50 && !queue?.counts.completed; i++) {
         const response = await fetch(`${base}/admin/queues/api/queues?activeQueue=code-delivery&status=completed`, {
           headers: { authorization: basic(USER, PASSWORD) },
         });
         expect(response.status).toBe(200);
-        const body = (await response.json()) as { queues: Array<{ name: string; counts: { completed: number } }> };
-        expect(body.queues.map((queue) => queue.name)).toEqual(['code-delivery']);
-        completed = body.queues[0].counts.completed;
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        const body = (await response.json()) as { queues: Listed[] };
+        expect(body.queues.map((listed) => listed.name)).toEqual(['code-delivery']);
+        queue = body.queues[0];
+        if (!queue.counts.completed) await sleep(100);
       }
-      expect(completed).toBeGreaterThanOrEqual(1);
+      expect(queue?.counts.completed).toBeGreaterThanOrEqual(1);
+      // The job itself is listed, with the code request it delivered (never the code).
+      expect(queue?.jobs).toEqual(
+        expect.arrayContaining([expect.objectContaining({ data: { codeRequestId: expect.any(String) } })]),
+      );
     });
 
     (HAS_CHROMIUM ? it : it.skip)('renders in Chromium', async () => {

@@ -72,9 +72,9 @@ describe('attacks', () => {
       for (const value of SQL_STRINGS) {
         const started = Date.now();
         const response = await send(value);
-        expect({ value, status: response.status }).toEqual({ value, status: expect.any(Number) });
-        expect(response.status).toBeGreaterThanOrEqual(400);
-        expect(response.status).toBeLessThan(500);
+        // The value rides along, so a failure names it.
+        const is4xx = response.status >= 400 && response.status < 500;
+        expect({ value, status: response.status, is4xx }).toEqual({ value, status: response.status, is4xx: true });
         // pg_sleep(3) would show here if anything were ever spliced into SQL.
         expect(Date.now() - started).toBeLessThan(2500);
       }

@@ -1,11 +1,16 @@
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deliveriesFor, duplicateDeliveries, testDatabase, waitForDeliveries } from '../support/db.js';
-import { startDeployment, startRedisServer, type Deployment, type RedisServer } from '../support/processes.js';
+import {
+  startDeployment,
+  startRedisServer,
+  type Deployment,
+  type RedisServer,
+  phoneSeries,
+} from '../support/processes.js';
 import { countBy, steadyBurst } from './burst.js';
 
-let phones = 0;
-const phone = () => `+79998${String(process.pid % 100).padStart(2, '0')}${String(++phones).padStart(4, '0')}`;
+const phone = phoneSeries(8);
 
 describe('(b) Redis stops for 5 s during a burst of code requests', () => {
   let db: pg.Client;

@@ -2,8 +2,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.mjs';
+import { ensureDatabase, startEmbeddedPostgres } from '../../scripts/embedded-postgres.mjs';
 
 /**
  * Without TEST_DATABASE_URL (a bare machine), the tests get a throwaway
@@ -21,12 +20,5 @@ export default async function globalSetup() {
   const url = new URL(process.env.TEST_DATABASE_URL);
   const name = decodeURIComponent(url.pathname.slice(1));
   url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
-  } finally {
-    await client.end();
-  }
+  await ensureDatabase(url.toString(), name);
 }

@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
-import { createSecretKey } from 'node:crypto';
 import { AppConfig } from '@app/domain';
 import { QueueModule } from '../queue/queue.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { accessTokenKey } from './access-token-key.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { TokensService } from './tokens.service.js';
@@ -13,7 +13,7 @@ import { TokensService } from './tokens.service.js';
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        secret: createSecretKey(Buffer.from(config.jwt.secret)),
+        secret: accessTokenKey(config),
         signOptions: {
           algorithm: 'HS256',
           expiresIn: config.jwt.accessTtlSeconds,

@@ -18,7 +18,6 @@ import {
   type PreparedStatement,
 } from '@app/domain';
 import { UsersService } from '../users/users.service.js';
-
 import { CodeDeliveryQueue } from '../queue/code-delivery.queue.js';
 import type { CodeRequestedDto } from './dto/code-requested.dto.js';
 import type { TokenResponseDto } from './dto/token-response.dto.js';

@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
-import { createSecretKey } from 'node:crypto';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig, DomainError, ErrorCode } from '@app/domain';
+import { accessTokenKey } from './access-token-key.js';
 import type { AccessTokenClaims, TokenHolder } from './auth-user.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,9 +18,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(config: AppConfig) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      // A KeyObject, made once: given a string, jsonwebtoken would try (and fail) to
-      // parse it as a PEM public key on every request, which cost a quarter of the CPU.
-      secretOrKey: createSecretKey(Buffer.from(config.jwt.secret)) as unknown as string,
+      // passport-jwt's type says string; it hands the key to jsonwebtoken, which takes a KeyObject.
+      secretOrKey: accessTokenKey(config) as unknown as string,
       algorithms: ['HS256'],
       issuer: config.jwt.issuer,
       audience: config.jwt.audience,

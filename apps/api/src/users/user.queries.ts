@@ -6,13 +6,13 @@ import type { PreparedStatement } from '@app/domain';
  */
 
 /** A timestamp as JSON wants it: ISO 8601, UTC, milliseconds. */
-export const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const isoUtc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 /** A timestamp as a keyset cursor keeps it: UTC text with microseconds. */
 export const cursorAt = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
 
 /** The profile's inline list; the rest pages through /referrals/. */
-export const PROFILE_REFERRALS = 100;
+const PROFILE_REFERRALS = 100;
 
 /** The columns of a user in the API's shape, from `users u` and `referral_counts c`. */
 export const USER_COLUMNS = `u.id, u.username, u.phone_number, u.referral_code, u.used_referral_code,
