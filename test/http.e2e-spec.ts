@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { nextPhone, startStack, type Stack } from './support/stack.js';
+import { connect } from 'node:net';
+import pg from 'pg';
+import { nextPhone, signIn, startStack, type Stack } from './support/stack.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
 
 describe('HTTP surface', () => {
@@ -24,11 +26,13 @@ describe('HTTP surface', () => {
   };
 
   it('serves the page and the docs bundles gzipped or plain, with an ETag that answers 304', async () => {
-    for (const [path, file] of [
+    // ReDoc's bundle is served with its one outside address (the Redocly logo) made ours.
+    const ownLogo = (text: string) => text.replaceAll('https://cdn.redoc.ly/redoc/logo-mini.svg', '/favicon.svg');
+    for (const [path, file, served = (text: string) => text] of [
       ['/app.js', 'apps/api/src/web/public/app.js'],
-      ['/redoc/redoc.standalone.js', 'node_modules/redoc/bundles/redoc.standalone.js'],
-    ]) {
-      const onDisk = readFileSync(file, 'utf8');
+      ['/redoc/redoc.standalone.js', 'node_modules/redoc/bundles/redoc.standalone.js', ownLogo],
+    ] as const) {
+      const onDisk = served(readFileSync(file, 'utf8'));
       const plain = await stack.http().get(path).set('Accept-Encoding', 'identity').expect(200);
       expect(plain.headers['content-encoding']).toBeUndefined();
       expect(plain.text).toBe(onDisk);
@@ -187,6 +191,146 @@ describe('HTTP surface', () => {
       await stack.db.query('ALTER TABLE sessions_away RENAME TO sessions');
     }
     await stack.http().get('/api/v1/users/me/').set('Authorization', `Bearer ${signedIn.body.token}`).expect(200);
+  });
+});
+
+interface RawAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function parseAnswers(received: string): RawAnswer[] {
+  const answers: RawAnswer[] = [];
+  let rest = received;
+  while (rest.startsWith('HTTP/1.1 ') && rest.includes('\r\n\r\n')) {
+    const end = rest.indexOf('\r\n\r\n');
+    const [statusLine, ...lines] = rest.slice(0, end).split('\r\n');
+    const headers = Object.fromEntries(
+      lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]),
+    );
+    const length = Number(headers['content-length'] ?? 0);
+    if (rest.length < end + 4 + length) break;
+    answers.push({ status: Number(statusLine.split(' ')[1]), headers, body: rest.slice(end + 4, end + 4 + length) });
+    rest = rest.slice(end + 4 + length);
+  }
+  return answers;
+}
+
+/** A TCP connection to the API that writes bytes as they are (no client would send them) and reads answers back. */
+async function rawConnection(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  let received = '';
+  let closed = false;
+  socket.setEncoding('latin1');
+  socket.on('data', (chunk: string) => (received += chunk));
+  socket.once('close', () => (closed = true));
+  return {
+    send: (bytes: string) => socket.write(bytes),
+    /** Waits until `count` answers have arrived or the server closed the connection. */
+    async answers(count: number): Promise<RawAnswer[]> {
+      while (!closed && parseAnswers(received).length < count) await new Promise((resolve) => setTimeout(resolve, 10));
+      return parseAnswers(received);
+    },
+    end: () => socket.destroy(),
+  };
+}
+
+/** One exchange: the bytes, then the first answer (and any that came with it). */
+async function rawExchange(port: number, bytes: string): Promise<RawAnswer[]> {
+  const connection = await rawConnection(port);
+  connection.send(bytes);
+  await connection.answers(1);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const answers = await connection.answers(1);
+  connection.end();
+  return answers;
+}
+
+const portOf = (stack: Stack) => (stack.api.getHttpServer().address() as { port: number }).port;
+
+describe('answers given before Nest sees the request', () => {
+  let stack: Stack;
+  let security: Record<string, string>;
+
+  beforeAll(async () => {
+    stack = await startStack({ worker: false });
+    // The headers of an ordinary answer: every other layer must send the same.
+    const ordinary = (await stack.http().get('/health/live').expect(200)).headers as Record<string, string>;
+    security = Object.fromEntries(
+      Object.entries(ordinary).filter(
+        ([name]) =>
+          name.startsWith('x-') || name.includes('policy') || name.startsWith('strict-') || name.startsWith('origin-'),
+      ),
+    );
+    delete security['x-request-id'];
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  const long = 'u'.repeat(10_000);
+  it.each([
+    [
+      'a path that is not valid percent-encoding',
+      'GET /api/v1/users/%ZZ/ HTTP/1.1\r\nHost: a\r\n\r\n',
+      400,
+      'MALFORMED_REQUEST',
+    ],
+    [
+      'a path parameter over the router’s limit',
+      `GET /api/v1/users/${long}/ HTTP/1.1\r\nHost: a\r\n\r\n`,
+      414,
+      'URI_TOO_LONG',
+    ],
+    ['a header line without a colon', 'GET /health/live HTTP/1.1\r\nHost a\r\n\r\n', 400, 'MALFORMED_REQUEST'],
+    ['a request line that is not HTTP', `BREW /health/live HTCPCP/1.0\r\n\r\n`, 400, 'MALFORMED_REQUEST'],
+    [
+      'headers over the limit',
+      `GET /health/live HTTP/1.1\r\nHost: a\r\nX-Big: ${'b'.repeat(20_000)}\r\n\r\n`,
+      431,
+      'HEADERS_TOO_LARGE',
+    ],
+  ])('answers %s in the error body, with the same headers, echoing nothing', async (_case, bytes, status, error) => {
+    const [answer, ...more] = await rawExchange(portOf(stack), bytes);
+    expect(more).toEqual([]);
+    expect(answer.status).toBe(status);
+    const body = JSON.parse(answer.body);
+    expect(body).toEqual({ status_code: status, error, message: expect.any(String), request_id: expect.any(String) });
+    expect(answer.headers['x-request-id']).toBe(body.request_id);
+    expect(answer.headers['content-type']).toMatch(/^application\/json/);
+    for (const [name, value] of Object.entries(security))
+      expect({ name, value: answer.headers[name] }).toEqual({ name, value });
+    expect(answer.body.length).toBeLessThan(300);
+    expect(answer.body).not.toMatch(/uuuu|%ZZ|bbbb|BREW/);
+  });
+
+  it('answers requests that arrive while it shuts down with 503 in the error body', async () => {
+    const closing = await startStack();
+    const user = await signIn(closing);
+    // The first request waits on a lock, so the connection is busy when the shutdown begins.
+    const locker = new pg.Client({ connectionString: closing.config.database.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+    const request = `GET /api/v1/users/me/ HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer ${user.token}\r\n\r\n`;
+    const connection = await rawConnection(portOf(closing));
+    connection.send(request);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const closed = closing.close();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    connection.send(request);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await locker.query('COMMIT');
+    await locker.end();
+    const [first, second] = await connection.answers(2);
+    connection.end();
+    await closed;
+    expect(first.status).toBe(200);
+    expect(second.status).toBe(503);
+    expect(JSON.parse(second.body)).toMatchObject({ status_code: 503, error: 'SERVICE_UNAVAILABLE' });
+    expect(second.headers).toMatchObject({ 'retry-after': '1', connection: 'close', ...security });
   });
 });
 

@@ -1,11 +1,14 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { ErrorCode } from '../libs/domain/src/index.js';
 import { ERROR_STATUS } from '../apps/api/src/common/error-status.js';
+import { checkerFor } from './support/openapi-check.js';
 import { startStack, type Stack } from './support/stack.js';
 
 interface Operation {
   security?: unknown[];
-  responses: Record<string, { description?: string }>;
+  requestBody?: unknown;
+  parameters?: Array<{ in: string }>;
+  responses: Record<string, { description?: string; content?: Record<string, { schema: unknown }> }>;
   summary?: string;
 }
 type Document = {
@@ -92,6 +95,68 @@ describe('the OpenAPI document', () => {
       expect({ route, security: operation.security }).toEqual({ route, security: [{ bearer: [] }] });
     for (const { route, operation } of signIn)
       expect({ route, security: operation.security }).toEqual({ route, security: undefined });
+  });
+
+  /** The error codes an operation's answer for one status allows, from its schema. */
+  const codesAt = (operation: Operation, status: number): string[] => {
+    const schema = operation.responses[String(status)]?.content?.['application/json']?.schema as
+      { allOf?: Array<{ properties?: { error?: { enum?: string[] } } }> } | undefined;
+    return schema?.allOf?.[1]?.properties?.error?.enum ?? [];
+  };
+
+  it('documents, for every operation, the refusals every operation of its kind can answer', () => {
+    for (const [path, operations] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        const route = `${method} ${path}`;
+        const has = (status: number, code: string) =>
+          expect({ route, status, code, listed: codesAt(operation, status).includes(code) }).toEqual({
+            route,
+            status,
+            code,
+            listed: true,
+          });
+        has(400, 'MALFORMED_REQUEST');
+        has(408, 'REQUEST_TIMEOUT');
+        has(431, 'HEADERS_TOO_LARGE');
+        has(500, 'INTERNAL_ERROR');
+        has(503, 'SERVICE_UNAVAILABLE');
+        if (['post', 'put', 'patch', 'delete'].includes(method)) {
+          has(400, 'MALFORMED_JSON');
+          has(413, 'PAYLOAD_TOO_LARGE');
+          has(415, 'UNSUPPORTED_MEDIA_TYPE');
+        }
+        if (operation.parameters?.some((parameter) => parameter.in === 'path')) has(414, 'URI_TOO_LONG');
+        if (operation.security) has(401, 'UNAUTHORIZED');
+      }
+    }
+  });
+
+  it('has an answer checker that refuses what the document does not say', async () => {
+    const checker = await checkerFor(structuredClone(document) as never);
+    const error = (status: number, code: string) => ({
+      status_code: status,
+      error: code,
+      message: 'x',
+      request_id: 'r',
+    });
+    const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => ({
+      method: 'POST',
+      url: '/api/v1/auth/signup/',
+      status,
+      headers,
+      body,
+    });
+    // What the document says passes.
+    expect(() =>
+      checker.check(answer(202, { phone_number: '+79123456789', expires_in: 300, resend_in: 60 })),
+    ).not.toThrow();
+    expect(() => checker.check(answer(429, error(429, 'RATE_LIMITED'), { 'retry-after': '5' }))).not.toThrow();
+    // A status it does not document, a code not listed under the status, a body of the wrong shape, a missing header.
+    expect(() => checker.check(answer(418, error(418, 'INTERNAL_ERROR')))).toThrow(/does not document/);
+    expect(() => checker.check(answer(409, error(409, 'REFERRAL_ALREADY_ACTIVATED')))).toThrow(/unlike the document/);
+    expect(() => checker.check(answer(202, { phone_number: 7 }))).toThrow(/unlike the document/);
+    expect(() => checker.check(answer(429, error(429, 'RATE_LIMITED')))).toThrow(/Retry-After/);
+    expect(() => checker.check(answer(400, { error: 'VALIDATION_FAILED' }))).toThrow(/without the error body/);
   });
 
   it('lists the closed set of error codes, each with its status', () => {

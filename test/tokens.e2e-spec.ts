@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { nextPhone, signIn, skipCooldown, startStack, type Stack } from './support/stack.js';
+import { nextPhone, signIn, skipCooldown, startStack, waitForCode, type Stack } from './support/stack.js';
 import { TEST_JWT_SECRET } from './support/test-env.js';
 
 /** An HS256 (or other) JWT signed by hand, for tokens the API must refuse. */
@@ -37,9 +37,29 @@ describe('tokens', () => {
     await me(user.token).expect(200);
   });
 
-  it('refuses a request without a token with 401 UNAUTHORIZED', async () => {
+  it('refuses a request without a token with 401 UNAUTHORIZED and a Bearer challenge without an error code', async () => {
     const response = await stack.http().get('/api/v1/users/me/').expect(401);
     expect(response.body).toMatchObject({ status_code: 401, error: 'UNAUTHORIZED' });
+    // RFC 6750 section 3.1: no error code when the request carried no token.
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="referral-service"');
+  });
+
+  it('answers a sent token it refuses with error="invalid_token" in the challenge (RFC 6750)', async () => {
+    const response = await me('not.a.token').expect(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer realm="referral-service", error="invalid_token"');
+    const refused = await refresh('x'.repeat(43)).expect(401);
+    expect(refused.headers['www-authenticate']).toBe('Bearer realm="referral-service", error="invalid_token"');
+  });
+
+  it('marks every answer that carries tokens as not to be stored (RFC 6749 section 5.1)', async () => {
+    const phone = nextPhone();
+    await stack.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
+    const code = await waitForCode(stack, phone);
+    const signedIn = await stack.http().post('/api/v1/auth/code/').send({ phone_number: phone, code }).expect(200);
+    const refreshed = await refresh(signedIn.body.refresh_token).expect(200);
+    for (const answer of [signedIn, refreshed]) {
+      expect(answer.headers).toMatchObject({ 'cache-control': 'no-store', pragma: 'no-cache' });
+    }
   });
 
   it('refuses a token in the query string', async () => {

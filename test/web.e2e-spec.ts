@@ -12,6 +12,13 @@ import { nextPhone, startStack, type Stack } from './support/stack.js';
   let browser: Browser;
   let base: string;
   const outsideRequests: string[] = [];
+  const pageProblems: Array<{ text: string; url: string }> = [];
+  const expectedApiErrors: Array<{ status: number; path: string }> = [];
+  /**
+   * A test that makes the API refuse something on purpose says so: the browser
+   * logs each 4xx answer to the console, and that line is then expected.
+   */
+  const expectApiError = (status: number, path: string) => expectedApiErrors.push({ status, path });
 
   beforeAll(async () => {
     stack = await startStack({ env: { SMS_DELAY_MS: '1000-2000' } });
@@ -23,12 +30,17 @@ import { nextPhone, startStack, type Stack } from './support/stack.js';
     await browser?.close();
     await stack?.close();
   });
-  // Each test works offline: nothing it loaded came from outside the API. ReDoc's own
-  // attribution logo is the only thing that asks; it hides itself when it cannot load.
+  // Each test works offline: nothing it loaded came from outside the API.
   afterEach(() => {
-    const unexpected = outsideRequests.filter((url) => url !== 'https://cdn.redoc.ly/redoc/logo-mini.svg');
-    outsideRequests.length = 0;
-    expect(unexpected).toEqual([]);
+    expect(outsideRequests.splice(0)).toEqual([]);
+    // No page logs an error or throws one (a missing favicon included), but for the refusals a test asked for.
+    const expected = expectedApiErrors.splice(0);
+    const problems = pageProblems.splice(0);
+    const matches = (problem: { text: string; url: string }, refusal: { status: number; path: string }) =>
+      problem.text.startsWith(`Failed to load resource: the server responded with a status of ${refusal.status} `) &&
+      new URL(problem.url).pathname === refusal.path;
+    expect(problems.filter((problem) => !expected.some((refusal) => matches(problem, refusal)))).toEqual([]);
+    expect(expected.filter((refusal) => !problems.some((problem) => matches(problem, refusal)))).toEqual([]);
   });
 
   /** Opens a page with the network outside the API cut off, as on a machine that is offline. */
@@ -41,6 +53,10 @@ import { nextPhone, startStack, type Stack } from './support/stack.js';
       },
     );
     const page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') pageProblems.push({ text: message.text(), url: message.location().url });
+    });
+    page.on('pageerror', (error) => pageProblems.push({ text: `page error: ${error.message}`, url: page.url() }));
     await page.goto(base + path);
     return page;
   }
@@ -75,6 +91,7 @@ import { nextPhone, startStack, type Stack } from './support/stack.js';
       const friendPhone = nextPhone();
       await signIn(friend, friendPhone, 'page_friend');
       // A wrong code first: the error is in plain words.
+      expectApiError(422, '/api/v1/users/me/');
       await friend.getByLabel('Someone’s invite code').fill('ZZZZZZ');
       await friend.getByRole('button', { name: 'Use this code' }).click();
       await friend.getByRole('alert').getByText('Nobody has that invite code').waitFor();
@@ -128,6 +145,7 @@ import { nextPhone, startStack, type Stack } from './support/stack.js';
     const context = await browser.newContext();
     try {
       const page = await open(context);
+      expectApiError(400, '/api/v1/auth/signup/');
       await page.getByRole('textbox', { name: 'Phone number' }).fill('12345');
       await page.getByRole('button', { name: 'Send code' }).click();
       await page.getByRole('alert').getByText('That does not look like a mobile number').waitFor();

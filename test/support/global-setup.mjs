@@ -11,6 +11,8 @@ import { ensureDatabase, startEmbeddedPostgres } from '../../scripts/embedded-po
  * when they start) and dropped by the teardown.
  */
 export default async function globalSetup() {
+  // Each test file appends how many answers it checked against the OpenAPI document (count-answers.ts).
+  process.env.OPENAPI_CHECK_LOG = join(mkdtempSync(join(tmpdir(), 'referral-openapi-')), 'checked.log');
   if (!process.env.TEST_DATABASE_URL) {
     const dataDir = mkdtempSync(join(tmpdir(), 'referral-test-pg-'));
     const server = await startEmbeddedPostgres({ dataDir, database: 'postgres', throwaway: true });

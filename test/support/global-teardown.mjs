@@ -1,10 +1,19 @@
 // Plain JavaScript: Jest loads global setup and teardown files outside its module mapping.
-import { rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 
 /** Leaves nothing behind: the test database is dropped, every test key deleted, a throwaway server removed. */
 export default async function globalTeardown() {
+  const log = process.env.OPENAPI_CHECK_LOG;
+  if (log && existsSync(log)) {
+    const counts = readFileSync(log, 'utf8').split('\n').filter(Boolean).map(Number);
+    const total = counts.reduce((sum, count) => sum + count, 0);
+    console.log(`\nOpenAPI: ${total} answers checked against the document, in ${counts.length} test files`);
+  }
+  if (log) rmSync(dirname(log), { recursive: true, force: true });
+
   const databaseUrl = process.env.TEST_DATABASE_URL;
   if (databaseUrl && process.env.KEEP_TEST_DATABASE !== '1') {
     const url = new URL(databaseUrl);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { checkerOf } from './openapi-check.js';
 import { baseTestEnv, TEST_KEY_PREFIX } from './test-env.js';
 
 export const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
@@ -114,7 +115,7 @@ export async function startDeployment(
   return deployment;
 }
 
-/** POSTs JSON and answers status, body and how long it took. */
+/** POSTs JSON and answers status, body and how long it took; the answer is checked against the API's document. */
 export async function postJson(
   url: string,
   body: unknown,
@@ -128,11 +129,17 @@ export async function postJson(
     signal: AbortSignal.timeout(15_000),
   });
   const text = await response.text();
-  return {
+  const ms = Date.now() - started;
+  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  const target = new URL(url);
+  (await checkerOf(target.origin)).check({
+    method: 'POST',
+    url: target.pathname + target.search,
     status: response.status,
-    body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
-    ms: Date.now() - started,
-  };
+    headers: Object.fromEntries(response.headers),
+    body: parsed,
+  });
+  return { status: response.status, body: parsed, ms };
 }
 
 export interface RedisServer {

@@ -4,13 +4,14 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import request from 'supertest';
+import request, { type Response } from 'supertest';
 import { DataSource } from 'typeorm';
 import type { EventEmitter } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type AppConfig, CODE_DELIVERY_QUEUE, loadConfig, queueSchema } from '../../libs/domain/src/index.js';
 import { createApiApp } from '../../apps/api/src/app.setup.js';
 import { createWorker } from '../../apps/worker/src/worker.setup.js';
+import { checkerFor, type ResponseChecker } from './openapi-check.js';
 import { baseTestEnv, TEST_KEY_PREFIX } from './test-env.js';
 
 export interface StackOptions {
@@ -26,6 +27,7 @@ export interface Stack {
   db: DataSource;
   queue: Queue;
   worker: INestApplicationContext | null;
+  /** Requests to the API; every answer is checked against the OpenAPI document it serves. */
   http(): ReturnType<typeof request>;
   startWorker(): Promise<INestApplicationContext>;
   stopWorker(): Promise<void>;
@@ -79,6 +81,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await api.listen({ port: 0, host: '127.0.0.1' });
   const db = api.get(DataSource);
   const queue = api.get<Queue>(getQueueToken(CODE_DELIVERY_QUEUE));
+  const checker = await checkerFor((await request(api.getHttpServer()).get('/swagger.json').expect(200)).body);
   if (!truncated) {
     await db.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
     truncated = true;
@@ -90,7 +93,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     db,
     queue,
     worker: null,
-    http: () => request(api.getHttpServer()),
+    http: () => checked(request(api.getHttpServer()), checker),
     async startWorker() {
       if (!stack.worker) {
         stack.worker = await createWorker(config);
@@ -118,6 +121,29 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   if (options.worker !== false) await stack.startWorker();
   return stack;
+}
+
+const METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'options', 'head']);
+
+/** supertest, with each request's answer checked against the document before the test's own expectations. */
+function checked(agent: ReturnType<typeof request>, checker: ResponseChecker): ReturnType<typeof request> {
+  return new Proxy(agent, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof property !== 'string' || !METHODS.has(property) || typeof value !== 'function') return value;
+      return (url: string) =>
+        (value as (url: string) => request.Test).call(target, url).expect((response: Response) => {
+          const sent = (response as unknown as { req: { method: string; path: string } }).req;
+          checker.check({
+            method: sent.method,
+            url: sent.path,
+            status: response.status,
+            headers: response.headers,
+            body: response.body,
+          });
+        });
+    },
+  });
 }
 
 /** The queue's tables of a stack on the PostgreSQL backend live in a schema of its own. */

@@ -1,12 +1,11 @@
-import helmet from '@fastify/helmet';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyBaseLogger } from 'fastify';
-import type { IncomingMessage } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { AppConfig, createLogger, PinoLoggerService, prepareDatabase } from '@app/domain';
 import { AppModule } from './app.module.js';
 import { useJsonBodiesOnly } from './common/json-body.js';
+import { answerClientError, answerRouterError, registerEdgeHooks, requestId } from './common/http-edge.js';
+import { InputShapePipe } from './common/input-shape.pipe.js';
 import { registerDocs } from './docs/docs.js';
 import { RequestLogController } from './common/request-log.js';
 import { createValidationPipe } from './common/validation.pipe.js';
@@ -14,14 +13,6 @@ import { registerQueueDashboard } from './queue-dashboard/queue-dashboard.js';
 import { registerWebPage } from './web/web.js';
 
 export const API_PREFIX = 'api/v1';
-
-const REQUEST_ID = /^[\w.-]{1,64}$/;
-
-/** A caller's X-Request-Id is kept when it is sane, so logs can be matched across services. */
-function requestId(request: IncomingMessage): string {
-  const given = request.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-}
 
 /**
  * Builds the API exactly as it serves: used by main.ts and by the end-to-end
@@ -44,7 +35,10 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     trustProxy: config.http.trustProxy as boolean | string[],
     genReqId: requestId,
     routerOptions: { ignoreTrailingSlash: true },
-    return503OnClosing: true,
+    // Answered in the API's own error body and headers (common/http-edge.ts), not Fastify's.
+    frameworkErrors: answerRouterError,
+    clientErrorHandler: answerClientError,
+    return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
     logger: new PinoLoggerService(logger),
@@ -54,27 +48,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON or nothing: any other content type is 415, not a string or form handed to a DTO.
   useJsonBodiesOnly(fastify);
-  fastify.addHook('onRequest', async (request, reply) => {
-    void reply.header('X-Request-Id', request.id);
-  });
-
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
-        // ReDoc renders in a web worker it builds from a blob.
-        workerSrc: ["'self'", 'blob:'],
-        frameAncestors: ["'none'"],
-        // The API is often reached over plain HTTP on localhost in development.
-        upgradeInsecureRequests: null,
-      },
-    },
-  });
-  registerWebPage(fastify);
+  registerEdgeHooks(fastify);
+  registerWebPage(fastify, { inbox: config.sms.transport === 'simulated' });
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
@@ -84,7 +59,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   });
 
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready'] });
-  app.useGlobalPipes(createValidationPipe());
+  // The input's shape first (an object, not too deep, no NUL), then the DTOs.
+  app.useGlobalPipes(new InputShapePipe(), createValidationPipe());
   registerDocs(app);
   await registerQueueDashboard(app, config);
   return app;

@@ -10,11 +10,26 @@ export interface Cursor {
   id: string;
 }
 
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?$/;
+const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
+}
+
+/**
+ * A timestamp PostgreSQL accepts: the shape alone lets through month 13, day 45,
+ * hour 25 or year 0, which PostgreSQL refuses mid-query. The calendar decides,
+ * through a round trip by Date.
+ */
+function isRealTimestamp(text: string): boolean {
+  const parts = TIMESTAMP.exec(text);
+  if (!parts) return false;
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map(Number);
+  if (year < 1 || hour > 23 || minute > 59 || second > 59) return false;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
 }
 
 /** Decodes a cursor from a query string; anything that is not one of ours is VALIDATION_FAILED. */
@@ -26,7 +41,7 @@ export function decodeCursor(value: string): Cursor {
       parsed.length === 2 &&
       typeof parsed[0] === 'string' &&
       typeof parsed[1] === 'string' &&
-      TIMESTAMP.test(parsed[0]) &&
+      isRealTimestamp(parsed[0]) &&
       UUID.test(parsed[1])
     ) {
       return { at: parsed[0], id: parsed[1] };

@@ -1,6 +1,7 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { applyDecorators, Body, Controller, Header, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorBodyDto } from '../common/error-body.js';
+import { ErrorCode } from '@app/domain';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { IpRateLimitGuard, LimitPerIp } from '../rate-limit/rate-limit.guard.js';
 import { AuthService } from './auth.service.js';
 import { CodeRequestedDto } from './dto/code-requested.dto.js';
@@ -8,6 +9,9 @@ import { RefreshTokenDto } from './dto/refresh-token.dto.js';
 import { SignupDto } from './dto/signup.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 import { VerifyCodeDto } from './dto/verify-code.dto.js';
+
+/** RFC 6749 section 5.1: an answer that carries tokens is never stored by a cache. */
+const NotCached = () => applyDecorators(Header('Cache-Control', 'no-store'), Header('Pragma', 'no-cache'));
 
 @ApiTags('auth')
 @Controller('auth')
@@ -25,15 +29,19 @@ export class AuthController {
       'One code per number per minute, five per hour.',
   })
   @ApiResponse({ status: 202, type: CodeRequestedDto })
-  @ApiResponse({ status: 400, type: ErrorBodyDto, description: 'VALIDATION_FAILED, INVALID_PHONE_NUMBER' })
-  @ApiResponse({ status: 409, type: ErrorBodyDto, description: 'USERNAME_TAKEN' })
-  @ApiResponse({ status: 429, type: ErrorBodyDto, description: 'RATE_LIMITED, TOO_MANY_ATTEMPTS (see Retry-After)' })
+  @ApiErrors(
+    ErrorCode.INVALID_PHONE_NUMBER,
+    ErrorCode.USERNAME_TAKEN,
+    ErrorCode.RATE_LIMITED,
+    ErrorCode.TOO_MANY_ATTEMPTS,
+  )
   signup(@Body() body: SignupDto): Promise<CodeRequestedDto> {
     return this.auth.requestCode(body.phone_number, body.username);
   }
 
   @Post('code')
   @HttpCode(HttpStatus.OK)
+  @NotCached()
   @UseGuards(IpRateLimitGuard)
   @LimitPerIp('verify')
   @ApiOperation({
@@ -41,24 +49,25 @@ export class AuthController {
     description: 'Creates the user on the first successful sign-in. Every failure is the same INVALID_CODE.',
   })
   @ApiResponse({ status: 200, type: TokenResponseDto })
-  @ApiResponse({
-    status: 400,
-    type: ErrorBodyDto,
-    description: 'VALIDATION_FAILED, INVALID_PHONE_NUMBER, INVALID_CODE',
-  })
-  @ApiResponse({ status: 429, type: ErrorBodyDto, description: 'TOO_MANY_ATTEMPTS, RATE_LIMITED (see Retry-After)' })
+  @ApiErrors(
+    ErrorCode.INVALID_PHONE_NUMBER,
+    ErrorCode.INVALID_CODE,
+    ErrorCode.TOO_MANY_ATTEMPTS,
+    ErrorCode.RATE_LIMITED,
+  )
   verify(@Body() body: VerifyCodeDto): Promise<TokenResponseDto> {
     return this.auth.verifyCode(body.phone_number, body.code);
   }
 
   @Post('refresh')
   @HttpCode(HttpStatus.OK)
+  @NotCached()
   @ApiOperation({
     summary: 'Exchange a refresh token for new tokens',
     description: 'The old refresh token stops working.',
   })
   @ApiResponse({ status: 200, type: TokenResponseDto })
-  @ApiResponse({ status: 401, type: ErrorBodyDto, description: 'INVALID_REFRESH_TOKEN' })
+  @ApiErrors(ErrorCode.INVALID_REFRESH_TOKEN)
   refresh(@Body() body: RefreshTokenDto): Promise<TokenResponseDto> {
     return this.auth.refresh(body.refresh_token);
   }

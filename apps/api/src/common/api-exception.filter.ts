@@ -1,14 +1,20 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ERROR_MESSAGES, ErrorCode, isUnavailableError, type ErrorDetail } from '@app/domain';
-import { ERROR_STATUS, errorCodeForStatus } from './error-status.js';
-import type { ErrorBodyDto } from './error-body.js';
+import { DomainError, ErrorCode, isUnavailableError, type ErrorDetail } from '@app/domain';
+import { errorBody, type ErrorBodyDto } from './error-body.js';
+import { errorCodeForStatus } from './error-status.js';
 
 interface FrameworkError {
   statusCode?: number;
   code?: string;
   message?: string;
 }
+
+/** Fastify's body-parsing refusals that have a code of their own. */
+const FRAMEWORK_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: ErrorCode.PAYLOAD_TOO_LARGE,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+};
 
 /**
  * Turns every failure into the one error body of the API. Rules throw
@@ -23,8 +29,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const { status, body, retryAfterSeconds } = this.describe(exception, request);
-    if (retryAfterSeconds !== undefined) void reply.header('Retry-After', String(retryAfterSeconds));
+    const { body, retryAfterSeconds } = this.describe(exception, request);
+    const status = body.status_code;
+    // A dependency that is down is worth asking again shortly; a limit says when.
+    const retryAfter = retryAfterSeconds ?? (status === 503 ? 1 : undefined);
+    if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
+    if (status === 401) void reply.header('WWW-Authenticate', bearerChallenge(body.error, request));
     if (status === 503) {
       this.logger.warn({ err: exception, request_id: request.id, url: request.url }, 'dependency unavailable');
     } else if (status >= 500) {
@@ -33,23 +43,11 @@ export class ApiExceptionFilter implements ExceptionFilter {
     void reply.status(status).send(body);
   }
 
-  describe(
-    exception: unknown,
-    request: FastifyRequest,
-  ): { status: number; body: ErrorBodyDto; retryAfterSeconds?: number } {
-    const body = (status: number, code: ErrorCode, message?: string, details?: ErrorDetail[]): ErrorBodyDto => ({
-      status_code: status,
-      error: code,
-      message: message ?? ERROR_MESSAGES[code],
-      request_id: String(request.id),
-      ...(details ? { details } : {}),
-    });
-
+  describe(exception: unknown, request: FastifyRequest): { body: ErrorBodyDto; retryAfterSeconds?: number } {
+    const id = String(request.id);
     if (exception instanceof DomainError) {
-      const status = ERROR_STATUS[exception.code];
       return {
-        status,
-        body: body(status, exception.code, exception.message, exception.extra.details),
+        body: errorBody(exception.code, id, exception.message, exception.extra.details),
         retryAfterSeconds: exception.extra.retryAfterSeconds,
       };
     }
@@ -57,29 +55,32 @@ export class ApiExceptionFilter implements ExceptionFilter {
     // Fastify's own errors (body parsing, limits) arrive wrapped in an HttpException.
     const cause = exception instanceof HttpException ? exception.cause : exception;
     const framework = cause as FrameworkError | null;
-    if (framework?.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return { status: 413, body: body(413, ErrorCode.PAYLOAD_TOO_LARGE) };
-    }
-    if (framework?.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-      return { status: 415, body: body(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE) };
-    }
+    const known = framework?.code ? FRAMEWORK_CODES[framework.code] : undefined;
+    if (known) return { body: errorBody(known, id) };
 
     if (exception instanceof HttpException) {
-      const status = exception.getStatus();
-      return { status, body: body(status, errorCodeForStatus(status), undefined, healthDetails(exception)) };
+      const code = errorCodeForStatus(exception.getStatus());
+      return { body: errorBody(code, id, undefined, healthDetails(exception)) };
     }
 
     if (typeof framework?.statusCode === 'number' && framework.statusCode >= 400 && framework.statusCode < 500) {
-      const status = framework.statusCode;
-      return { status, body: body(status, errorCodeForStatus(status)) };
+      return { body: errorBody(errorCodeForStatus(framework.statusCode), id) };
     }
 
-    if (isUnavailableError(exception)) {
-      return { status: 503, body: body(503, ErrorCode.SERVICE_UNAVAILABLE), retryAfterSeconds: 1 };
-    }
+    if (isUnavailableError(exception)) return { body: errorBody(ErrorCode.SERVICE_UNAVAILABLE, id) };
 
-    return { status: 500, body: body(500, ErrorCode.INTERNAL_ERROR) };
+    return { body: errorBody(ErrorCode.INTERNAL_ERROR, id) };
   }
+}
+
+/**
+ * RFC 6750 section 3: a 401 names the scheme, and says `invalid_token` when the
+ * client sent a token (an access token in the header, or a refresh token) that
+ * was refused; without one it gives no error code.
+ */
+function bearerChallenge(code: ErrorCode, request: FastifyRequest): string {
+  const sentToken = code === ErrorCode.INVALID_REFRESH_TOKEN || /^Bearer\s/i.test(request.headers.authorization ?? '');
+  return sentToken ? 'Bearer realm="referral-service", error="invalid_token"' : 'Bearer realm="referral-service"';
 }
 
 /** A failed readiness check says which dependency is down. */

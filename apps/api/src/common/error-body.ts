@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ErrorCode, type ErrorDetail } from '@app/domain';
+import { ERROR_MESSAGES, ErrorCode, type ErrorDetail } from '@app/domain';
+import { ERROR_STATUS } from './error-status.js';
 
 export class ErrorDetailDto implements ErrorDetail {
   @ApiProperty({ example: 'phone_number' })
@@ -25,4 +26,20 @@ export class ErrorBodyDto {
 
   @ApiPropertyOptional({ type: [ErrorDetailDto], description: 'Present on VALIDATION_FAILED: one entry per problem.' })
   details?: ErrorDetail[];
+}
+
+/** The one error body, whichever layer answers: the router, the body parser, a guard, a handler. */
+export function errorBody(
+  code: ErrorCode,
+  requestId: string,
+  message: string = ERROR_MESSAGES[code],
+  details?: ErrorDetail[],
+): ErrorBodyDto {
+  return {
+    status_code: ERROR_STATUS[code],
+    error: code,
+    message,
+    request_id: requestId,
+    ...(details ? { details } : {}),
+  };
 }

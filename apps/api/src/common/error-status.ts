@@ -2,9 +2,10 @@ import { HttpStatus } from '@nestjs/common';
 import { ErrorCode } from '@app/domain';
 
 /** The one place where an error code becomes an HTTP status. */
-export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
+export const ERROR_STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: HttpStatus.BAD_REQUEST,
   MALFORMED_JSON: HttpStatus.BAD_REQUEST,
+  MALFORMED_REQUEST: HttpStatus.BAD_REQUEST,
   INVALID_PHONE_NUMBER: HttpStatus.BAD_REQUEST,
   INVALID_CODE: HttpStatus.BAD_REQUEST,
   UNAUTHORIZED: HttpStatus.UNAUTHORIZED,
@@ -16,8 +17,12 @@ export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
   USERNAME_TAKEN: HttpStatus.CONFLICT,
   PHONE_NUMBER_TAKEN: HttpStatus.CONFLICT,
   REFERRAL_ALREADY_ACTIVATED: HttpStatus.CONFLICT,
+  REQUEST_TIMEOUT: HttpStatus.REQUEST_TIMEOUT,
   PAYLOAD_TOO_LARGE: HttpStatus.PAYLOAD_TOO_LARGE,
+  URI_TOO_LONG: HttpStatus.URI_TOO_LONG,
   UNSUPPORTED_MEDIA_TYPE: HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  // Nest's HttpStatus has no 431 Request Header Fields Too Large.
+  HEADERS_TOO_LARGE: 431,
   REFERRAL_CODE_NOT_FOUND: HttpStatus.UNPROCESSABLE_ENTITY,
   REFERRAL_SELF: HttpStatus.UNPROCESSABLE_ENTITY,
   REFERRAL_CYCLE: HttpStatus.UNPROCESSABLE_ENTITY,
@@ -31,7 +36,7 @@ export const ERROR_STATUS: Record<ErrorCode, HttpStatus> = {
 export function errorCodeForStatus(status: number): ErrorCode {
   switch (status) {
     case 400:
-      return ErrorCode.VALIDATION_FAILED;
+      return ErrorCode.MALFORMED_REQUEST;
     case 401:
       return ErrorCode.UNAUTHORIZED;
     case 403:
@@ -40,12 +45,18 @@ export function errorCodeForStatus(status: number): ErrorCode {
       return ErrorCode.NOT_FOUND;
     case 405:
       return ErrorCode.METHOD_NOT_ALLOWED;
+    case 408:
+      return ErrorCode.REQUEST_TIMEOUT;
     case 413:
       return ErrorCode.PAYLOAD_TOO_LARGE;
+    case 414:
+      return ErrorCode.URI_TOO_LONG;
     case 415:
       return ErrorCode.UNSUPPORTED_MEDIA_TYPE;
     case 429:
       return ErrorCode.RATE_LIMITED;
+    case 431:
+      return ErrorCode.HEADERS_TOO_LARGE;
     case 503:
       return ErrorCode.SERVICE_UNAVAILABLE;
     default:

@@ -11,6 +11,8 @@ export interface StaticFile {
   type: string;
   /** Seconds a browser may keep it. */
   maxAge?: number;
+  /** Rewrites the file's text once, at start. */
+  transform?: (text: string) => string;
 }
 
 /**
@@ -21,8 +23,8 @@ export interface StaticFile {
  * from. ETags spare repeat downloads.
  */
 export function serveStaticFiles(fastify: FastifyInstance, files: StaticFile[]): void {
-  for (const { path, file, type, maxAge = 300 } of files) {
-    const plain = readFileSync(file);
+  for (const { path, file, type, maxAge = 300, transform } of files) {
+    const plain = transform ? Buffer.from(transform(readFileSync(file, 'utf8'))) : readFileSync(file);
     let gzipped: Buffer | undefined;
     const etag = `"${createHash('sha1').update(plain).digest('base64url')}"`;
     fastify.get(path, (request, reply) => {

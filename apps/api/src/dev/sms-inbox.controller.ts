@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorBodyDto } from '../common/error-body.js';
+import { ErrorCode } from '@app/domain';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { SmsInboxQueryDto, SmsInboxResponseDto } from './sms-inbox.dto.js';
 import { SmsInboxService } from './sms-inbox.service.js';
 
@@ -16,7 +17,7 @@ export class SmsInboxController {
     description: 'Messages the simulated SMS gateway delivered to this number, newest first. Development only.',
   })
   @ApiResponse({ status: 200, type: SmsInboxResponseDto })
-  @ApiResponse({ status: 400, type: ErrorBodyDto, description: 'VALIDATION_FAILED, INVALID_PHONE_NUMBER' })
+  @ApiErrors(ErrorCode.INVALID_PHONE_NUMBER)
   list(@Query() query: SmsInboxQueryDto): Promise<SmsInboxResponseDto> {
     return this.inbox.list(query.phone_number);
   }

@@ -1,6 +1,7 @@
 import { type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ERROR_MESSAGES, ErrorCode } from '@app/domain';
+import { API_ERRORS_EXTENSION } from '../common/api-errors.decorator.js';
 import { ERROR_STATUS } from '../common/error-status.js';
 import { ErrorBodyDto, ErrorDetailDto } from '../common/error-body.js';
 
@@ -17,7 +18,8 @@ the simulated phone inbox, \`GET /api/v1/dev/sms/?phone_number=…\`.
 **Invite codes.** Every user has a 6-character invite code. \`PATCH /api/v1/users/me/\` with
 \`used_referral_code\` activates someone else's, once, ever.
 
-**Errors** all have one shape (\`ErrorBody\`); \`error\` is one of:
+**Errors** all have one shape (\`ErrorBody\`), whichever layer answers (the router, the body parser,
+a guard, a handler); \`error\` is one of:
 
 | error | status | meaning |
 | --- | --- | --- |
@@ -25,8 +27,88 @@ ${Object.values(ErrorCode)
   .map((code) => `| \`${code}\` | ${ERROR_STATUS[code]} | ${ERROR_MESSAGES[code]} |`)
   .join('\n')}
 
-429 answers carry \`Retry-After\` (seconds).
+Each operation lists the codes it can answer, per status. 429 and 503 answers carry \`Retry-After\`
+(seconds); 401 answers carry \`WWW-Authenticate: Bearer\`.
 `;
+
+/** What any request can be answered, whatever the operation: the router, Node.js's HTTP parser, a failure. */
+const EVERY_OPERATION: ErrorCode[] = [
+  ErrorCode.MALFORMED_REQUEST,
+  ErrorCode.REQUEST_TIMEOUT,
+  ErrorCode.HEADERS_TOO_LARGE,
+  ErrorCode.INTERNAL_ERROR,
+  ErrorCode.SERVICE_UNAVAILABLE,
+];
+/** A request that may carry a body: the body parser and the input checks. */
+const WITH_BODY: ErrorCode[] = [
+  ErrorCode.MALFORMED_JSON,
+  ErrorCode.VALIDATION_FAILED,
+  ErrorCode.PAYLOAD_TOO_LARGE,
+  ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+];
+/** Fastify parses a body for these methods whether or not the operation takes one. */
+const BODY_METHODS = new Set(['post', 'put', 'patch', 'delete']);
+
+interface Operation {
+  parameters?: Array<{ in: string }>;
+  security?: Array<Record<string, unknown>>;
+  responses: Record<string, unknown>;
+  [API_ERRORS_EXTENSION]?: ErrorCode[];
+}
+
+/** Every error code an operation can answer: its own, and those of its kind. */
+function errorCodesOf(method: string, operation: Operation): Set<ErrorCode> {
+  const codes = new Set<ErrorCode>([...EVERY_OPERATION, ...(operation[API_ERRORS_EXTENSION] ?? [])]);
+  const add = (list: ErrorCode[]) => list.forEach((code) => codes.add(code));
+  if (BODY_METHODS.has(method)) add(WITH_BODY);
+  const places = new Set((operation.parameters ?? []).map((parameter) => parameter.in));
+  if (places.has('path')) add([ErrorCode.URI_TOO_LONG, ErrorCode.VALIDATION_FAILED]);
+  if (places.has('query')) add([ErrorCode.VALIDATION_FAILED]);
+  if (operation.security?.some((requirement) => 'bearer' in requirement)) add([ErrorCode.UNAUTHORIZED]);
+  return codes;
+}
+
+const RESPONSE_HEADERS: Partial<Record<number, Record<string, unknown>>> = {
+  401: {
+    'WWW-Authenticate': {
+      description: 'Bearer, with error="invalid_token" when a token was refused',
+      schema: { type: 'string' },
+    },
+  },
+  429: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+  503: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer' } } },
+};
+
+/** One error response per status, whose schema allows exactly the codes the operation answers with it. */
+function documentErrors(document: OpenAPIObject): void {
+  for (const operations of Object.values(document.paths)) {
+    for (const [method, operation] of Object.entries(operations as Record<string, Operation>)) {
+      const byStatus = new Map<number, ErrorCode[]>();
+      for (const code of errorCodesOf(method, operation)) {
+        const status = ERROR_STATUS[code];
+        byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+      }
+      delete operation[API_ERRORS_EXTENSION];
+      for (const [status, codes] of [...byStatus].sort(([a], [b]) => a - b)) {
+        codes.sort();
+        operation.responses[String(status)] = {
+          description: codes.map((code) => `\`${code}\`: ${ERROR_MESSAGES[code]}`).join('<br>'),
+          ...(RESPONSE_HEADERS[status] ? { headers: RESPONSE_HEADERS[status] } : {}),
+          content: {
+            'application/json': {
+              schema: {
+                allOf: [
+                  { $ref: '#/components/schemas/ErrorBodyDto' },
+                  { type: 'object', properties: { error: { type: 'string', enum: codes } } },
+                ],
+              },
+            },
+          },
+        };
+      }
+    }
+  }
+}
 
 /** The one OpenAPI document: served at /swagger.json, rendered by Swagger UI and ReDoc. */
 export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
@@ -40,8 +122,10 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('health', 'Liveness and readiness')
     .addTag('dev', 'The simulated phone inbox (SMS_TRANSPORT=simulated only)')
     .build();
-  return SwaggerModule.createDocument(app, config, {
+  const document = SwaggerModule.createDocument(app, config, {
     extraModels: [ErrorBodyDto, ErrorDetailDto],
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
+  documentErrors(document);
+  return document;
 }

@@ -1,10 +1,29 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { ErrorBodyDto } from '../common/error-body.js';
 import { CodeDeliveryQueue } from '../queue/code-delivery.queue.js';
 
 const CHECK_TIMEOUT_MS = 1500;
+
+class LiveDto {
+  @ApiProperty({ enum: ['ok'] })
+  status: 'ok';
+}
+
+/** Terminus's answer: each dependency under `info` (up) or `error` (down), and all of them under `details`. */
+class ReadyDto {
+  @ApiProperty({ enum: ['ok'] })
+  status: 'ok';
+
+  @ApiProperty({ example: { database: { status: 'up' }, queue: { status: 'up', waiting: 0 } } })
+  info: Record<string, unknown>;
+
+  @ApiProperty({ example: {} })
+  error: Record<string, unknown>;
+
+  @ApiProperty({ example: { database: { status: 'up' }, queue: { status: 'up', waiting: 0 } } })
+  details: Record<string, unknown>;
+}
 
 @ApiTags('health')
 @Controller('health')
@@ -18,16 +37,18 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers' })
-  @ApiResponse({ status: 200 })
-  live(): { status: 'ok' } {
+  @ApiResponse({ status: 200, type: LiveDto })
+  live(): LiveDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @HealthCheck()
-  @ApiOperation({ summary: 'Readiness: PostgreSQL and the queue answer' })
-  @ApiResponse({ status: 200 })
-  @ApiResponse({ status: 503, type: ErrorBodyDto, description: 'SERVICE_UNAVAILABLE' })
+  @ApiOperation({
+    summary: 'Readiness: PostgreSQL and the queue answer',
+    description: 'SERVICE_UNAVAILABLE (503) names each dependency that is down in `details`.',
+  })
+  @ApiResponse({ status: 200, type: ReadyDto })
   ready() {
     return this.health.check([
       () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),

@@ -16,7 +16,8 @@ import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@ne
 import type { AuthUser, TokenHolder } from '../auth/auth-user.js';
 import { CurrentUser, TokenHolderParam } from '../auth/current-user.decorator.js';
 import { JwtAuthGuard, SessionCheckedInQuery } from '../auth/jwt-auth.guard.js';
-import { ErrorBodyDto } from '../common/error-body.js';
+import { ErrorCode } from '@app/domain';
+import { ApiErrors } from '../common/api-errors.decorator.js';
 import { PageQueryDto, ReferralsPageDto } from '../referral/dto/referrals-page.dto.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { ProfileResponseDto, UsersPageDto } from './dto/profile-response.dto.js';
@@ -28,14 +29,20 @@ const USERNAME_PARAM = {
   description: 'A username, or `me` for the caller. Other users’ are for admins only.',
   example: 'me',
 };
-const ACTIVATION_ERRORS =
-  'REFERRAL_ALREADY_ACTIVATED (409), REFERRAL_CODE_NOT_FOUND, REFERRAL_SELF, REFERRAL_CYCLE (422), USERNAME_TAKEN (409)';
+/** Another user's, for a caller who is no admin (whether or not the username exists), or a missing one, for admins. */
+const OTHER_USER_ERRORS = [ErrorCode.FORBIDDEN, ErrorCode.USER_NOT_FOUND];
+const CHANGE_ERRORS = [
+  ...OTHER_USER_ERRORS,
+  ErrorCode.USERNAME_TAKEN,
+  ErrorCode.REFERRAL_ALREADY_ACTIVATED,
+  ErrorCode.REFERRAL_CODE_NOT_FOUND,
+  ErrorCode.REFERRAL_SELF,
+  ErrorCode.REFERRAL_CYCLE,
+];
 
 @ApiTags('users')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
-@ApiResponse({ status: 401, type: ErrorBodyDto, description: 'UNAUTHORIZED' })
-@ApiResponse({ status: 403, type: ErrorBodyDto, description: 'FORBIDDEN: another user’s, and the caller is no admin' })
 @Controller('users')
 export class UsersController {
   constructor(private readonly users: UsersService) {}
@@ -43,6 +50,7 @@ export class UsersController {
   @Get()
   @ApiOperation({ summary: 'List users (admins)', description: 'Newest first, keyset-paginated.' })
   @ApiResponse({ status: 200, type: UsersPageDto })
+  @ApiErrors(ErrorCode.FORBIDDEN)
   list(@CurrentUser() caller: AuthUser, @Query() query: PageQueryDto): Promise<UsersPageDto> {
     return this.users.listUsers(caller, query);
   }
@@ -51,7 +59,12 @@ export class UsersController {
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Create a user (admins)', description: 'The user gets an invite code like any other.' })
   @ApiResponse({ status: 201, type: ProfileResponseDto })
-  @ApiResponse({ status: 409, type: ErrorBodyDto, description: 'PHONE_NUMBER_TAKEN, USERNAME_TAKEN' })
+  @ApiErrors(
+    ErrorCode.FORBIDDEN,
+    ErrorCode.INVALID_PHONE_NUMBER,
+    ErrorCode.PHONE_NUMBER_TAKEN,
+    ErrorCode.USERNAME_TAKEN,
+  )
   create(@CurrentUser() caller: AuthUser, @Body() body: CreateUserDto): Promise<ProfileResponseDto> {
     return this.users.createUser(caller, body);
   }
@@ -71,7 +84,7 @@ export class UsersController {
   @ApiOperation({ summary: 'A user’s profile', description: 'With the newest 100 users who activated their code.' })
   @ApiParam(USERNAME_PARAM)
   @ApiResponse({ status: 200, type: ProfileResponseDto })
-  @ApiResponse({ status: 404, type: ErrorBodyDto, description: 'USER_NOT_FOUND (admins)' })
+  @ApiErrors(...OTHER_USER_ERRORS)
   get(@CurrentUser() caller: AuthUser, @Param('username') username: string): Promise<ProfileResponseDto> {
     return this.users.getProfile(caller, username);
   }
@@ -80,6 +93,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Everyone who activated the user’s code', description: 'Newest first, keyset-paginated.' })
   @ApiParam(USERNAME_PARAM)
   @ApiResponse({ status: 200, type: ReferralsPageDto })
+  @ApiErrors(...OTHER_USER_ERRORS)
   referrals(
     @CurrentUser() caller: AuthUser,
     @Param('username') username: string,
@@ -95,8 +109,7 @@ export class UsersController {
   })
   @ApiParam(USERNAME_PARAM)
   @ApiResponse({ status: 200, type: ProfileResponseDto })
-  @ApiResponse({ status: 409, type: ErrorBodyDto, description: ACTIVATION_ERRORS })
-  @ApiResponse({ status: 422, type: ErrorBodyDto, description: ACTIVATION_ERRORS })
+  @ApiErrors(...CHANGE_ERRORS)
   update(
     @CurrentUser() caller: AuthUser,
     @Param('username') username: string,
@@ -109,8 +122,7 @@ export class UsersController {
   @ApiOperation({ summary: 'Replace the writable fields', description: 'As PATCH, with `username` required.' })
   @ApiParam(USERNAME_PARAM)
   @ApiResponse({ status: 200, type: ProfileResponseDto })
-  @ApiResponse({ status: 409, type: ErrorBodyDto, description: ACTIVATION_ERRORS })
-  @ApiResponse({ status: 422, type: ErrorBodyDto, description: ACTIVATION_ERRORS })
+  @ApiErrors(...CHANGE_ERRORS)
   replace(
     @CurrentUser() caller: AuthUser,
     @Param('username') username: string,
@@ -127,6 +139,7 @@ export class UsersController {
   })
   @ApiParam(USERNAME_PARAM)
   @ApiResponse({ status: 204 })
+  @ApiErrors(...OTHER_USER_ERRORS)
   remove(@CurrentUser() caller: AuthUser, @Param('username') username: string): Promise<void> {
     return this.users.deleteUser(caller, username);
   }
