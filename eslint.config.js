@@ -1,7 +1,45 @@
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
+import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+import importX from 'eslint-plugin-import-x';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+
+/**
+ * Which feature folder of each app may import which: imports go one way, from
+ * the routes down to the shared plumbing (`common`), never back up. A feature
+ * not listed here imports no other feature.
+ */
+const LAYERS = {
+  'apps/api/src': {
+    common: [],
+    auth: ['common'],
+    queue: ['common'],
+    'rate-limit': ['common'],
+    referral: ['common', 'auth'],
+    users: ['common', 'auth', 'referral'],
+    'sign-in': ['common', 'auth', 'users', 'queue', 'rate-limit'],
+    health: ['common', 'queue'],
+    dev: ['common'],
+    docs: ['common'],
+    web: ['common'],
+    'queue-dashboard': ['common'],
+  },
+  'apps/worker/src': {
+    'code-delivery': [],
+    retention: [],
+  },
+};
+
+/** One zone per feature: everything of its app but itself and what it may use (the app's top-level files included). */
+const zones = Object.entries(LAYERS).flatMap(([app, features]) =>
+  Object.entries(features).map(([feature, allowed]) => ({
+    target: `./${app}/${feature}`,
+    from: `./${app}`,
+    except: [`./${feature}`, ...allowed.map((folder) => `./${folder}`)],
+    message: `${feature} may import only ${allowed.length ? allowed.join(', ') : 'no other feature'} (eslint.config.js, LAYERS)`,
+  })),
+);
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'coverage/', '.data/', 'bench/results/'] },
@@ -21,6 +59,29 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       // Nest modules are classes with only decorators.
       '@typescript-eslint/no-extraneous-class': 'off',
+    },
+  },
+  {
+    files: ['apps/**/*.ts', 'libs/**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ project: './tsconfig.json' })] },
+    rules: {
+      'import-x/no-cycle': 'error',
+      'import-x/no-restricted-paths': ['error', { zones }],
+    },
+  },
+  {
+    // Services hold decisions: the SQL and TypeORM's managers stay in the repositories.
+    files: ['apps/**/*.service.ts', 'apps/**/*.controller.ts', 'apps/**/*.sweep.ts', 'apps/**/*.guard.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['typeorm', '@nestjs/typeorm'], message: 'data access goes through the feature’s repository' },
+          ],
+        },
+      ],
     },
   },
   {

@@ -12,5 +12,3 @@ export function startEmbeddedPostgres(options: {
   database?: string;
   throwaway?: boolean;
 }): Promise<EmbeddedPostgres>;
-
-export function ensureDatabase(adminUrl: string, name: string): Promise<void>;

@@ -32,7 +32,6 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import pg from 'pg';
 
 const run = promisify(execFile);
 const PREFERRED_PORT = 54329;
@@ -236,7 +235,7 @@ function readState(file) {
 
 /**
  * Starts (initialising on first use) the embedded server of a data folder.
- * Returns its URL for `database` (created when missing) and a stop function.
+ * Returns its URL for `database` and a stop function.
  * A second start on a folder whose server another live process owns fails
  * with a message that says so. Every failure is an EmbeddedPostgresError whose
  * message names the cause and the fix.
@@ -306,8 +305,8 @@ export async function startEmbeddedPostgres({ dataDir, database = 'referral', th
   state = { ...state, port, owner: process.pid };
   writeFileSync(stateFile, JSON.stringify(state), { mode: 0o600 });
 
+  // The database itself is created by the API and the worker when they start (or by `npm run migrate`).
   const base = `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${port}`;
-  await ensureDatabase(`${base}/postgres`, database);
 
   let stopped = false;
   return {
@@ -340,16 +339,4 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   setInterval(() => undefined, 1 << 30);
-}
-
-/** Creates the database `name` through the server at `adminUrl` unless it exists. */
-export async function ensureDatabase(adminUrl, name) {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  try {
-    const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) await admin.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`);
-  } finally {
-    await admin.end();
-  }
 }

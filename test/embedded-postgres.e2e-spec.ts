@@ -28,7 +28,7 @@ function holder(dataDir: string): Promise<{ child: ChildProcess; url: string }> 
       '--input-type=module',
       '-e',
       `const { startEmbeddedPostgres } = await import(${JSON.stringify(join(process.cwd(), 'scripts/embedded-postgres.mjs'))});
-       const server = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, throwaway: true });
+       const server = await startEmbeddedPostgres({ dataDir: ${JSON.stringify(dataDir)}, database: 'postgres', throwaway: true });
        console.log(server.url);
        process.on('SIGTERM', () => server.stop().then(() => process.exit(0)));
        setInterval(() => undefined, 60_000);`,
@@ -68,7 +68,7 @@ describe('the embedded PostgreSQL of `make run`', () => {
       await exited(first.child);
     }
 
-    const second = await startEmbeddedPostgres({ dataDir, throwaway: true });
+    const second = await startEmbeddedPostgres({ dataDir, database: 'postgres', throwaway: true });
     try {
       const client = new pg.Client({ connectionString: second.url });
       await client.connect();
@@ -84,7 +84,7 @@ describe('the embedded PostgreSQL of `make run`', () => {
     const orphaned = await holder(dataDir);
     orphaned.child.kill('SIGKILL');
     await exited(orphaned.child);
-    const server = await startEmbeddedPostgres({ dataDir, throwaway: true });
+    const server = await startEmbeddedPostgres({ dataDir, database: 'postgres', throwaway: true });
     try {
       const client = new pg.Client({ connectionString: server.url });
       await client.connect();
@@ -154,7 +154,8 @@ const asRoot = process.getuid?.() === 0;
     const { url, code } = await server.result;
     try {
       if (!url) throw new Error(`exited ${code}: ${server.stderr()}`);
-      const client = new pg.Client({ connectionString: url });
+      // The URL names the database the apps create when they start; the server's own is `postgres`.
+      const client = new pg.Client({ connectionString: url.replace(/\/referral$/, '/postgres') });
       await client.connect();
       const [{ user }] = (await client.query('SELECT current_user AS user')).rows;
       expect(user).toBe('postgres');

@@ -61,6 +61,7 @@ describe('the OpenAPI document', () => {
         'PUT /api/v1/users/{username}',
         'DELETE /api/v1/users/{username}',
         'GET /api/v1/users/{username}/referrals',
+        'GET /api/v1/users/me/referrals',
         'GET /api/v1/dev/sms',
         'GET /health/live',
         'GET /health/ready',

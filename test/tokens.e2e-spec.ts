@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { createUser, startSession, type TestUser } from './support/factory.js';
 import { nextPhone, signIn, skipCooldown, startStack, waitForCode, type Stack } from './support/stack.js';
 import { TEST_JWT_SECRET } from './support/test-env.js';
 
@@ -28,7 +29,7 @@ describe('tokens', () => {
     stack.http().post('/api/v1/auth/refresh/').send({ refresh_token: refreshToken });
 
   it('issues an HS256 access token for 15 minutes, with issuer and audience', async () => {
-    const user = await signIn(stack);
+    const user = await createUser(stack);
     const header = JSON.parse(Buffer.from(user.token.split('.')[0], 'base64url').toString());
     const claims = claimsOf(user.token);
     expect(header.alg).toBe('HS256');
@@ -63,7 +64,7 @@ describe('tokens', () => {
   });
 
   it('refuses a token in the query string', async () => {
-    const user = await signIn(stack);
+    const user = await createUser(stack);
     await stack.http().get('/api/v1/users/me/').query({ access_token: user.token, token: user.token }).expect(401);
   });
 
@@ -71,7 +72,7 @@ describe('tokens', () => {
     let claims: ReturnType<typeof claimsOf>;
 
     beforeAll(async () => {
-      claims = claimsOf((await signIn(stack)).token);
+      claims = claimsOf((await createUser(stack)).token);
     });
 
     it('accepts the hand-made copy of a good token (the forgeries below differ in one thing only)', async () => {
@@ -114,7 +115,7 @@ describe('tokens', () => {
   });
 
   it('rotates the refresh token: the new one works, the old one stops', async () => {
-    const user = await signIn(stack);
+    const user = await createUser(stack);
     const first = await refresh(user.refreshToken).expect(200);
     expect(first.body).toMatchObject({
       token_type: 'Bearer',
@@ -129,7 +130,7 @@ describe('tokens', () => {
   });
 
   it('treats reuse of a rotated refresh token as theft: the whole session ends', async () => {
-    const user = await signIn(stack);
+    const user = await createUser(stack);
     const rotated = await refresh(user.refreshToken).expect(200);
     const reuse = await refresh(user.refreshToken).expect(401);
     expect(reuse.body.error).toBe('INVALID_REFRESH_TOKEN');
@@ -140,7 +141,7 @@ describe('tokens', () => {
   });
 
   it('lets only one of two concurrent refreshes with one token through, and then ends the session', async () => {
-    const user = await signIn(stack);
+    const user = await createUser(stack);
     const answers = await Promise.all([refresh(user.refreshToken), refresh(user.refreshToken)]);
     expect(answers.map((answer) => answer.status).sort()).toEqual([200, 401]);
     const winner = answers.find((answer) => answer.status === 200)!;
@@ -148,10 +149,8 @@ describe('tokens', () => {
   });
 
   it('keeps other sessions of the same user alive when one is revoked', async () => {
-    const phone = nextPhone();
-    const laptop = await signIn(stack, phone);
-    await skipCooldown(stack, phone);
-    const phoneApp = await signIn(stack, phone);
+    const laptop = await createUser(stack);
+    const phoneApp = await startSession(stack, laptop);
     await stack.http().post('/api/v1/auth/logout/').send({ refresh_token: laptop.refreshToken }).expect(204);
     await me(laptop.token).expect(401);
     await me(phoneApp.token).expect(200);
@@ -159,7 +158,7 @@ describe('tokens', () => {
   });
 
   it('logs out: 204, and the refresh and access tokens stop working', async () => {
-    const user = await signIn(stack);
+    const user = await createUser(stack);
     await stack.http().post('/api/v1/auth/logout/').send({ refresh_token: user.refreshToken }).expect(204);
     await refresh(user.refreshToken).expect(401);
     await me(user.token).expect(401);
@@ -176,7 +175,7 @@ describe('tokens', () => {
   });
 
   it('stops a deleted user’s tokens at once', async () => {
-    const user = await signIn(stack);
+    const user = await createUser(stack);
     await stack.http().delete('/api/v1/users/me/').set('Authorization', `Bearer ${user.token}`).expect(204);
     const response = await me(user.token).expect(401);
     expect(response.body.error).toBe('UNAUTHORIZED');
@@ -191,5 +190,78 @@ describe('tokens', () => {
     const after = await signIn(stack, phone);
     expect(after.isNewUser).toBe(true);
     expect(after.referralCode).not.toBe(before.referralCode);
+  });
+});
+
+describe('every protected route, whatever its group', () => {
+  let stack: Stack;
+  let operations: Array<{ method: string; path: string }>;
+
+  beforeAll(async () => {
+    stack = await startStack({ worker: false });
+    const document = (await stack.http().get('/swagger.json').expect(200)).body as {
+      paths: Record<string, Record<string, { security?: unknown[] }>>;
+    };
+    // From the document, so a new route is held to the same rule without a line here.
+    operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([, operation]) => operation.security?.length)
+        .map(([method]) => ({ method, path: `${path}/` })),
+    );
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  /** The request with the user's own username in the path: the route is theirs, so only the session can fail it. */
+  const send = ({ method, path }: { method: string; path: string }, user: TestUser) => {
+    const request = (stack.http() as unknown as Record<string, (url: string) => import('supertest').Test>)
+      [method](path.replace('{username}', user.username))
+      .set('Authorization', `Bearer ${user.token}`);
+    return ['post', 'put', 'patch'].includes(method) ? request.send({}) : request;
+  };
+
+  it('covers every group of protected routes: the profile, the referrals, the users resource', () => {
+    const routes = operations.map(({ method, path }) => `${method} ${path}`);
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'get /api/v1/users/me/',
+        'get /api/v1/users/me/referrals/',
+        'get /api/v1/users/',
+        'post /api/v1/users/',
+        'get /api/v1/users/{username}/',
+        'patch /api/v1/users/{username}/',
+        'put /api/v1/users/{username}/',
+        'delete /api/v1/users/{username}/',
+        'get /api/v1/users/{username}/referrals/',
+      ]),
+    );
+  });
+
+  it('lets a live session through, and refuses a logged-out session and a deleted user with 401', async () => {
+    for (const operation of operations) {
+      const route = `${operation.method.toUpperCase()} ${operation.path}`;
+      // With a live session the guard lets it through (to whatever the route answers then).
+      const live = await send(operation, await createUser(stack));
+      expect({ route, status: live.status === 401 ? 401 : 'not 401' }).toEqual({ route, status: 'not 401' });
+
+      const loggedOut = await createUser(stack);
+      await stack.http().post('/api/v1/auth/logout/').send({ refresh_token: loggedOut.refreshToken }).expect(204);
+      const revoked = await send(operation, loggedOut);
+      expect({ route, status: revoked.status, error: revoked.body.error }).toEqual({
+        route,
+        status: 401,
+        error: 'UNAUTHORIZED',
+      });
+
+      const gone = await createUser(stack);
+      await stack.http().delete('/api/v1/users/me/').set('Authorization', `Bearer ${gone.token}`).expect(204);
+      const deleted = await send(operation, gone);
+      expect({ route, status: deleted.status, error: deleted.body.error }).toEqual({
+        route,
+        status: 401,
+        error: 'UNAUTHORIZED',
+      });
+    }
   });
 });

@@ -1,3 +1,4 @@
+import { createUser } from './support/factory.js';
 import { as, nextPhone, signIn, startStack, type SignedIn, type Stack } from './support/stack.js';
 
 const ADMIN_PHONE = '+79990077777';
@@ -9,9 +10,9 @@ describe('the users resource', () => {
 
   beforeAll(async () => {
     stack = await startStack({ env: { ADMIN_PHONE_NUMBERS: ADMIN_PHONE } });
-    admin = await signIn(stack, ADMIN_PHONE, 'the_admin');
-    alice = await signIn(stack, nextPhone(), 'alice');
-    await signIn(stack, nextPhone(), 'bob');
+    admin = await createUser(stack, ADMIN_PHONE, 'the_admin');
+    alice = await createUser(stack, nextPhone(), 'alice');
+    await createUser(stack, nextPhone(), 'bob');
   });
   afterAll(async () => {
     await stack.close();
@@ -67,7 +68,7 @@ describe('the users resource', () => {
 
   describe('admins (ADMIN_PHONE_NUMBERS)', () => {
     it('read and change any user', async () => {
-      const target = await signIn(stack, nextPhone(), 'managed_one');
+      const target = await createUser(stack, nextPhone(), 'managed_one');
       await as(stack, admin).get('/api/v1/users/managed_one/').expect(200);
       const renamed = await as(stack, admin)
         .patch('/api/v1/users/managed_one/', { username: 'managed_two' })
@@ -137,7 +138,7 @@ describe('the users resource', () => {
 
   describe('changing a user', () => {
     it('renames, and refuses a taken name (any case) with 409 USERNAME_TAKEN', async () => {
-      const user = await signIn(stack, nextPhone(), 'renamer');
+      const user = await createUser(stack, nextPhone(), 'renamer');
       const renamed = await as(stack, user).patch('/api/v1/users/me/', { username: 'Renamed.One' }).expect(200);
       expect(renamed.body.username).toBe('Renamed.One');
       const taken = await as(stack, user).patch('/api/v1/users/me/', { username: 'BOB' }).expect(409);
@@ -153,7 +154,7 @@ describe('the users resource', () => {
     );
 
     it('changes nothing when the activation in the same request is refused', async () => {
-      const user = await signIn(stack, nextPhone(), 'atomic_one');
+      const user = await createUser(stack, nextPhone(), 'atomic_one');
       await as(stack, user)
         .patch('/api/v1/users/me/', { username: 'atomic_two', used_referral_code: 'ZZZZZZ' })
         .expect(422);
@@ -161,8 +162,8 @@ describe('the users resource', () => {
     });
 
     it('activates through PUT as through PATCH, with the username required', async () => {
-      const owner = await signIn(stack);
-      const user = await signIn(stack, nextPhone(), 'putter');
+      const owner = await createUser(stack);
+      const user = await createUser(stack, nextPhone(), 'putter');
       const missing = await as(stack, user)
         .put('/api/v1/users/me/', { used_referral_code: owner.referralCode })
         .expect(400);
@@ -224,8 +225,8 @@ describe('the users resource', () => {
 
   describe('deleting a user', () => {
     it('ends their tokens at once; invitees keep the code; the code is not activatable', async () => {
-      const owner = await signIn(stack, nextPhone(), 'leaving_owner');
-      const invitee = await signIn(stack);
+      const owner = await createUser(stack, nextPhone(), 'leaving_owner');
+      const invitee = await createUser(stack);
       await as(stack, invitee).patch('/api/v1/users/me/', { used_referral_code: owner.referralCode }).expect(200);
 
       await as(stack, owner).delete('/api/v1/users/leaving_owner/').expect(204);
@@ -234,7 +235,7 @@ describe('the users resource', () => {
 
       const kept = await as(stack, invitee).get('/api/v1/users/me/').expect(200);
       expect(kept.body.used_referral_code).toBe(owner.referralCode);
-      const newcomer = await signIn(stack);
+      const newcomer = await createUser(stack);
       const refused = await as(stack, newcomer)
         .patch('/api/v1/users/me/', { used_referral_code: owner.referralCode })
         .expect(422);

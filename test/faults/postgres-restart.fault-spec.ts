@@ -1,3 +1,4 @@
+import { nextPhone } from '../support/phones.js';
 import pg from 'pg';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,16 +6,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../scripts/embedded-postgres.mjs';
 import { deliveriesFor, duplicateDeliveries, waitForDeliveries } from '../support/db.js';
-import {
-  startDeployment,
-  startRedisServer,
-  type Deployment,
-  type RedisServer,
-  phoneSeries,
-} from '../support/processes.js';
+import { startDeployment, startRedisServer, type Deployment, type RedisServer } from '../support/processes.js';
 import { countBy, steadyBurst } from './burst.js';
-
-const phone = phoneSeries(5);
 
 describe('(c) PostgreSQL restarts during a burst', () => {
   let dataDir: string;
@@ -57,7 +50,7 @@ describe('(c) PostgreSQL restarts during a burst', () => {
       postgres = await startEmbeddedPostgres({ dataDir, database: 'referral', throwaway: true });
       upAt = Date.now();
     })();
-    const sent = await steadyBurst(api, { perSecond: 30, durationMs: 12_000, phone });
+    const sent = await steadyBurst(api, { perSecond: 30, durationMs: 12_000, phone: nextPhone });
     await restart;
 
     db = new pg.Client({ connectionString: postgres.url });

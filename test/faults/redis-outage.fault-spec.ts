@@ -1,16 +1,9 @@
+import { nextPhone } from '../support/phones.js';
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { deliveriesFor, duplicateDeliveries, testDatabase, waitForDeliveries } from '../support/db.js';
-import {
-  startDeployment,
-  startRedisServer,
-  type Deployment,
-  type RedisServer,
-  phoneSeries,
-} from '../support/processes.js';
+import { startDeployment, startRedisServer, type Deployment, type RedisServer } from '../support/processes.js';
 import { countBy, steadyBurst } from './burst.js';
-
-const phone = phoneSeries(8);
 
 describe('(b) Redis stops for 5 s during a burst of code requests', () => {
   let db: pg.Client;
@@ -42,7 +35,7 @@ describe('(b) Redis stops for 5 s during a burst of code requests', () => {
       await redis.start();
       upAt = Date.now();
     })();
-    const sent = await steadyBurst(api, { perSecond: 40, durationMs: 12_000, phone });
+    const sent = await steadyBurst(api, { perSecond: 40, durationMs: 12_000, phone: nextPhone });
     await outage;
 
     const accepted = sent.filter((request) => request.status === 202).map((request) => request.phone);

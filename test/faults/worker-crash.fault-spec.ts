@@ -1,11 +1,10 @@
+import { nextPhone } from '../support/phones.js';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CODE_DELIVERY_QUEUE, loadConfig, useQueueBackend } from '../../libs/domain/src/index.js';
 import { deliveriesFor, duplicateDeliveries, testDatabase, waitForDeliveries } from '../support/db.js';
-import { postJson, startDeployment, type Deployment, phoneSeries } from '../support/processes.js';
-
-const phone = phoneSeries(7);
+import { postJson, startDeployment, type Deployment } from '../support/processes.js';
 
 describe('a worker dies or stops in the middle of deliveries', () => {
   let db: pg.Client;
@@ -26,7 +25,7 @@ describe('a worker dies or stops in the middle of deliveries', () => {
   });
 
   async function burst(api: string, count: number): Promise<string[]> {
-    const numbers = Array.from({ length: count }, () => phone());
+    const numbers = Array.from({ length: count }, () => nextPhone());
     const answers = await Promise.all(
       numbers.map((number) => postJson(`${api}/api/v1/auth/signup/`, { phone_number: number })),
     );

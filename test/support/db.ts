@@ -1,11 +1,28 @@
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+/** Every table the apps write, but the per-IP counters (each stack keeps its own keys there). */
+const TABLES = 'users, code_requests, sign_in_attempts, sessions, refresh_tokens, sms_messages, referral_counts';
+
 /** A plain client on the test database, for tests that run the apps as separate processes. */
 export async function testDatabase(): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
   await client.connect();
   return client;
+}
+
+export async function withTestDatabase<T>(work: (db: pg.Client) => Promise<T>): Promise<T> {
+  const client = await testDatabase();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Empties every table (a test that counts rows starts from here). */
+export async function resetTables(db: { query(sql: string): Promise<unknown> }): Promise<void> {
+  await db.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
 }
 
 /** How many inbox messages each code request of these phones got (0 = not delivered). */

@@ -1,14 +1,19 @@
 // Plain JavaScript: Jest loads global setup and teardown files outside its module mapping.
-import { mkdtempSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureDatabase, startEmbeddedPostgres } from '../../scripts/embedded-postgres.mjs';
+import { promisify } from 'node:util';
+import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.mjs';
+
+const MIGRATE = 'dist/apps/api/libs/domain/src/migrate.js';
 
 /**
  * Without TEST_DATABASE_URL (a bare machine), the tests get a throwaway
  * embedded PostgreSQL; without TEST_REDIS_URL, the queue and the per-IP limits
- * run on PostgreSQL too. The test database is created here (the apps migrate it
- * when they start) and dropped by the teardown.
+ * run on PostgreSQL too. The test database is created and migrated here, by
+ * `npm run migrate` as a deployment does it (`make test` builds first), and
+ * dropped by the teardown.
  */
 export default async function globalSetup() {
   // Each test file appends how many answers it checked against the OpenAPI document (count-answers.ts).
@@ -19,8 +24,14 @@ export default async function globalSetup() {
     process.env.TEST_DATABASE_URL = server.url.replace(/\/postgres$/, '/referral_test');
     globalThis.embeddedPostgres = { server, dataDir };
   }
-  const url = new URL(process.env.TEST_DATABASE_URL);
-  const name = decodeURIComponent(url.pathname.slice(1));
-  url.pathname = '/postgres';
-  await ensureDatabase(url.toString(), name);
+  if (!existsSync(MIGRATE)) throw new Error(`${MIGRATE} is missing: run \`npm run build\` first (\`make test\` does)`);
+  await promisify(execFile)(process.execPath, [MIGRATE], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: process.env.TEST_DATABASE_URL,
+      JWT_SECRET: 'migrations-need-no-secret-but-the-settings-want-one',
+      DATA_DIR: join(tmpdir(), 'referral-test-data'),
+    },
+  });
 }

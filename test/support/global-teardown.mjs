@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
-import { Redis } from 'ioredis';
+import { deleteKeys } from './redis-keys.mjs';
 
 /** Leaves nothing behind: the test database is dropped, every test key deleted, a throwaway server removed. */
 export default async function globalTeardown() {
@@ -28,19 +28,7 @@ export default async function globalTeardown() {
     }
   }
 
-  if (process.env.TEST_REDIS_URL) {
-    const redis = new Redis(process.env.TEST_REDIS_URL);
-    try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', 'referral-test*', 'COUNT', 1000);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
-    } finally {
-      redis.disconnect();
-    }
-  }
+  await deleteKeys(process.env.TEST_REDIS_URL, 'referral-test*');
 
   const embedded = globalThis.embeddedPostgres;
   if (embedded) {

@@ -189,13 +189,3 @@ export async function startRedisServer(): Promise<RedisServer> {
   await server.start();
   return server;
 }
-
-/**
- * A generator of fresh valid numbers, +7999 <series> <pid % 100> <counter>: each
- * test file takes its own series, so files never share a number.
- */
-export function phoneSeries(series: number): () => string {
-  let count = 0;
-  const prefix = `+7999${series}${String(process.pid % 100).padStart(2, '0')}`;
-  return () => `${prefix}${String(++count).padStart(4, '0')}`;
-}

@@ -2,7 +2,6 @@ import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import pg from 'pg';
 import request, { type Response } from 'supertest';
 import { DataSource } from 'typeorm';
@@ -11,7 +10,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type AppConfig, CODE_DELIVERY_QUEUE, loadConfig, queueSchema } from '../../libs/domain/src/index.js';
 import { createApiApp } from '../../apps/api/src/app.setup.js';
 import { createWorker } from '../../apps/worker/src/worker.setup.js';
+import { resetTables } from './db.js';
+import { nextPhone } from './phones.js';
 import { checkerFor, type ResponseChecker } from './openapi-check.js';
+import { deleteKeys } from './redis-keys.mjs';
 import { baseTestEnv, TEST_KEY_PREFIX } from './test-env.js';
 
 export interface StackOptions {
@@ -37,37 +39,8 @@ export interface Stack {
 }
 
 let stacks = 0;
-/** Jest loads this module once per test file: the first stack of each file starts from empty tables. */
-let truncated = false;
 
-const TABLES = 'users, code_requests, sign_in_attempts, sessions, refresh_tokens, sms_messages';
-
-/** Deletes this stack's keys; a stack pointed at an unreachable Redis has none to delete. */
-async function deleteKeys(url: string | null, pattern: string): Promise<void> {
-  if (!url) return;
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
-  redis.on('error', () => undefined);
-  try {
-    await redis.connect();
-  } catch {
-    redis.disconnect();
-    return;
-  }
-  try {
-    await scanAndDelete(redis, pattern);
-  } finally {
-    redis.disconnect();
-  }
-}
-
-async function scanAndDelete(redis: Redis, pattern: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
-}
+export { nextPhone };
 
 /**
  * The real API (built by the same function as main.ts, listening on a random
@@ -82,10 +55,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const db = api.get(DataSource);
   const queue = api.get<Queue>(getQueueToken(CODE_DELIVERY_QUEUE));
   const checker = await checkerFor((await request(api.getHttpServer()).get('/swagger.json').expect(200)).body);
-  if (!truncated) {
-    await db.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
-    truncated = true;
-  }
 
   const stack: Stack = {
     config,
@@ -106,7 +75,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       stack.worker = null;
     },
     async reset() {
-      await db.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
+      await resetTables(db);
       await queue.obliterate({ force: true });
       await deleteKeys(config.redis.url, `${prefix}:rate:*`);
       await db.query(`DELETE FROM rate_limits WHERE key LIKE $1`, [`${prefix}:%`]);
@@ -157,14 +126,6 @@ async function dropQueueSchema(config: AppConfig): Promise<void> {
   }
 }
 
-let phones = 0;
-
-/** A fresh, valid Russian mobile number for each call, unique within the test file. */
-export function nextPhone(): string {
-  phones += 1;
-  return `+7999${String(phones).padStart(7, '0')}`;
-}
-
 export interface SmsItem {
   to: string;
   text: string;
@@ -199,15 +160,24 @@ export interface SignedIn {
   isNewUser: boolean;
 }
 
-/** The whole sign-in, as a client does it: ask for a code, read it from the inbox, send it back. */
-export async function signIn(stack: Stack, phone = nextPhone(), username?: string): Promise<SignedIn> {
+/** Asks for a code as a client does, and reads it from the simulated inbox. */
+export async function requestCode(stack: Stack, phone: string, username?: string): Promise<string> {
   const seen = (await inbox(stack, phone)).length;
   await stack
     .http()
     .post('/api/v1/auth/signup/')
     .send(username ? { phone_number: phone, username } : { phone_number: phone })
     .expect(202);
-  const code = await waitForCode(stack, phone, seen);
+  return waitForCode(stack, phone, seen);
+}
+
+/**
+ * The whole sign-in, as a client does it: ask for a code, read it from the inbox,
+ * send it back. For the tests of sign-in and delivery; the others make their
+ * users with `createUser` (factory.ts).
+ */
+export async function signIn(stack: Stack, phone = nextPhone(), username?: string): Promise<SignedIn> {
+  const code = await requestCode(stack, phone, username);
   const response = await stack.http().post('/api/v1/auth/code/').send({ phone_number: phone, code }).expect(200);
   const body = response.body as { token: string; refresh_token: string; referral_code: string; is_new_user: boolean };
   return {

@@ -2,14 +2,14 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig, AppConfigModule, dataSourceOptions, useQueueBackend } from '@app/domain';
-import { AuthCoreModule } from './auth/auth-core.module.js';
+import { AppConfig, AppConfigModule, DatabaseModule, dataSourceOptions, useQueueBackend } from '@app/domain';
 import { AuthModule } from './auth/auth.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { DevModule } from './dev/dev.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { ReferralModule } from './referral/referral.module.js';
+import { SignInModule } from './sign-in/sign-in.module.js';
 import { UsersModule } from './users/users.module.js';
 
 @Module({})
@@ -20,10 +20,11 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-api')),
+        DatabaseModule,
         BullModule.forRoot(useQueueBackend(config, 'producer')),
         RateLimitModule.register(config),
-        AuthCoreModule,
         AuthModule,
+        SignInModule,
         UsersModule,
         ReferralModule,
         HealthModule,

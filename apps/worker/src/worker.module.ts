@@ -1,8 +1,9 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig, AppConfigModule, dataSourceOptions, useQueueBackend } from '@app/domain';
+import { AppConfig, AppConfigModule, DatabaseModule, dataSourceOptions, useQueueBackend } from '@app/domain';
 import { CodeDeliveryModule } from './code-delivery/code-delivery.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 
 @Module({})
 export class WorkerModule {
@@ -12,8 +13,10 @@ export class WorkerModule {
       imports: [
         AppConfigModule.forRoot(config),
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-worker')),
+        DatabaseModule,
         BullModule.forRoot(useQueueBackend(config, 'consumer')),
         CodeDeliveryModule.register(config),
+        RetentionModule,
       ],
     };
   }

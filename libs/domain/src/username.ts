@@ -1,12 +1,15 @@
 import { randomInt } from 'node:crypto';
 
+/**
+ * A username: 3-25 ASCII letters, digits, "_", "." or "-", unique among live
+ * users in any case. `me`, the word routes use for the caller, is two characters
+ * long, so it can never be one.
+ */
 export const USERNAME_PATTERN = /^[A-Za-z0-9_.-]{3,25}$/;
 export const USERNAME_RULE = '3-25 characters: ASCII letters, digits, "_", "." or "-"';
-/** Words that name a route instead of a user. */
-export const RESERVED_USERNAMES = new Set(['me']);
 
-export function isValidUsername(value: string): boolean {
-  return USERNAME_PATTERN.test(value) && !RESERVED_USERNAMES.has(value.toLowerCase());
+export function isValidUsername(value: unknown): value is string {
+  return typeof value === 'string' && USERNAME_PATTERN.test(value);
 }
 
 const GENERATED_ALPHABET = 'abcdefghijkmnpqrstuvwxyz23456789';

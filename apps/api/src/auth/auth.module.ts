@@ -1,15 +1,23 @@
-import { Module } from '@nestjs/common';
+import { Global, Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
+import { PassportModule } from '@nestjs/passport';
 import { AppConfig } from '@app/domain';
-import { QueueModule } from '../queue/queue.module.js';
-import { UsersModule } from '../users/users.module.js';
 import { accessTokenKey } from './access-token-key.js';
-import { AuthController } from './auth.controller.js';
-import { AuthService } from './auth.service.js';
+import { JwtAuthGuard } from './jwt-auth.guard.js';
+import { JwtStrategy } from './jwt.strategy.js';
+import { SessionsRepository } from './sessions.repository.js';
+import { TokensController } from './tokens.controller.js';
 import { TokensService } from './tokens.service.js';
 
+/**
+ * Who is calling: access tokens (JWT), sessions and refresh tokens, and the
+ * guard of every authenticated route. Global, since every feature's routes use
+ * the guard; it imports no other feature.
+ */
+@Global()
 @Module({
   imports: [
+    PassportModule,
     JwtModule.registerAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
@@ -23,11 +31,9 @@ import { TokensService } from './tokens.service.js';
         verifyOptions: { algorithms: ['HS256'], issuer: config.jwt.issuer, audience: config.jwt.audience },
       }),
     }),
-    QueueModule,
-    UsersModule,
   ],
-  controllers: [AuthController],
-  providers: [AuthService, TokensService],
-  exports: [TokensService],
+  controllers: [TokensController],
+  providers: [JwtStrategy, JwtAuthGuard, SessionsRepository, TokensService],
+  exports: [JwtAuthGuard, TokensService],
 })
 export class AuthModule {}

@@ -3,13 +3,15 @@ import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import { DomainError, ErrorCode } from '@app/domain';
 import type { AuthUser, TokenHolder } from './auth-user.js';
-import { SessionsService } from './sessions.service.js';
+import { TokensService } from './tokens.service.js';
 
 const SESSION_CHECKED_IN_QUERY = 'session-checked-in-query';
 
 /**
- * For a handler whose own SQL checks the session (and answers 401 when it is
- * gone): the guard then skips its separate lookup, saving a round trip.
+ * For a handler whose one statement checks the session itself and answers 401
+ * when it is gone (GET /users/me/, the hottest route: see UsersRepository.ownProfile),
+ * so the guard skips its own lookup. The e2e suite holds every protected route,
+ * this one included, to answering 401 for a revoked session and a deleted user.
  */
 export const SessionCheckedInQuery = () => SetMetadata(SESSION_CHECKED_IN_QUERY, true);
 
@@ -22,7 +24,7 @@ export const SessionCheckedInQuery = () => SetMetadata(SESSION_CHECKED_IN_QUERY,
 export class JwtAuthGuard extends AuthGuard('jwt') {
   constructor(
     private readonly reflector: Reflector,
-    private readonly sessions: SessionsService,
+    private readonly tokens: TokensService,
   ) {
     super();
   }
@@ -31,7 +33,7 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     await super.canActivate(context);
     if (this.reflector.get<boolean>(SESSION_CHECKED_IN_QUERY, context.getHandler())) return true;
     const request = context.switchToHttp().getRequest<{ user: TokenHolder | AuthUser }>();
-    const user = await this.sessions.authenticate(request.user);
+    const user = await this.tokens.authenticate(request.user);
     if (!user) throw new DomainError(ErrorCode.UNAUTHORIZED);
     request.user = user;
     return true;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AppConfig, sqlRow } from '@app/domain';
+import { AppConfig } from '@app/domain';
 import { RateLimitStore, type WindowHit } from './rate-limit.store.js';
 
 /**
@@ -22,8 +22,7 @@ export class PostgresRateLimitStore extends RateLimitStore {
   }
 
   async hit(key: string, windowMs: number): Promise<WindowHit> {
-    const row = await sqlRow<{ hits: number; ms_left: number }>(
-      this.db,
+    const [row] = await this.db.query<Array<{ hits: number; ms_left: number }>>(
       `INSERT INTO rate_limits (key, hits, window_ends) VALUES ($1, 1, clock_timestamp() + make_interval(secs => $2 / 1000.0))
        ON CONFLICT (key) DO UPDATE SET
          hits = CASE WHEN rate_limits.window_ends <= clock_timestamp() THEN 1 ELSE rate_limits.hits + 1 END,

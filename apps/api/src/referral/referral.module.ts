@@ -1,5 +1,12 @@
 import { Module } from '@nestjs/common';
+import { ReferralController } from './referral.controller.js';
 import { ReferralService } from './referral.service.js';
+import { ReferralsRepository } from './referrals.repository.js';
 
-@Module({ providers: [ReferralService], exports: [ReferralService] })
+/** Invite codes and referrals. The users resource calls it for activations and for other users' lists. */
+@Module({
+  controllers: [ReferralController],
+  providers: [ReferralService, ReferralsRepository],
+  exports: [ReferralService],
+})
 export class ReferralModule {}

@@ -18,7 +18,8 @@ import { CurrentUser, TokenHolderParam } from '../auth/current-user.decorator.js
 import { JwtAuthGuard, SessionCheckedInQuery } from '../auth/jwt-auth.guard.js';
 import { ErrorCode } from '@app/domain';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { PageQueryDto, ReferralsPageDto } from '../referral/dto/referrals-page.dto.js';
+import { PageQueryDto } from '../common/keyset.js';
+import { ReferralsPageDto } from '../referral/dto/referrals-page.dto.js';
 import { CreateUserDto } from './dto/create-user.dto.js';
 import { ProfileResponseDto, UsersPageDto } from './dto/profile-response.dto.js';
 import { ReplaceUserDto, UpdateUserDto } from './dto/update-user.dto.js';

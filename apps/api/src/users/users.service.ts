@@ -1,30 +1,24 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
 import { randomUUID } from 'node:crypto';
 import {
   AppConfig,
   DomainError,
   ErrorCode,
-  decodeCursor,
-  encodeCursor,
+  UnitOfWork,
   generateReferralCode,
   generateUsername,
   normalizePhoneNumber,
-  pgConstraint,
-  pgErrorCode,
-  sqlRow,
-  sqlRows,
-  preparedRows,
-  transactionWithRetry,
+  type Transaction,
 } from '@app/domain';
 import type { AuthUser, TokenHolder } from '../auth/auth-user.js';
+import { TokensService } from '../auth/tokens.service.js';
+import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage, type PageQueryDto } from '../common/keyset.js';
+import type { ReferralsPageDto } from '../referral/dto/referrals-page.dto.js';
 import { ReferralService } from '../referral/referral.service.js';
-import type { PageQueryDto, ReferralsPageDto } from '../referral/dto/referrals-page.dto.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
-import type { ProfileResponseDto, UserResponseDto, UsersPageDto } from './dto/profile-response.dto.js';
+import type { ProfileResponseDto, UsersPageDto } from './dto/profile-response.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
-import { cursorAt, OWN_PROFILE, PROFILE, USER_COLUMNS } from './user.queries.js';
+import { UsersRepository } from './users.repository.js';
 
 export interface SignedInUser {
   id: string;
@@ -33,146 +27,105 @@ export interface SignedInUser {
   created: boolean;
 }
 
-interface IdentityRow {
-  id: string;
-  username: string;
-  referral_code: string;
-}
-
-type UserRow = UserResponseDto & { cursor_at: string };
-
-/** Attempts to find a free invite code (and generated username) before giving up. */
+/** Attempts at a free invite code (random, so a clash is rare) and generated username before giving up. */
 const MAX_ALLOCATION_ATTEMPTS = 10;
 
+/** The users resource: profiles, object-level authorization, and creating, changing and deleting users. */
 @Injectable()
 export class UsersService {
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
     private readonly config: AppConfig,
+    private readonly users: UsersRepository,
+    private readonly uow: UnitOfWork,
     private readonly referrals: ReferralService,
+    private readonly tokens: TokensService,
   ) {}
 
-  async isUsernameTaken(username: string): Promise<boolean> {
-    const found = await sqlRow(
-      this.db,
-      'SELECT 1 AS taken FROM users WHERE lower(username) = lower($1) AND deleted_at IS NULL',
-      [username],
-    );
-    return found !== null;
+  isUsernameTaken(username: string): Promise<boolean> {
+    return this.users.isUsernameTaken(username);
   }
 
   /**
    * The live user with this phone, created on the spot when there is none, with a
    * fresh invite code and the requested username (or a generated one when it is
-   * missing or was taken in the meantime).
+   * missing or was taken in the meantime). Runs in the sign-in's transaction.
    */
   async findOrCreateByPhone(
-    manager: EntityManager,
+    tx: Transaction,
     phoneNumber: string,
     requestedUsername: string | null,
   ): Promise<SignedInUser> {
     for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
-      const existing = await sqlRow<IdentityRow>(
-        manager,
-        'SELECT id, username, referral_code FROM users WHERE phone_number = $1 AND deleted_at IS NULL',
-        [phoneNumber],
-      );
-      if (existing) return toSignedIn(existing, false);
-
-      const username = attempt === 0 && requestedUsername ? requestedUsername : generateUsername();
-      const inserted = await this.insertUser(manager, phoneNumber, username);
-      if (inserted) return toSignedIn(inserted, true);
+      const existing = await this.users.liveByPhone(tx, phoneNumber);
+      if (existing) {
+        return { id: existing.id, username: existing.username!, referralCode: existing.referralCode, created: false };
+      }
+      const candidate = {
+        id: randomUUID(),
+        phoneNumber,
+        username: attempt === 0 && requestedUsername ? requestedUsername : generateUsername(),
+        referralCode: generateReferralCode(),
+      };
+      const inserted = await this.users.insertIfFree(tx, candidate);
+      if (inserted)
+        return { id: inserted.id, username: inserted.username, referralCode: inserted.referralCode, created: true };
     }
     throw new Error('could not allocate a unique invite code and username');
   }
 
-  /**
-   * The caller's own profile: the session check, the user, the count and the
-   * newest 100 referrals in one statement, whatever their number. A session that
-   * ended (or a deleted user) finds no row: 401.
-   */
+  /** The caller's own profile; a session that ended (or a deleted user) finds none: 401. */
   async getOwnProfile(holder: TokenHolder): Promise<ProfileResponseDto> {
-    const [profile] = await preparedRows<ProfileResponseDto>(this.db, OWN_PROFILE, [holder.id, holder.sessionId]);
+    const profile = await this.users.ownProfile(holder.id, holder.sessionId);
     if (!profile) throw new DomainError(ErrorCode.UNAUTHORIZED);
     return profile;
   }
 
   /** A profile by username (or `me`), for its owner or an admin. */
   async getProfile(caller: AuthUser, username: string): Promise<ProfileResponseDto> {
-    const userId = await this.resolve(caller, username);
-    const [profile] = await preparedRows<ProfileResponseDto>(this.db, PROFILE, [userId]);
-    if (!profile) throw new DomainError(ErrorCode.USER_NOT_FOUND);
-    return profile;
+    return this.profileOf(await this.resolve(caller, username));
   }
 
   async listReferrals(caller: AuthUser, username: string, query: PageQueryDto): Promise<ReferralsPageDto> {
-    const userId = await this.resolve(caller, username);
-    return this.referrals.listReferrals(userId, query.limit, query.cursor);
+    return this.referrals.list(await this.resolve(caller, username), query);
   }
 
   /** Admins only: every live user, newest first, by keyset. */
   async listUsers(caller: AuthUser, query: PageQueryDto): Promise<UsersPageDto> {
     if (!caller.isAdmin) throw new DomainError(ErrorCode.FORBIDDEN);
-    const limit = query.limit ?? 50;
-    const after = query.cursor ? decodeCursor(query.cursor) : null;
-    const rows = await sqlRows<UserRow>(
-      this.db,
-      `SELECT ${USER_COLUMNS}, ${cursorAt('u.created_at')} AS cursor_at
-         FROM users u LEFT JOIN referral_counts c ON c.user_id = u.id
-        WHERE u.deleted_at IS NULL
-          AND ($2::timestamp IS NULL OR (u.created_at, u.id) < ($2::timestamp AT TIME ZONE 'UTC', $3::uuid))
-        ORDER BY u.created_at DESC, u.id DESC
-        LIMIT $1`,
-      [limit + 1, after?.at ?? null, after?.id ?? null],
-    );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      items: page.map(({ cursor_at: _cursor, ...user }) => user),
-      next_cursor: rows.length > limit && last ? encodeCursor({ at: last.cursor_at, id: last.id }) : null,
-    };
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const rows = await this.users.page(limit, cursorOf(query));
+    return keysetPage(rows, limit, ({ cursor_at: _cursor, ...user }) => user);
   }
 
   /** Admins only: a user created by hand gets an invite code like any other. */
   async createUser(caller: AuthUser, body: CreateUserDto): Promise<ProfileResponseDto> {
     if (!caller.isAdmin) throw new DomainError(ErrorCode.FORBIDDEN);
     const phoneNumber = normalizePhoneNumber(body.phone_number, this.config.defaultPhoneRegion);
-    return this.db.transaction(async (manager) => {
-      await manager.query('SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))', [phoneNumber]);
-      const taken = await sqlRow(
-        manager,
-        'SELECT 1 AS taken FROM users WHERE phone_number = $1 AND deleted_at IS NULL',
-        [phoneNumber],
-      );
-      if (taken) throw new DomainError(ErrorCode.PHONE_NUMBER_TAKEN);
-      if (body.username && (await this.isUsernameTaken(body.username))) {
-        throw new DomainError(ErrorCode.USERNAME_TAKEN);
-      }
-      for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
-        const inserted = await this.insertUser(manager, phoneNumber, body.username ?? generateUsername());
-        if (inserted) return this.profileOf(manager, inserted.id);
-        if (body.username && (await this.isUsernameTaken(body.username))) {
-          throw new DomainError(ErrorCode.USERNAME_TAKEN);
-        }
-      }
-      throw new Error('could not allocate a unique invite code and username');
-    });
+    for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
+      const user = {
+        id: randomUUID(),
+        phoneNumber,
+        username: body.username ?? generateUsername(),
+        referralCode: generateReferralCode(),
+      };
+      // The unique indexes decide; a clash of the random parts is tried again.
+      const refused = await this.users.insert(user);
+      if (!refused) return this.profileOf(user.id);
+      if (refused.taken === 'phone_number') throw new DomainError(ErrorCode.PHONE_NUMBER_TAKEN);
+      if (refused.taken === 'username' && body.username) throw new DomainError(ErrorCode.USERNAME_TAKEN);
+    }
+    throw new Error('could not allocate a unique invite code and username');
   }
 
-  /**
-   * Changes the writable fields, all or nothing: a refused activation leaves the
-   * username as it was. Runs again when PostgreSQL broke a deadlock between two
-   * activations that would have closed a circle; the second run then sees the
-   * first one's result and refuses with REFERRAL_CYCLE.
-   */
+  /** Changes the writable fields, all or nothing: a refused activation leaves the username as it was. */
   async updateUser(caller: AuthUser, username: string, body: UpdateUserDto): Promise<ProfileResponseDto> {
     const userId = await this.resolve(caller, username);
-    return transactionWithRetry(this.db, async (manager) => {
-      if (body.username !== undefined) await this.rename(manager, userId, body.username);
-      if (body.used_referral_code !== undefined) {
-        await this.referrals.activate(manager, userId, body.used_referral_code);
+    return this.uow.run(async (tx) => {
+      if (body.username !== undefined && (await this.users.rename(tx, userId, body.username)) === 'taken') {
+        throw new DomainError(ErrorCode.USERNAME_TAKEN);
       }
-      return this.profileOf(manager, userId);
+      if (body.used_referral_code !== undefined) await this.referrals.activate(tx, userId, body.used_referral_code);
+      return this.profileOf(userId, tx);
     });
   }
 
@@ -184,15 +137,9 @@ export class UsersService {
    */
   async deleteUser(caller: AuthUser, username: string): Promise<void> {
     const userId = await this.resolve(caller, username);
-    await this.db.transaction(async (manager) => {
-      const deleted = await sqlRows(
-        manager,
-        `UPDATE users SET deleted_at = now(), phone_number = NULL, username = NULL
-          WHERE id = $1 AND deleted_at IS NULL RETURNING id`,
-        [userId],
-      );
-      if (deleted.length === 0) throw new DomainError(ErrorCode.USER_NOT_FOUND);
-      await manager.query('UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+    await this.uow.run(async (tx) => {
+      if (!(await this.users.softDelete(tx, userId))) throw new DomainError(ErrorCode.USER_NOT_FOUND);
+      await this.tokens.endAllSessions(tx, userId);
     });
   }
 
@@ -203,46 +150,16 @@ export class UsersService {
    */
   private async resolve(caller: AuthUser, username: string): Promise<string> {
     if (username.toLowerCase() === 'me') return caller.id;
-    const target = await sqlRow<{ id: string }>(
-      this.db,
-      'SELECT id FROM users WHERE lower(username) = lower($1) AND deleted_at IS NULL',
-      [username],
-    );
-    if (target?.id === caller.id) return caller.id;
+    const targetId = await this.users.idByUsername(username);
+    if (targetId === caller.id) return caller.id;
     if (!caller.isAdmin) throw new DomainError(ErrorCode.FORBIDDEN);
-    if (!target) throw new DomainError(ErrorCode.USER_NOT_FOUND);
-    return target.id;
+    if (!targetId) throw new DomainError(ErrorCode.USER_NOT_FOUND);
+    return targetId;
   }
 
-  private async profileOf(executor: DataSource | EntityManager, userId: string): Promise<ProfileResponseDto> {
-    const profile = await sqlRow<ProfileResponseDto>(executor, PROFILE.text, [userId]);
+  private async profileOf(userId: string, tx?: Transaction): Promise<ProfileResponseDto> {
+    const profile = await this.users.profile(userId, tx);
     if (!profile) throw new DomainError(ErrorCode.USER_NOT_FOUND);
     return profile;
   }
-
-  private async rename(manager: EntityManager, userId: string, username: string): Promise<void> {
-    try {
-      await manager.query('UPDATE users SET username = $2 WHERE id = $1 AND deleted_at IS NULL', [userId, username]);
-    } catch (error) {
-      if (pgErrorCode(error) === '23505' && pgConstraint(error) === 'users_username_key') {
-        throw new DomainError(ErrorCode.USERNAME_TAKEN);
-      }
-      throw error;
-    }
-  }
-
-  /** Inserts a user; null when the phone, the username or the (random) invite code is taken. */
-  private insertUser(manager: EntityManager, phoneNumber: string, username: string): Promise<IdentityRow | null> {
-    // DO NOTHING covers every unique index: phone, username and invite code.
-    return sqlRow<IdentityRow>(
-      manager,
-      `INSERT INTO users (id, phone_number, username, referral_code) VALUES ($1, $2, $3, $4)
-       ON CONFLICT DO NOTHING RETURNING id, username, referral_code`,
-      [randomUUID(), phoneNumber, username, generateReferralCode()],
-    );
-  }
-}
-
-function toSignedIn(row: IdentityRow, created: boolean): SignedInUser {
-  return { id: row.id, username: row.username, referralCode: row.referral_code, created };
 }

@@ -3,9 +3,10 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppConfig, CODE_DELIVERY_QUEUE } from '@app/domain';
 import { CodeDeliveryProcessor } from './code-delivery.processor.js';
 import { CodeDeliveryService } from './code-delivery.service.js';
-import { DeliverySweepService } from './delivery-sweep.service.js';
+import { CodeRequestsRepository } from './code-requests.repository.js';
 import { SimulatedSmsTransport } from './simulated-sms.transport.js';
 import { SmsTransport } from './sms-transport.js';
+import { UndeliveredCodesSweep } from './undelivered-codes.sweep.js';
 import { WebhookSmsTransport } from './webhook-sms.transport.js';
 
 @Module({})
@@ -18,13 +19,14 @@ export class CodeDeliveryModule {
       providers: [
         CodeDeliveryProcessor,
         CodeDeliveryService,
-        DeliverySweepService,
+        CodeRequestsRepository,
+        UndeliveredCodesSweep,
         {
           provide: SmsTransport,
           useClass: config.sms.transport === 'webhook' ? WebhookSmsTransport : SimulatedSmsTransport,
         },
       ],
-      exports: [CodeDeliveryService, DeliverySweepService],
+      exports: [CodeDeliveryService, UndeliveredCodesSweep],
     };
   }
 }

@@ -1,17 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { AppConfig, preparedRows } from '@app/domain';
+import { AppConfig } from '@app/domain';
+import { CodeRequestsRepository } from './code-requests.repository.js';
 import { SmsTransport, type OutgoingSms } from './sms-transport.js';
-
-const DELIVER_TO_INBOX = {
-  name: 'inbox_deliver_v1',
-  text: `INSERT INTO sms_messages (code_request_id, to_phone, text)
-         SELECT id, $2, $3 FROM code_requests WHERE id = $1 AND status = 'pending' AND expires_at > now()
-         ON CONFLICT (code_request_id) DO NOTHING`,
-};
 
 /**
  * A stand-in SMS gateway: takes SMS_DELAY_MS (1-2 s by default, random, like a
@@ -26,7 +18,7 @@ export class SimulatedSmsTransport extends SmsTransport {
   readonly name = 'simulated';
 
   constructor(
-    @InjectDataSource() private readonly db: DataSource,
+    private readonly requests: CodeRequestsRepository,
     private readonly config: AppConfig,
   ) {
     super();
@@ -35,6 +27,6 @@ export class SimulatedSmsTransport extends SmsTransport {
   async send(message: OutgoingSms): Promise<void> {
     const { min, max } = this.config.sms.delayMs;
     await sleep(min === max ? min : randomInt(min, max + 1));
-    await preparedRows(this.db, DELIVER_TO_INBOX, [message.reference, message.to, message.text]);
+    await this.requests.fileInInbox(message.reference, message.to, message.text);
   }
 }

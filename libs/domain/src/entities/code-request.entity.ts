@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 export type CodeRequestStatus = 'pending' | 'used' | 'burned' | 'replaced';
 
@@ -8,8 +8,15 @@ export type CodeRequestStatus = 'pending' | 'used' | 'burned' | 'replaced';
  * dropped or expired, and is erased then.
  */
 @Entity('code_requests')
+@Check('code_requests_status_check', "status IN ('pending', 'used', 'burned', 'replaced')")
+// At most one live code per phone: a new code replaces the old one.
+@Index('code_requests_one_pending_key', ['phoneNumber'], { unique: true, where: "status = 'pending'" })
+// Descending on created_at: the migration's.
+@Index('code_requests_phone_created_idx', { synchronize: false })
+@Index('code_requests_undelivered_idx', ['createdAt'], { where: "status = 'pending' AND delivered_at IS NULL" })
+@Index('code_requests_created_idx', ['createdAt'])
 export class CodeRequestEntity {
-  @PrimaryColumn('uuid')
+  @PrimaryColumn('uuid', { primaryKeyConstraintName: 'code_requests_pkey' })
   id: string;
 
   @Column({ name: 'phone_number', type: 'varchar', length: 16 })

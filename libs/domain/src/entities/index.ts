@@ -1,4 +1,5 @@
 import { CodeRequestEntity } from './code-request.entity.js';
+import { RateLimitEntity } from './rate-limit.entity.js';
 import { ReferralCountEntity } from './referral-count.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SessionEntity } from './session.entity.js';
@@ -7,6 +8,7 @@ import { SmsMessageEntity } from './sms-message.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export * from './code-request.entity.js';
+export * from './rate-limit.entity.js';
 export * from './referral-count.entity.js';
 export * from './refresh-token.entity.js';
 export * from './session.entity.js';
@@ -14,6 +16,7 @@ export * from './sign-in-attempt.entity.js';
 export * from './sms-message.entity.js';
 export * from './user.entity.js';
 
+/** Every table of the schema, as TypeORM reads and writes it; `entities.e2e-spec.ts` holds them to the migrations. */
 export const ENTITIES = [
   UserEntity,
   CodeRequestEntity,
@@ -22,4 +25,5 @@ export const ENTITIES = [
   RefreshTokenEntity,
   SmsMessageEntity,
   ReferralCountEntity,
+  RateLimitEntity,
 ];

@@ -6,7 +6,12 @@ import { Column, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
  */
 @Entity('sign_in_attempts')
 export class SignInAttemptEntity {
-  @PrimaryColumn({ name: 'phone_number', type: 'varchar', length: 16 })
+  @PrimaryColumn({
+    name: 'phone_number',
+    type: 'varchar',
+    length: 16,
+    primaryKeyConstraintName: 'sign_in_attempts_pkey',
+  })
   phoneNumber: string;
 
   @Column({ name: 'failures_in_row', type: 'integer', default: 0 })

@@ -3,6 +3,7 @@ import { Referrals1764200000000 } from './1764200000000-referrals.js';
 import { RateLimits1764300000000 } from './1764300000000-rate-limits.js';
 import { CoveringReferralsIndex1764400000000 } from './1764400000000-covering-referrals-index.js';
 import { RequestCodeFunction1764500000000 } from './1764500000000-request-code-function.js';
+import { SignInPolicy1764600000000 } from './1764600000000-sign-in-policy.js';
 
 /** Every migration, oldest first. A new migration is a new file added here. */
 export const MIGRATIONS = [
@@ -11,4 +12,5 @@ export const MIGRATIONS = [
   RateLimits1764300000000,
   CoveringReferralsIndex1764400000000,
   RequestCodeFunction1764500000000,
+  SignInPolicy1764600000000,
 ];

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import type { IssuedTokens } from '../tokens.service.js';
 
 export class TokenResponseDto {
   @ApiProperty({ description: 'JWT access token (HS256), valid for `expires_in` seconds.' })
@@ -18,4 +19,15 @@ export class TokenResponseDto {
 
   @ApiProperty({ description: 'True when this sign-in created the user.' })
   is_new_user: boolean;
+
+  static of(issued: IssuedTokens, referralCode: string, isNewUser: boolean): TokenResponseDto {
+    return {
+      token: issued.accessToken,
+      token_type: 'Bearer',
+      expires_in: issued.expiresIn,
+      refresh_token: issued.refreshToken,
+      referral_code: referralCode,
+      is_new_user: isNewUser,
+    };
+  }
 }

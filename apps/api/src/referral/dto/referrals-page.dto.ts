@@ -1,22 +1,14 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { ReferralUserDto } from '../../users/dto/profile-response.dto.js';
+import { ApiProperty } from '@nestjs/swagger';
 
-export class PageQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
-  @IsOptional()
-  @Type(() => Number)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  limit?: number;
+export class ReferralUserDto {
+  @ApiProperty({ example: '+79990000002' })
+  phone_number: string;
 
-  @ApiPropertyOptional({ description: 'The `next_cursor` of the previous page.' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(200)
-  cursor?: string;
+  @ApiProperty({ example: 'zak' })
+  username: string;
+
+  @ApiProperty({ example: '2026-11-26T10:00:00.000Z', description: 'When they activated the code.' })
+  activated_at: string;
 }
 
 export class ReferralsPageDto {

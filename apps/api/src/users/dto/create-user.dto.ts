@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, NotContains } from 'class-validator';
-import { USERNAME_PATTERN, USERNAME_RULE } from '@app/domain';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { USERNAME_RULE } from '@app/domain';
+import { IsUsername } from './username.js';
 
 export class CreateUserDto {
   @ApiProperty({ example: '+79123456789' })
@@ -10,9 +11,6 @@ export class CreateUserDto {
 
   @ApiPropertyOptional({ example: 'jhon', description: `${USERNAME_RULE}; generated when missing` })
   @IsOptional()
-  @IsString()
-  @Matches(USERNAME_PATTERN, { message: `username must be ${USERNAME_RULE}` })
-  @Matches(/^(?!me$)/i, { message: 'username "me" is reserved' })
-  @NotContains('\0')
+  @IsUsername()
   username?: string;
 }

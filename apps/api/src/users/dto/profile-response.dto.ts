@@ -1,15 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-
-export class ReferralUserDto {
-  @ApiProperty({ example: '+79990000002' })
-  phone_number: string;
-
-  @ApiProperty({ example: 'zak' })
-  username: string;
-
-  @ApiProperty({ example: '2026-11-26T10:00:00.000Z', description: 'When they activated the code.' })
-  activated_at: string;
-}
+import { ReferralUserDto } from '../../referral/dto/referrals-page.dto.js';
 
 /** A user as the users resource lists them. */
 export class UserResponseDto {

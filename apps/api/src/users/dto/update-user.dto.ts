@@ -1,15 +1,19 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Matches, NotContains, ValidateIf } from 'class-validator';
-import { REFERRAL_CODE_PATTERN, USERNAME_PATTERN, USERNAME_RULE } from '@app/domain';
+import { IsString, Matches, ValidateIf } from 'class-validator';
+import { REFERRAL_CODE_PATTERN, USERNAME_RULE } from '@app/domain';
+import { IsUsername } from './username.js';
 
-const usernameMessage = { message: `username must be ${USERNAME_RULE}, and not "me"` };
-const NOT_ME = /^(?!me$)/i;
 /**
  * Absent is fine; null is validated like any other value (and refused): a
  * username or an activated code cannot be unset. IsOptional would let null
  * through as if the field were absent.
  */
 const UNLESS_ABSENT = ValidateIf((_object, value) => value !== undefined);
+
+const USED_REFERRAL_CODE = {
+  example: 'FXM5JD',
+  description: 'Someone else’s invite code (any case); once activated it cannot change.',
+};
 
 /**
  * The writable fields. Everything else (phone_number, referral_code, id, the
@@ -18,35 +22,23 @@ const UNLESS_ABSENT = ValidateIf((_object, value) => value !== undefined);
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'jhon', description: USERNAME_RULE })
   @UNLESS_ABSENT
-  @IsString()
-  @Matches(USERNAME_PATTERN, usernameMessage)
-  @Matches(NOT_ME, usernameMessage)
-  @NotContains('\0')
+  @IsUsername()
   username?: string;
 
-  @ApiPropertyOptional({
-    example: 'FXM5JD',
-    description: 'Someone else’s invite code (any case); once activated it cannot change.',
-  })
+  @ApiPropertyOptional(USED_REFERRAL_CODE)
   @UNLESS_ABSENT
   @IsString()
   @Matches(REFERRAL_CODE_PATTERN, { message: 'used_referral_code must be 6 letters or digits' })
   used_referral_code?: string;
 }
 
-/** PUT replaces the writable fields: username is required. */
+/** PUT replaces the writable fields: username is required (no subclass: ValidateIf would carry over). */
 export class ReplaceUserDto {
   @ApiProperty({ example: 'jhon', description: USERNAME_RULE })
-  @IsString()
-  @Matches(USERNAME_PATTERN, usernameMessage)
-  @Matches(NOT_ME, usernameMessage)
-  @NotContains('\0')
+  @IsUsername()
   username: string;
 
-  @ApiPropertyOptional({
-    example: 'FXM5JD',
-    description: 'Someone else’s invite code (any case); once activated it cannot change.',
-  })
+  @ApiPropertyOptional(USED_REFERRAL_CODE)
   @UNLESS_ABSENT
   @IsString()
   @Matches(REFERRAL_CODE_PATTERN, { message: 'used_referral_code must be 6 letters or digits' })

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, Matches, MaxLength, NotContains } from 'class-validator';
-import { USERNAME_PATTERN, USERNAME_RULE } from '@app/domain';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { USERNAME_RULE } from '@app/domain';
+import { IsUsername } from '../../users/dto/username.js';
 
 export class SignupDto {
   @ApiProperty({
@@ -17,8 +18,6 @@ export class SignupDto {
     description: `Wanted username for a new user (${USERNAME_RULE}); ignored when the number already has a user.`,
   })
   @IsOptional()
-  @IsString()
-  @Matches(USERNAME_PATTERN, { message: `username must be ${USERNAME_RULE}` })
-  @NotContains('\0')
+  @IsUsername()
   username?: string;
 }

@@ -1,0 +1,36 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ErrorCode } from '@app/domain';
+import { ApiErrors } from '../common/api-errors.decorator.js';
+import { RefreshTokenDto } from './dto/refresh-token.dto.js';
+import { TokenResponseDto } from './dto/token-response.dto.js';
+import { NotCached } from './not-cached.decorator.js';
+import { TokensService } from './tokens.service.js';
+
+@ApiTags('auth')
+@Controller('auth')
+export class TokensController {
+  constructor(private readonly tokens: TokensService) {}
+
+  @Post('refresh')
+  @HttpCode(HttpStatus.OK)
+  @NotCached()
+  @ApiOperation({
+    summary: 'Exchange a refresh token for new tokens',
+    description: 'The old refresh token stops working.',
+  })
+  @ApiResponse({ status: 200, type: TokenResponseDto })
+  @ApiErrors(ErrorCode.INVALID_REFRESH_TOKEN)
+  async refresh(@Body() body: RefreshTokenDto): Promise<TokenResponseDto> {
+    const issued = await this.tokens.refresh(body.refresh_token);
+    return TokenResponseDto.of(issued, issued.referralCode, false);
+  }
+
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiOperation({ summary: 'End the session of a refresh token', description: 'Its access tokens stop working too.' })
+  @ApiResponse({ status: 204 })
+  logout(@Body() body: RefreshTokenDto): Promise<void> {
+    return this.tokens.logout(body.refresh_token);
+  }
+}

@@ -1,0 +1,123 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import {
+  cursorAt,
+  entityManager,
+  isoUtc,
+  pgConstraint,
+  pgErrorCode,
+  runPrepared,
+  type Cursor,
+  type PreparedStatement,
+  type Transaction,
+} from '@app/domain';
+import type { ReferralUserDto } from './dto/referrals-page.dto.js';
+
+const PAGE_COLUMNS = `phone_number, username, ${isoUtc('referred_at')} AS activated_at,
+  ${cursorAt('referred_at')} AS cursor_at, id`;
+
+/**
+ * The referrals list pages by keyset over the covering index: every page costs
+ * the same at any depth (bench (c), page 1 and page 500), prepared like the rest
+ * of the hot reads.
+ */
+const FIRST_PAGE: PreparedStatement = {
+  name: 'referrals_first_v1',
+  text: `SELECT ${PAGE_COLUMNS} FROM users
+          WHERE referrer_id = $1 AND deleted_at IS NULL
+          ORDER BY referred_at DESC, id DESC LIMIT $2`,
+};
+const NEXT_PAGE: PreparedStatement = {
+  name: 'referrals_next_v1',
+  text: `SELECT ${PAGE_COLUMNS} FROM users
+          WHERE referrer_id = $1 AND deleted_at IS NULL
+            AND (referred_at, id) < ($3::timestamp AT TIME ZONE 'UTC', $4::uuid)
+          ORDER BY referred_at DESC, id DESC LIMIT $2`,
+};
+const TOTAL: PreparedStatement = {
+  name: 'referrals_total_v1',
+  text: `SELECT referrals FROM referral_counts WHERE user_id = $1`,
+};
+
+/**
+ * What happened to an activation. The database is the authority on each rule
+ * (see the referrals migration): the check constraint refuses a self-referral,
+ * `referrer_id IS NULL` (and the guard trigger behind it) lets a user activate
+ * once, and the trigger walks the chain to refuse a circle. This repository
+ * only says which rule spoke.
+ */
+export type Activation = 'activated' | 'unchanged' | 'already' | 'not_found' | 'self' | 'cycle' | 'no_user';
+
+export type ReferralRow = ReferralUserDto & { cursor_at: string; id: string };
+
+/** Every statement on who invited whom, named by what it does. */
+@Injectable()
+export class ReferralsRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Sets the user's inviter to the owner of the code, in one statement. Two
+   * activations for one user take turns on the user's row lock; the second finds
+   * `referrer_id` set and changes nothing. Two that would close a circle
+   * together (A takes B's code as B takes A's) wait on each other's rows in the
+   * trigger: PostgreSQL aborts one (deadlock), the unit of work runs it again,
+   * and it then finds the circle. That rare case costs about a second,
+   * PostgreSQL's deadlock_timeout.
+   */
+  async activate(tx: Transaction, userId: string, code: string): Promise<Activation> {
+    const manager = entityManager(this.db, tx);
+    try {
+      const [, updated] = await manager.query<[unknown, number]>(
+        `UPDATE users u SET referrer_id = o.id, used_referral_code = o.referral_code, referred_at = clock_timestamp()
+           FROM users o
+          WHERE u.id = $1 AND u.deleted_at IS NULL AND u.referrer_id IS NULL
+            AND o.referral_code = $2 AND o.deleted_at IS NULL`,
+        [userId, code],
+      );
+      if (updated > 0) return 'activated';
+    } catch (error) {
+      const refusal = refusalOf(error);
+      if (refusal) return refusal;
+      throw error;
+    }
+    // Nothing changed: say why.
+    const [state] = await manager.query<Array<{ used_referral_code: string | null; code_exists: boolean }>>(
+      `SELECT u.used_referral_code,
+              EXISTS (SELECT 1 FROM users o WHERE o.referral_code = $2 AND o.deleted_at IS NULL) AS code_exists
+         FROM users u WHERE u.id = $1 AND u.deleted_at IS NULL`,
+      [userId, code],
+    );
+    if (!state) return 'no_user';
+    if (state.used_referral_code === code) return 'unchanged';
+    if (state.used_referral_code) return 'already';
+    return 'not_found';
+  }
+
+  /** One page of the users who activated this user's code, newest first: one row more than the page. */
+  page(userId: string, limit: number, after: Cursor | null): Promise<ReferralRow[]> {
+    return after
+      ? runPrepared<ReferralRow>(this.db, NEXT_PAGE, [userId, limit + 1, after.at, after.id])
+      : runPrepared<ReferralRow>(this.db, FIRST_PAGE, [userId, limit + 1]);
+  }
+
+  /** How many live users activated this user's code: the count the trigger keeps. */
+  async total(userId: string): Promise<number> {
+    const [row] = await runPrepared<{ referrals: number }>(this.db, TOTAL, [userId]);
+    return row?.referrals ?? 0;
+  }
+}
+
+/** The database's refusals (constraint, guard trigger: RF409, RF422), as the rule that spoke. */
+function refusalOf(error: unknown): Activation | null {
+  switch (pgErrorCode(error)) {
+    case 'RF409':
+      return 'already';
+    case 'RF422':
+      return 'cycle';
+    case '23514':
+      return pgConstraint(error) === 'users_no_self_referral' ? 'self' : null;
+    default:
+      return null;
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { QueueModule } from '../queue/queue.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { SignInController } from './sign-in.controller.js';
+import { SignInRepository } from './sign-in.repository.js';
+import { SignInService } from './sign-in.service.js';
+
+/** Phone sign-in: ask for a code, sign in with it (the user is created on the first success). */
+@Module({
+  imports: [QueueModule, UsersModule],
+  controllers: [SignInController],
+  providers: [SignInService, SignInRepository],
+})
+export class SignInModule {}

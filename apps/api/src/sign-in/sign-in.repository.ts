@@ -1,0 +1,88 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { CodeRequestEntity, entityManager, runPrepared, type PreparedStatement, type Transaction } from '@app/domain';
+
+/** The sign-in policy is two PostgreSQL functions, both in the sign-in-policy migration: read it there. */
+const REQUEST_CODE: PreparedStatement = {
+  name: 'request_code_v1',
+  text: 'SELECT outcome, retry_after FROM request_code($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+};
+
+export interface CodeRequestLimits {
+  ttlSeconds: number;
+  resendSeconds: number;
+  perHour: number;
+  /** Fixed-code test numbers: no cooldown, no hourly cap. */
+  exempt: boolean;
+}
+
+export interface VerificationLimits {
+  maxAttemptsPerCode: number;
+  lockAfterFailures: number;
+  lockSeconds: number;
+}
+
+export type CodeRequestOutcome = { outcome: 'created' | 'locked' | 'cooldown' | 'hourly'; retry_after: number };
+export type VerificationOutcome = {
+  outcome: 'signed_in' | 'invalid' | 'locked';
+  retry_after: number;
+  requested_username: string | null;
+};
+
+/** Every statement of phone sign-in: code requests and the per-phone counters. */
+@Injectable()
+export class SignInRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * Applies the request rules and, when they allow it, replaces the phone's code
+   * with the new one: one prepared round trip, bench (d), signups.
+   */
+  async requestCode(
+    request: { id: string; phoneNumber: string; codeHash: Buffer; codeSealed: Buffer; username: string | null },
+    limits: CodeRequestLimits,
+  ): Promise<CodeRequestOutcome> {
+    const [result] = await runPrepared<CodeRequestOutcome>(this.db, REQUEST_CODE, [
+      request.id,
+      request.phoneNumber,
+      request.codeHash,
+      request.codeSealed,
+      request.username,
+      limits.ttlSeconds,
+      limits.resendSeconds,
+      limits.perHour,
+      limits.exempt,
+    ]);
+    return result;
+  }
+
+  /** The phone's newest code request, whatever its state: what a submitted code is checked against. */
+  newestCode(phoneNumber: string): Promise<Pick<CodeRequestEntity, 'id' | 'codeHash'> | null> {
+    return this.db.manager.findOne(CodeRequestEntity, {
+      where: { phoneNumber },
+      order: { createdAt: 'DESC' },
+      select: { id: true, codeHash: true },
+    });
+  }
+
+  /** Applies the verification rules to the crypto's verdict, under the phone's lock, in the caller's transaction. */
+  async verify(
+    tx: Transaction,
+    attempt: { phoneNumber: string; requestId: string | null; matches: boolean },
+    limits: VerificationLimits,
+  ): Promise<VerificationOutcome> {
+    const [result] = await entityManager(this.db, tx).query<VerificationOutcome[]>(
+      'SELECT outcome, retry_after, requested_username FROM verify_code($1, $2, $3, $4, $5, $6)',
+      [
+        attempt.phoneNumber,
+        attempt.requestId,
+        attempt.matches,
+        limits.maxAttemptsPerCode,
+        limits.lockAfterFailures,
+        limits.lockSeconds,
+      ],
+    );
+    return result;
+  }
+}

@@ -1,0 +1,129 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import {
+  AppConfig,
+  DomainError,
+  ErrorCode,
+  UnitOfWork,
+  deriveOtpKeys,
+  generateOtp,
+  hashOtp,
+  normalizePhoneNumber,
+  otpMatches,
+  sealOtp,
+  type OtpKeys,
+} from '@app/domain';
+import { TokenResponseDto } from '../auth/dto/token-response.dto.js';
+import { TokensService } from '../auth/tokens.service.js';
+import { CodeDeliveryQueue } from '../queue/code-delivery.queue.js';
+import { UsersService } from '../users/users.service.js';
+import type { CodeRequestedDto } from './dto/code-requested.dto.js';
+import { SignInRepository } from './sign-in.repository.js';
+
+/** Stands in for a missing code so that an unknown phone costs the same HMAC as a known one. */
+const DUMMY_HASH = Buffer.alloc(32);
+
+/**
+ * Sign-in with a phone number and a code. The rules (cooldown, hourly cap,
+ * burned codes, lockout) are the sign-in policy in PostgreSQL (the sign-in-policy
+ * migration); here: the codes' crypto, the error each outcome answers, and the
+ * user and session a right code opens.
+ */
+@Injectable()
+export class SignInService {
+  private readonly keys: OtpKeys;
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly signIn: SignInRepository,
+    private readonly uow: UnitOfWork,
+    private readonly users: UsersService,
+    private readonly tokens: TokensService,
+    private readonly deliveries: CodeDeliveryQueue,
+  ) {
+    this.keys = deriveOtpKeys(config.jwt.secret);
+  }
+
+  /** Creates a code for the phone and queues its delivery. Answers the same for known and unknown numbers. */
+  async requestCode(rawPhone: string, username: string | undefined): Promise<CodeRequestedDto> {
+    const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
+    // Checked against every live user whoever asks, so the answer says nothing about the phone.
+    if (username && (await this.users.isUsernameTaken(username))) throw new DomainError(ErrorCode.USERNAME_TAKEN);
+
+    const { ttlSeconds, resendSeconds, perHour } = this.config.otp;
+    const id = randomUUID();
+    const fixedCode = this.config.otp.testNumbers.get(phoneNumber);
+    const code = fixedCode ?? generateOtp();
+    const result = await this.signIn.requestCode(
+      {
+        id,
+        phoneNumber,
+        codeHash: hashOtp(this.keys.hashKey, id, phoneNumber, code),
+        codeSealed: sealOtp(this.keys.sealKey, id, code),
+        username: username ?? null,
+      },
+      // Fixed-code test numbers serve monitoring that signs in every minute: no
+      // cooldown or hourly cap for them (the per-IP limits and the lockout still hold).
+      { ttlSeconds, resendSeconds, perHour, exempt: fixedCode !== undefined },
+    );
+    switch (result.outcome) {
+      case 'created':
+        break;
+      case 'locked':
+        throw tooManyAttempts(result.retry_after);
+      case 'cooldown':
+        throw new DomainError(
+          ErrorCode.RATE_LIMITED,
+          'A code was sent to this number moments ago. Wait before asking again.',
+          {
+            retryAfterSeconds: result.retry_after,
+          },
+        );
+      case 'hourly':
+        throw new DomainError(
+          ErrorCode.RATE_LIMITED,
+          `At most ${perHour} codes per number per hour. Try again later.`,
+          {
+            retryAfterSeconds: result.retry_after,
+          },
+        );
+    }
+
+    await this.deliveries.enqueue(id);
+    return { phone_number: phoneNumber, expires_in: ttlSeconds, resend_in: resendSeconds };
+  }
+
+  /**
+   * Checks phone and code together. Every failure answers the same INVALID_CODE;
+   * the counters behind the limits are committed before the answer is sent. The
+   * first success for a phone creates its user.
+   */
+  async verifyCode(rawPhone: string, code: string): Promise<TokenResponseDto> {
+    const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
+    const newest = await this.signIn.newestCode(phoneNumber);
+    const matches = otpMatches(this.keys.hashKey, newest?.codeHash ?? DUMMY_HASH, newest?.id ?? '', phoneNumber, code);
+    const { maxAttemptsPerCode, lockAfterFailures, lockSeconds } = this.config.otp;
+
+    // A refusal commits its counters; only then is it answered.
+    const result = await this.uow.run(async (tx) => {
+      const verdict = await this.signIn.verify(
+        tx,
+        { phoneNumber, requestId: newest?.id ?? null, matches },
+        { maxAttemptsPerCode, lockAfterFailures, lockSeconds },
+      );
+      if (verdict.outcome !== 'signed_in') return { refused: verdict };
+      const user = await this.users.findOrCreateByPhone(tx, phoneNumber, verdict.requested_username);
+      return { signedIn: { user, issued: await this.tokens.startSession(tx, user.id) } };
+    });
+    if (!result.signedIn) {
+      if (result.refused.outcome === 'locked') throw tooManyAttempts(result.refused.retry_after);
+      throw new DomainError(ErrorCode.INVALID_CODE);
+    }
+    const { user, issued } = result.signedIn;
+    return TokenResponseDto.of(issued, user.referralCode, user.created);
+  }
+}
+
+function tooManyAttempts(retryAfterSeconds: number): DomainError {
+  return new DomainError(ErrorCode.TOO_MANY_ATTEMPTS, undefined, { retryAfterSeconds: Math.max(1, retryAfterSeconds) });
+}

@@ -1,0 +1,179 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IsNull, type DataSource } from 'typeorm';
+import {
+  cursorAt,
+  entityManager,
+  isoUtc,
+  ReferralCountEntity,
+  runPrepared,
+  uniqueViolation,
+  UserEntity,
+  type Cursor,
+  type PreparedStatement,
+  type Transaction,
+} from '@app/domain';
+import type { ProfileResponseDto, UserResponseDto } from './dto/profile-response.dto.js';
+
+/** The profile's inline list; the rest pages through /referrals/. */
+const PROFILE_REFERRALS = 100;
+
+/** A user in the API's shape, from `users u` and `referral_counts c`. */
+const USER_COLUMNS = `u.id, u.username, u.phone_number, u.referral_code, u.used_referral_code,
+  coalesce(c.referrals, 0) AS referrals_count, ${isoUtc('u.created_at')} AS created_at`;
+
+/** The newest referrals of `u`, from the covering index alone (an index-only scan, whatever their number). */
+const NEWEST_REFERRALS = `(SELECT coalesce(json_agg(r), '[]'::json) FROM (
+       SELECT i.phone_number, i.username, ${isoUtc('i.referred_at')} AS activated_at
+         FROM users i
+        WHERE i.referrer_id = u.id AND i.deleted_at IS NULL
+        ORDER BY i.referred_at DESC, i.id DESC
+        LIMIT ${PROFILE_REFERRALS}) r) AS referral_users_list`;
+
+/** $1 = user id: a profile with its count and newest referrals. */
+export const PROFILE: PreparedStatement = {
+  name: 'profile_v1',
+  text: `SELECT ${USER_COLUMNS}, ${NEWEST_REFERRALS}
+           FROM users u LEFT JOIN referral_counts c ON c.user_id = u.id
+          WHERE u.id = $1 AND u.deleted_at IS NULL`,
+};
+
+/**
+ * $1 = user id, $2 = session id: the caller's own profile, answered only while
+ * the session is live and the user exists, in one round trip.
+ */
+export const OWN_PROFILE: PreparedStatement = {
+  name: 'own_profile_v1',
+  text: `SELECT ${USER_COLUMNS}, ${NEWEST_REFERRALS}
+           FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN referral_counts c ON c.user_id = u.id
+          WHERE s.id = $2 AND s.user_id = $1 AND s.revoked_at IS NULL AND u.deleted_at IS NULL`,
+};
+
+export interface NewUser {
+  id: string;
+  phoneNumber: string;
+  username: string;
+  referralCode: string;
+}
+
+/** Which unique value of a new user was taken. */
+export type TakenValue = 'phone_number' | 'username' | 'referral_code';
+
+const TAKEN_BY_INDEX: Record<string, TakenValue> = {
+  users_phone_number_key: 'phone_number',
+  users_username_key: 'username',
+  users_referral_code_key: 'referral_code',
+};
+
+export type UserRow = UserResponseDto & { cursor_at: string };
+
+/** Every statement on users, named by what it does. */
+@Injectable()
+export class UsersRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /**
+   * GET /users/me/ is this one prepared statement: the session check, the
+   * profile, the count and the newest 100 referrals, where the guard's session
+   * lookup and a profile read would be two. Bench (a), the API's most read path,
+   * and the statement its framework-free ceiling runs.
+   */
+  async ownProfile(userId: string, sessionId: string): Promise<ProfileResponseDto | null> {
+    const [profile] = await runPrepared<ProfileResponseDto>(this.db, OWN_PROFILE, [userId, sessionId]);
+    return profile ?? null;
+  }
+
+  /** A profile by id; prepared outside a transaction (read after every change: bench f). */
+  async profile(userId: string, tx?: Transaction): Promise<ProfileResponseDto | null> {
+    const rows: ProfileResponseDto[] = tx
+      ? await entityManager(this.db, tx).query(PROFILE.text, [userId])
+      : await runPrepared<ProfileResponseDto>(this.db, PROFILE, [userId]);
+    return rows[0] ?? null;
+  }
+
+  liveByPhone(tx: Transaction, phoneNumber: string): Promise<UserEntity | null> {
+    return entityManager(this.db, tx).findOne(UserEntity, {
+      where: { phoneNumber, deletedAt: IsNull() },
+      select: { id: true, username: true, referralCode: true },
+    });
+  }
+
+  /** Usernames compare case-insensitively, as their unique index does. */
+  async idByUsername(username: string): Promise<string | null> {
+    const row = await this.live()
+      .select('u.id', 'id')
+      .andWhere('lower(u.username) = lower(:username)', { username })
+      .getRawOne<{ id: string }>();
+    return row?.id ?? null;
+  }
+
+  isUsernameTaken(username: string): Promise<boolean> {
+    return this.live().andWhere('lower(u.username) = lower(:username)', { username }).getExists();
+  }
+
+  /** Inserts a user; null when any of its unique values is taken (the caller finds out which, or tries others). */
+  async insertIfFree(tx: Transaction, user: NewUser): Promise<NewUser | null> {
+    const result = await entityManager(this.db, tx)
+      .createQueryBuilder()
+      .insert()
+      .into(UserEntity)
+      .values(user)
+      .orIgnore()
+      .returning(['id'])
+      .execute();
+    return (result.raw as unknown[]).length > 0 ? user : null;
+  }
+
+  /** Inserts a user, or says which of its unique values was taken. */
+  async insert(user: NewUser): Promise<{ taken: TakenValue } | null> {
+    try {
+      await this.db.manager.insert(UserEntity, user);
+      return null;
+    } catch (error) {
+      const taken = TAKEN_BY_INDEX[uniqueViolation(error) ?? ''];
+      if (taken) return { taken };
+      throw error;
+    }
+  }
+
+  /** Renames a live user; 'taken' when another live user has the name, in any case. */
+  async rename(tx: Transaction, userId: string, username: string): Promise<'renamed' | 'taken'> {
+    // A refused rename aborts the transaction: the caller throws, and the whole change is undone.
+    try {
+      await entityManager(this.db, tx).update(UserEntity, { id: userId, deletedAt: IsNull() }, { username });
+      return 'renamed';
+    } catch (error) {
+      if (TAKEN_BY_INDEX[uniqueViolation(error) ?? ''] === 'username') return 'taken';
+      throw error;
+    }
+  }
+
+  /** Erases phone and username and marks the row deleted (a tombstone keeps the invite code); false when gone already. */
+  async softDelete(tx: Transaction, userId: string): Promise<boolean> {
+    const result = await entityManager(this.db, tx).update(
+      UserEntity,
+      { id: userId, deletedAt: IsNull() },
+      { deletedAt: () => 'now()', phoneNumber: null, username: null },
+    );
+    return (result.affected ?? 0) > 0;
+  }
+
+  /** Live users, newest first, after the cursor: one row more than the page, to tell whether another follows. */
+  page(limit: number, after: Cursor | null): Promise<UserRow[]> {
+    const query = this.live()
+      .leftJoin(ReferralCountEntity, 'c', 'c.user_id = u.id')
+      .select(USER_COLUMNS)
+      .addSelect(cursorAt('u.created_at'), 'cursor_at')
+      .orderBy('u.created_at', 'DESC')
+      .addOrderBy('u.id', 'DESC')
+      .limit(limit + 1);
+    if (after) {
+      query.andWhere(`(u.created_at, u.id) < (CAST(:at AS timestamp) AT TIME ZONE 'UTC', CAST(:id AS uuid))`, after);
+    }
+    return query.getRawMany<UserRow>();
+  }
+
+  private live() {
+    return this.db.createQueryBuilder(UserEntity, 'u').where('u.deleted_at IS NULL');
+  }
+}

@@ -1,0 +1,59 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import {
+  CODE_DELIVERY_JOB_OPTIONS,
+  CODE_DELIVERY_QUEUE,
+  CodeDeliveryJob,
+  type CodeDeliveryPayload,
+  codeDeliveryJobId,
+} from '@app/domain';
+import { CodeRequestsRepository } from './code-requests.repository.js';
+
+const SWEEP_EVERY_MS = 5_000;
+/** A request younger than this may still be on its way into the queue from the API. */
+const GRACE_SECONDS = 5;
+const BATCH = 1000;
+
+/**
+ * The safety net behind "the API committed a code request but could not queue
+ * it": every few seconds, undelivered live requests are queued again under the
+ * same job id, which is a no-op for those whose job exists. Every worker may run
+ * it at once.
+ */
+@Injectable()
+export class UndeliveredCodesSweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(UndeliveredCodesSweep.name);
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly requests: CodeRequestsRepository,
+    @InjectQueue(CODE_DELIVERY_QUEUE) private readonly queue: Queue<CodeDeliveryPayload>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(
+      () =>
+        void this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'sweep failed; will try again')),
+      SWEEP_EVERY_MS,
+    );
+  }
+
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Queues again what should be queued; answers how many requests it looked at. */
+  async sweep(graceSeconds = GRACE_SECONDS): Promise<number> {
+    const ids = await this.requests.undelivered(graceSeconds, BATCH);
+    if (ids.length === 0) return 0;
+    await this.queue.addBulk(
+      ids.map((id) => ({
+        name: CodeDeliveryJob.DELIVER,
+        data: { codeRequestId: id },
+        opts: { ...CODE_DELIVERY_JOB_OPTIONS, jobId: codeDeliveryJobId(id) },
+      })),
+    );
+    return ids.length;
+  }
+}

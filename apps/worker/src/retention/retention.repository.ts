@@ -1,0 +1,66 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Raw, type DataSource } from 'typeorm';
+import {
+  CodeRequestEntity,
+  entityManager,
+  RateLimitEntity,
+  RefreshTokenEntity,
+  SignInAttemptEntity,
+  SmsMessageEntity,
+  UnitOfWork,
+} from '@app/domain';
+
+/** Any fixed number: one worker at a time erases, the others skip their turn. */
+const RETENTION_LOCK = 724_311_906;
+
+/** How long each kind of row outlives its use. */
+export interface RetentionPeriods {
+  codeRequestsDays: number;
+  inboxDays: number;
+  idleCountersDays: number;
+  expiredRefreshTokensDays: number;
+  spentRateLimitMinutes: number;
+}
+
+/** Every statement that erases what is past its retention. */
+@Injectable()
+export class RetentionRepository {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly uow: UnitOfWork,
+  ) {}
+
+  /** Erases it all in one transaction, unless another worker is at it (then false). */
+  eraseExpired(periods: RetentionPeriods): Promise<boolean> {
+    return this.uow.run(async (tx) => {
+      const manager = entityManager(this.db, tx);
+      const [{ locked }] = await manager.query<Array<{ locked: boolean }>>(
+        'SELECT pg_try_advisory_xact_lock($1) AS locked',
+        [RETENTION_LOCK],
+      );
+      if (!locked) return false;
+      const olderThan = (unit: 'days' | 'mins', amount: number) =>
+        Raw((column) => `${column} < now() - make_interval(${unit} => :amount)`, { amount });
+      // A sealed code outlives neither its code nor its delivery.
+      await manager
+        .createQueryBuilder()
+        .update(CodeRequestEntity)
+        .set({ codeSealed: null })
+        .where('code_sealed IS NOT NULL AND expires_at < now()')
+        .execute();
+      await manager.delete(CodeRequestEntity, { createdAt: olderThan('days', periods.codeRequestsDays) });
+      await manager.delete(SmsMessageEntity, { sentAt: olderThan('days', periods.inboxDays) });
+      await manager
+        .createQueryBuilder()
+        .delete()
+        .from(SignInAttemptEntity)
+        .where('updated_at < now() - make_interval(days => :days)', { days: periods.idleCountersDays })
+        .andWhere('(locked_until IS NULL OR locked_until < now())')
+        .execute();
+      await manager.delete(RefreshTokenEntity, { expiresAt: olderThan('days', periods.expiredRefreshTokensDays) });
+      await manager.delete(RateLimitEntity, { windowEnds: olderThan('mins', periods.spentRateLimitMinutes) });
+      return true;
+    });
+  }
+}

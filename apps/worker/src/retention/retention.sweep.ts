@@ -1,0 +1,47 @@
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { RetentionRepository, type RetentionPeriods } from './retention.repository.js';
+
+const SWEEP_EVERY_MS = 10 * 60_000;
+
+/**
+ * What the tables keep, and for how long: a sealed code no longer than its code
+ * lives; code requests 2 days (the hourly cap looks back one hour); the
+ * simulated inbox 7 days; a phone's run of wrong codes a day after its last one
+ * (unless it is locked); refresh tokens a day past their expiry; per-IP
+ * counters a minute past their window.
+ */
+export const RETENTION: RetentionPeriods = {
+  codeRequestsDays: 2,
+  inboxDays: 7,
+  idleCountersDays: 1,
+  expiredRefreshTokensDays: 1,
+  spentRateLimitMinutes: 1,
+};
+
+/** Erases what is past its retention, every ten minutes, one worker at a time. */
+@Injectable()
+export class RetentionSweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(RetentionSweep.name);
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly retention: RetentionRepository) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(
+      () =>
+        void this.sweep().catch((error: unknown) =>
+          this.logger.warn({ err: error }, 'retention sweep failed; will try again'),
+        ),
+      SWEEP_EVERY_MS,
+    );
+  }
+
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** True when this worker did the erasing (false: another one was at it). */
+  sweep(): Promise<boolean> {
+    return this.retention.eraseExpired(RETENTION);
+  }
+}

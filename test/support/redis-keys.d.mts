@@ -1,0 +1,1 @@
+export function deleteKeys(url: string | null | undefined, pattern: string): Promise<void>;
