@@ -138,6 +138,10 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
   },
   {
+    files: ['**/*.cjs'],
+    languageOptions: { globals: globals.node, sourceType: 'commonjs' },
+  },
+  {
     // The web page runs in the browser.
     files: ['apps/api/src/web/public/**/*.js'],
     languageOptions: { globals: globals.browser, sourceType: 'script' },

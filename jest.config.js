@@ -15,6 +15,9 @@ const swc = [
 
 const common = {
   testEnvironment: 'node',
+  // CommonJS packages that require() ES-module-only ones: see the resolver.
+  resolver: '<rootDir>/test/support/esm-resolver.cjs',
+  setupFiles: ['<rootDir>/test/support/esm-namespaces.mjs'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   transform: { '^.+\\.ts$': swc },

@@ -1,7 +1,6 @@
 import { HAS_CHROMIUM, launchChromium } from './support/browser.js';
-import { startDeployment, type Deployment } from './support/processes.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nextPhone, startStack } from './support/stack.js';
+import { nextPhone, startStack, type Stack } from './support/stack.js';
 
 const USER = 'ops';
 const PASSWORD = 'correct horse battery staple';
@@ -18,20 +17,18 @@ describe('the queue dashboard', () => {
     }
   });
 
-  // Bull Board's Fastify adapter loads an ES-module-only dependency from CommonJS, which
-  // Node 20 runs but Jest cannot: the dashboard is tested on the built API, in its own process.
-  describe('with credentials, on the built API and worker', () => {
-    let deployment: Deployment;
+  describe('with credentials', () => {
+    let stack: Stack;
     let base: string;
 
     beforeAll(async () => {
-      deployment = await startDeployment({
+      stack = await startStack({
         env: { QUEUE_DASHBOARD_USER: USER, QUEUE_DASHBOARD_PASSWORD: PASSWORD, SMS_DELAY_MS: '10' },
       });
-      base = deployment.apis[0].base;
+      base = `http://127.0.0.1:${(stack.api.getHttpServer().address() as { port: number }).port}`;
     });
     afterAll(async () => {
-      await deployment?.stop();
+      await stack?.close();
     });
 
     it.each([
@@ -45,7 +42,11 @@ describe('the queue dashboard', () => {
         const response = await fetch(base + path, { headers: authorization ? { authorization } : {} });
         expect(response.status).toBe(401);
         expect(response.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
-        expect(await response.json()).toMatchObject({ status_code: 401, error: 'UNAUTHORIZED' });
+        expect(await response.json()).toMatchObject({
+          status_code: 401,
+          error: 'UNAUTHORIZED',
+          message: 'Authentication is required: send the dashboard credentials.',
+        });
       }
     });
 

@@ -29,6 +29,7 @@ export default async function globalTeardown() {
   }
 
   await deleteKeys(process.env.TEST_REDIS_URL, 'referral-test*');
+  await deleteKeys(process.env.TEST_REDIS_URL, '{referral-test*');
 
   const embedded = globalThis.embeddedPostgres;
   if (embedded) {

@@ -77,7 +77,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async reset() {
       await resetTables(db);
       await queue.obliterate({ force: true });
-      await deleteKeys(config.redis.url, `${prefix}:rate:*`);
+      // The per-IP counters' keys are hash-tagged whole: `{<prefix>:rate:…}:hits`.
+      await deleteKeys(config.redis.url, `{${prefix}:rate:*`);
       await db.query(`DELETE FROM rate_limits WHERE key LIKE $1`, [`${prefix}:%`]);
     },
     async close() {
@@ -85,6 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await db.query(`DELETE FROM rate_limits WHERE key LIKE $1`, [`${prefix}:%`]);
       await api.close();
       await deleteKeys(config.redis.url, `${prefix}:*`);
+      await deleteKeys(config.redis.url, `{${prefix}:*`);
       if (config.queue.backend === 'postgres') await dropQueueSchema(config);
     },
   };

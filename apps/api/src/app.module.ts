@@ -2,7 +2,14 @@ import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig, AppConfigModule, DatabaseModule, dataSourceOptions, useQueueBackend } from '@app/domain';
+import {
+  AppConfig,
+  AppConfigModule,
+  DatabaseModule,
+  dataSourceOptions,
+  loggerModule,
+  useQueueBackend,
+} from '@app/domain';
 import { AuthModule } from './auth/auth.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { DevModule } from './dev/dev.module.js';
@@ -19,6 +26,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
+        loggerModule(config, 'api'),
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-api')),
         DatabaseModule,
         BullModule.forRoot(useQueueBackend(config, 'producer')),

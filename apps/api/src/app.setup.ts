@@ -1,13 +1,13 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyBaseLogger } from 'fastify';
-import { AppConfig, createLogger, PinoLoggerService, prepareDatabase } from '@app/domain';
+import { LogController, type FastifyBaseLogger } from 'fastify';
+import { Logger } from 'nestjs-pino';
+import { AppConfig, createLogger, prepareDatabase } from '@app/domain';
 import { AppModule } from './app.module.js';
 import { useJsonBodiesOnly } from './common/json-body.js';
 import { answerClientError, answerRouterError, registerEdgeHooks, requestId } from './common/http-edge.js';
 import { InputShapePipe } from './common/input-shape.pipe.js';
 import { registerDocs } from './docs/docs.js';
-import { RequestLogController } from './common/request-log.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 import { registerQueueDashboard } from './queue-dashboard/queue-dashboard.js';
 import { registerWebPage } from './web/web.js';
@@ -25,10 +25,10 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
 
   const adapter = new FastifyAdapter({
+    // Fastify's own messages; the request lines are nestjs-pino's (AppModule).
     loggerInstance: logger,
-    logController: new RequestLogController(),
-    // No child logger per request (pino serialises its bindings each time): the one
-    // request line carries the request id itself.
+    logController: new LogController({ disableRequestLogging: true }),
+    // No child logger per request (pino serialises its bindings each time).
     childLoggerFactory: (parent: FastifyBaseLogger) => parent,
     bodyLimit: config.http.bodyLimitBytes,
     // Fastify takes a hop count too, though the adapter's type does not say so.
@@ -41,15 +41,16 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     return503OnClosing: false,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
-    logger: new PinoLoggerService(logger),
+    bufferLogs: true,
     bodyParser: false,
   });
+  app.useLogger(app.get(Logger));
 
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON or nothing: any other content type is 415, not a string or form handed to a DTO.
   useJsonBodiesOnly(fastify);
   registerEdgeHooks(fastify);
-  registerWebPage(fastify, { inbox: config.sms.transport === 'simulated' });
+  await registerWebPage(fastify, { inbox: config.sms.transport === 'simulated' });
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
@@ -61,7 +62,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready'] });
   // The input's shape first (an object, not too deep, no NUL), then the DTOs.
   app.useGlobalPipes(new InputShapePipe(), createValidationPipe());
-  registerDocs(app);
+  await registerDocs(app);
   await registerQueueDashboard(app, config);
   return app;
 }

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { closeOnSignals, ConfigError, loadConfig } from '@app/domain';
+import { closeOnSignals, ConfigError, loadSettings } from '@app/domain';
 import { createApiApp } from './app.setup.js';
 
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = await loadSettings();
   const app = await createApiApp(config);
   closeOnSignals(app, 'api');
   await app.listen({ port: config.http.port, host: config.http.host });

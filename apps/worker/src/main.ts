@@ -1,9 +1,9 @@
 import 'reflect-metadata';
-import { closeOnSignals, ConfigError, loadConfig } from '@app/domain';
+import { closeOnSignals, ConfigError, loadSettings } from '@app/domain';
 import { createWorker } from './worker.setup.js';
 
 async function main(): Promise<void> {
-  const worker = await createWorker(loadConfig());
+  const worker = await createWorker(await loadSettings());
   closeOnSignals(worker, 'worker');
   await worker.init();
 }

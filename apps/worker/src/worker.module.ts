@@ -1,7 +1,14 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AppConfig, AppConfigModule, DatabaseModule, dataSourceOptions, useQueueBackend } from '@app/domain';
+import {
+  AppConfig,
+  AppConfigModule,
+  DatabaseModule,
+  dataSourceOptions,
+  loggerModule,
+  useQueueBackend,
+} from '@app/domain';
 import { CodeDeliveryModule } from './code-delivery/code-delivery.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 
@@ -12,6 +19,7 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         AppConfigModule.forRoot(config),
+        loggerModule(config, 'worker'),
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-worker')),
         DatabaseModule,
         BullModule.forRoot(useQueueBackend(config, 'consumer')),

@@ -1,6 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { AppConfig, createLogger, PinoLoggerService, prepareDatabase } from '@app/domain';
+import { Logger } from 'nestjs-pino';
+import { AppConfig, createLogger, prepareDatabase } from '@app/domain';
 import { WorkerModule } from './worker.module.js';
 
 /**
@@ -11,8 +12,7 @@ export async function createWorker(config: AppConfig): Promise<INestApplicationC
   const logger = createLogger(config, 'worker');
   const migrations = await prepareDatabase(config, 'referral-worker');
   if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
-  const app = await NestFactory.createApplicationContext(WorkerModule.register(config), {
-    logger: new PinoLoggerService(logger),
-  });
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
   return app;
 }

@@ -1,6 +1,7 @@
 export * from './config/app-config.js';
 export * from './config/config.module.js';
 export * from './config/environment.js';
+export * from './config/settings.js';
 export * from './config/logging.js';
 export * from './config/shutdown.js';
 export * from './cursor.js';

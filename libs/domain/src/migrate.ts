@@ -1,11 +1,12 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { ConfigError, loadConfig } from './config/app-config.js';
+import { ConfigError } from './config/app-config.js';
+import { loadSettings } from './config/settings.js';
 import { dataSourceOptions, ensureDatabase, runMigrations } from './database/data-source.js';
 
 /** `npm run migrate`: applies pending migrations to DATABASE_URL and exits. */
 async function main(): Promise<void> {
-  const config = loadConfig();
+  const config = await loadSettings();
   if (!config.isProduction) await ensureDatabase(config.database.url);
   const dataSource = new DataSource({ ...dataSourceOptions(config, 'referral-migrate'), extra: { max: 2 } });
   await dataSource.initialize();

@@ -1,13 +1,15 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { serveStaticFiles } from '../common/static-files.js';
+import { servePublicFiles } from '../common/public-files.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 const resolve = createRequire(import.meta.url).resolve;
 const SWAGGER_UI = dirname(resolve('swagger-ui-dist/package.json'));
 const REDOC = dirname(resolve('redoc/package.json'));
 const REDOCLY_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
+const DAY = 86_400;
 
 const page = (title: string, head: string, body: string) => `<!doctype html>
 <html lang="en">
@@ -50,37 +52,28 @@ const REDOC_PAGE = page(
  * /swagger/ and ReDoc at /redoc/. Both UIs come from npm and are served here:
  * no CDN, so the docs work offline.
  */
-export function registerDocs(app: NestFastifyApplication): void {
+export function registerDocs(app: NestFastifyApplication): Promise<void> {
   const document = JSON.stringify(buildOpenApiDocument(app));
-  const fastify = app.getHttpAdapter().getInstance();
-  const text = (path: string, type: string, body: string) =>
-    fastify.get(path, (_request, reply) => reply.type(type).header('Cache-Control', 'no-cache').send(body));
-
-  text('/swagger.json', 'application/json; charset=utf-8', document);
-  text('/swagger/', 'text/html; charset=utf-8', SWAGGER_PAGE);
-  text('/swagger/init.js', 'application/javascript; charset=utf-8', SWAGGER_INIT);
-  text('/redoc/', 'text/html; charset=utf-8', REDOC_PAGE);
-  serveStaticFiles(fastify, [
-    {
-      path: '/swagger/swagger-ui.css',
-      file: join(SWAGGER_UI, 'swagger-ui.css'),
-      type: 'text/css; charset=utf-8',
-      maxAge: 86400,
-    },
-    {
-      path: '/swagger/swagger-ui-bundle.js',
-      file: join(SWAGGER_UI, 'swagger-ui-bundle.js'),
-      type: 'application/javascript; charset=utf-8',
-      maxAge: 86400,
-    },
-    {
-      path: '/redoc/redoc.standalone.js',
-      file: join(REDOC, 'bundles', 'redoc.standalone.js'),
-      type: 'application/javascript; charset=utf-8',
-      maxAge: 86400,
+  const rendered = (path: string, type: string, render: () => string, maxAge = 0) => ({ path, type, render, maxAge });
+  return servePublicFiles(app.getHttpAdapter().getInstance(), {
+    onDisk: [
+      { path: '/swagger/swagger-ui.css', root: SWAGGER_UI, file: 'swagger-ui.css', maxAge: DAY },
+      { path: '/swagger/swagger-ui-bundle.js', root: SWAGGER_UI, file: 'swagger-ui-bundle.js', maxAge: DAY },
+    ],
+    rendered: [
+      rendered('/swagger.json', 'application/json; charset=utf-8', () => document),
+      rendered('/swagger/', 'text/html; charset=utf-8', () => SWAGGER_PAGE),
+      rendered('/swagger/init.js', 'application/javascript; charset=utf-8', () => SWAGGER_INIT),
+      rendered('/redoc/', 'text/html; charset=utf-8', () => REDOC_PAGE),
       // Its one outside address, the Redocly logo beside "API docs by Redocly", becomes
       // our own icon: the docs make no request outside the API, and the CSP blocks nothing.
-      transform: (text) => text.replaceAll(REDOCLY_LOGO, '/favicon.svg'),
-    },
-  ]);
+      rendered(
+        '/redoc/redoc.standalone.js',
+        'application/javascript; charset=utf-8',
+        () =>
+          readFileSync(join(REDOC, 'bundles', 'redoc.standalone.js'), 'utf8').replaceAll(REDOCLY_LOGO, '/favicon.svg'),
+        DAY,
+      ),
+    ],
+  });
 }

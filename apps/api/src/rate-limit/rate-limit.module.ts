@@ -1,22 +1,102 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
-import type { AppConfig } from '@app/domain';
-import { IpRateLimitGuard } from './rate-limit.guard.js';
-import { PostgresRateLimitStore } from './postgres-rate-limit.store.js';
-import { RateLimitStore } from './rate-limit.store.js';
-import { RedisRateLimitStore } from './redis-rate-limit.store.js';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { ThrottlerModule, type ThrottlerStorage } from '@nestjs/throttler';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { AppConfig, DomainError, ErrorCode } from '@app/domain';
+import { IpThrottlerGuard, type IpLimit } from './ip-throttler.guard.js';
+import { PostgresThrottlerStore } from './postgres-throttler.store.js';
 
-/** The per-IP counters live in Redis when there is one, in PostgreSQL otherwise: shared by every API process. */
+const RATE_LIMIT_REDIS = Symbol('rate-limit redis');
+
+/**
+ * A storage that answers within a second or refuses the request with 503: these
+ * limits are what stands between an attacker and an SMS bill, so an
+ * unreachable Redis never lets requests through unlimited.
+ */
+class FailClosed implements ThrottlerStorage {
+  constructor(private readonly inner: ThrottlerStorage) {}
+
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    block: number,
+    name: string,
+  ): ReturnType<ThrottlerStorage['increment']> {
+    try {
+      return await this.inner.increment(key, ttl, limit, block, name);
+    } catch {
+      throw new DomainError(ErrorCode.SERVICE_UNAVAILABLE);
+    }
+  }
+}
+
+class RedisConnection implements OnModuleInit, OnApplicationShutdown {
+  constructor(@Inject(RATE_LIMIT_REDIS) private readonly redis: Redis | null) {}
+
+  /** Connected before the first request (commands do not queue); a Redis that is down is retried in the background. */
+  async onModuleInit(): Promise<void> {
+    await this.redis?.connect().catch(() => undefined);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.redis?.quit().catch(() => this.redis?.disconnect());
+  }
+}
+
+/**
+ * The per-client-IP limits (@nestjs/throttler), shared by every API process:
+ * counted in Redis when there is one (@nest-lab/throttler-storage-redis), in
+ * PostgreSQL otherwise.
+ */
 @Global()
 @Module({})
 export class RateLimitModule {
   static register(config: AppConfig): DynamicModule {
+    const sizes: Record<IpLimit, { limit: number; windowSeconds: number }> = {
+      signup: config.rateLimits.signupPerIp,
+      verify: config.rateLimits.verifyPerIp,
+    };
+    // Connects at its first command, so a module that never starts opens nothing.
+    const redis = config.redis.url
+      ? new Redis(config.redis.url, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          commandTimeout: 1000,
+        })
+      : null;
+    // Failures surface on the commands; without a listener ioredis would print every reconnect.
+    redis?.on('error', () => undefined);
     return {
       module: RateLimitModule,
-      providers: [
-        { provide: RateLimitStore, useClass: config.redis.url ? RedisRateLimitStore : PostgresRateLimitStore },
-        IpRateLimitGuard,
+      imports: [
+        ThrottlerModule.forRootAsync({
+          inject: [getDataSourceToken()],
+          useFactory: (db: DataSource) => ({
+            throttlers: Object.entries(sizes).map(([name, { limit, windowSeconds }]) => ({
+              name,
+              limit,
+              ttl: windowSeconds * 1000,
+            })),
+            storage: new FailClosed(redis ? new ThrottlerStorageRedisService(redis) : new PostgresThrottlerStore(db)),
+            // Keys of this deployment's own, readable: `<REDIS_KEY_PREFIX>:rate:<limit>:<client>`.
+            generateKey: (_context, tracker, name) => `${config.redis.keyPrefix}:rate:${name}:${tracker}`,
+            setHeaders: false,
+          }),
+        }),
       ],
-      exports: [RateLimitStore, IpRateLimitGuard],
+      providers: [{ provide: RATE_LIMIT_REDIS, useValue: redis }, RedisConnection, IpThrottlerGuard],
+      exports: [ThrottlerModule, IpThrottlerGuard],
     };
   }
 }

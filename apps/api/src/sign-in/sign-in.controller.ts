@@ -1,10 +1,10 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '@app/domain';
 import { TokenResponseDto } from '../auth/dto/token-response.dto.js';
 import { NotCached } from '../auth/not-cached.decorator.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
-import { IpRateLimitGuard, LimitPerIp } from '../rate-limit/rate-limit.guard.js';
+import { LimitPerIp } from '../rate-limit/ip-throttler.guard.js';
 import { CodeRequestedDto } from './dto/code-requested.dto.js';
 import { SignupDto } from './dto/signup.dto.js';
 import { VerifyCodeDto } from './dto/verify-code.dto.js';
@@ -17,7 +17,6 @@ export class SignInController {
 
   @Post('signup')
   @HttpCode(HttpStatus.ACCEPTED)
-  @UseGuards(IpRateLimitGuard)
   @LimitPerIp('signup')
   @ApiOperation({
     summary: 'Ask for a sign-in code',
@@ -39,7 +38,6 @@ export class SignInController {
   @Post('code')
   @HttpCode(HttpStatus.OK)
   @NotCached()
-  @UseGuards(IpRateLimitGuard)
   @LimitPerIp('verify')
   @ApiOperation({
     summary: 'Sign in with the code',

@@ -1,4 +1,6 @@
-import type { LoggerService } from '@nestjs/common';
+import { RequestMethod, type DynamicModule } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import type { AppConfig } from './app-config.js';
 
@@ -32,51 +34,39 @@ export function createLogger(config: AppConfig, name: string): Logger {
   return pino(pinoOptions(config, name));
 }
 
+/** What Fastify (through @fastify/middie) leaves on the raw request for middleware. */
+type RawRequest = IncomingMessage & { id?: string; ip?: string; originalUrl?: string };
+
 /**
- * Nest's LoggerService over pino, so framework messages and ours share one JSON
- * stream. Nest passes (message, ...params, context); an object first becomes
- * the log line's fields and a following string its message.
+ * nestjs-pino: Nest's own logs and ours through one pino logger, and one line
+ * per HTTP request when it completes (the worker has none). The line names the
+ * path without its query string, the status, the time and the client; never a
+ * header or a body.
  */
-export class PinoLoggerService implements LoggerService {
-  constructor(readonly pino: Logger) {}
-
-  log(message: unknown, ...params: unknown[]): void {
-    this.write('info', message, params);
-  }
-  error(message: unknown, ...params: unknown[]): void {
-    this.write('error', message, params);
-  }
-  warn(message: unknown, ...params: unknown[]): void {
-    this.write('warn', message, params);
-  }
-  debug(message: unknown, ...params: unknown[]): void {
-    this.write('debug', message, params);
-  }
-  verbose(message: unknown, ...params: unknown[]): void {
-    this.write('trace', message, params);
-  }
-  fatal(message: unknown, ...params: unknown[]): void {
-    this.write('fatal', message, params);
-  }
-
-  private write(
-    level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal',
-    message: unknown,
-    params: unknown[],
-  ): void {
-    if (!this.pino.isLevelEnabled(level)) return;
-    const rest = [...params];
-    // Nest appends the context (the class name) as the last string parameter.
-    const context = rest.length > 0 && typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
-    if (message instanceof Error) {
-      this.pino[level]({ context, err: message }, message.message);
-    } else if (typeof message === 'object' && message !== null) {
-      const text = typeof rest[0] === 'string' ? rest.shift() : undefined;
-      this.pino[level]({ context, ...(message as Record<string, unknown>) }, text as string | undefined);
-    } else {
-      // Nest's own error logs pass a stack trace as the next parameter.
-      const stack = typeof rest[0] === 'string' ? rest.shift() : undefined;
-      this.pino[level]({ context, ...(stack ? { stack } : {}) }, String(message));
-    }
-  }
+export function loggerModule(config: AppConfig, name: string): DynamicModule {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      logger: createLogger(config, name),
+      // Fastify's request id (X-Request-Id when sane), the one the error bodies carry.
+      genReqId: (request: RawRequest) => request.id ?? '',
+      quietReqLogger: true,
+      // The serializers below get the raw request and response, without pino's own serializing first.
+      wrapSerializers: false,
+      customSuccessMessage: () => 'request',
+      customErrorMessage: () => 'request errored',
+      customLogLevel: (_request, response, error) => (error || response.statusCode >= 500 ? 'error' : 'info'),
+      serializers: {
+        req: (request: RawRequest) => ({
+          id: request.id,
+          method: request.method,
+          // Middleware sees `url` relative to where it is mounted; originalUrl is the whole path.
+          url: (request.originalUrl ?? request.url)?.split('?')[0],
+          ip: request.ip,
+        }),
+        res: (response: ServerResponse) => ({ status: response.statusCode }),
+      },
+    },
+    // nestjs-pino's default pattern misses routes outside the global prefix and repeats excluded ones.
+    forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
+  });
 }

@@ -1,0 +1,22 @@
+import { ConfigModule } from '@nestjs/config';
+import { AppConfig, loadConfig } from './app-config.js';
+
+/**
+ * The settings of a process, as @nestjs/config reads them: the environment, and
+ * a `.env` file in the folder the process starts in (ENV_FILE names another),
+ * whose values the environment overrides; then validated (loadConfig: the
+ * schema of environment.ts and the rules across variables). A bad setting
+ * throws ConfigError, naming each variable.
+ */
+export async function loadSettings(): Promise<AppConfig> {
+  let config: AppConfig | undefined;
+  await ConfigModule.forRoot({
+    envFilePath: process.env.ENV_FILE ?? '.env',
+    validate: (variables: Record<string, string | undefined>) => {
+      config = loadConfig(variables);
+      return variables;
+    },
+  });
+  if (!config) throw new Error('@nestjs/config did not validate the settings');
+  return config;
+}

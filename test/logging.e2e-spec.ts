@@ -1,0 +1,48 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nextPhone } from './support/phones.js';
+import { postJson, startDeployment, type Deployment } from './support/processes.js';
+
+/** The request log of the built API (nestjs-pino): one line per request, whatever the route. */
+describe('the request log', () => {
+  let deployment: Deployment;
+
+  beforeAll(async () => {
+    deployment = await startDeployment({ workers: 0, env: { LOG_LEVEL: 'info' } });
+  });
+  afterAll(async () => {
+    await deployment.stop();
+  });
+
+  it('writes one line per request, inside the API prefix or not, and no header, body or query string', async () => {
+    const { base, process } = deployment.apis[0];
+    const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.secret-signature';
+    const ids = ['log-live', 'log-ready', 'log-signup', 'log-missing', 'log-me', 'log-inbox'];
+    const sent = [
+      fetch(`${base}/health/live`, { headers: { 'x-request-id': ids[0] } }),
+      fetch(`${base}/health/ready`, { headers: { 'x-request-id': ids[1] } }),
+      postJson(`${base}/api/v1/auth/signup/`, { phone_number: nextPhone() }, { 'x-request-id': ids[2] }),
+      fetch(`${base}/api/v1/nothing-here`, { headers: { 'x-request-id': ids[3] } }),
+      fetch(`${base}/api/v1/users/me/`, { headers: { 'x-request-id': ids[4], authorization: `Bearer ${token}` } }),
+      fetch(`${base}/api/v1/dev/sms/?phone_number=%2B79991234567`, { headers: { 'x-request-id': ids[5] } }),
+    ];
+    await Promise.all(sent);
+    await sleep(300);
+    const lines = process
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map(
+        (line) => JSON.parse(line) as { msg?: string; req?: { id?: string; url?: string }; res?: { status?: number } },
+      );
+    const requests = lines.filter((line) => line.msg === 'request');
+    for (const id of ids) {
+      expect({ id, lines: requests.filter((line) => line.req?.id === id).length }).toEqual({ id, lines: 1 });
+    }
+    const byId = (id: string) => requests.find((line) => line.req?.id === id)!;
+    expect(byId('log-live')).toMatchObject({ req: { url: '/health/live' }, res: { status: 200 } });
+    expect(byId('log-missing')).toMatchObject({ res: { status: 404 } });
+    expect(byId('log-inbox').req?.url).toBe('/api/v1/dev/sms/');
+    expect(process.output()).not.toContain('secret-signature');
+    expect(process.output()).not.toContain('79991234567');
+  });
+});
