@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { nextPhone } from './support/phones.js';
 import { postJson, startDeployment, type Deployment } from './support/processes.js';
 
-/** The request log of the built API (nestjs-pino): one line per request, whatever the route. */
+/** The request log of the built API (Fastify's log controller on the shared pino logger): one line per request, whatever the route. */
 describe('the request log', () => {
   let deployment: Deployment;
 
@@ -31,17 +31,15 @@ describe('the request log', () => {
       .output()
       .split('\n')
       .filter((line) => line.startsWith('{'))
-      .map(
-        (line) => JSON.parse(line) as { msg?: string; req?: { id?: string; url?: string }; res?: { status?: number } },
-      );
+      .map((line) => JSON.parse(line) as { msg?: string; reqId?: string; url?: string; status?: number });
     const requests = lines.filter((line) => line.msg === 'request');
     for (const id of ids) {
-      expect({ id, lines: requests.filter((line) => line.req?.id === id).length }).toEqual({ id, lines: 1 });
+      expect({ id, lines: requests.filter((line) => line.reqId === id).length }).toEqual({ id, lines: 1 });
     }
-    const byId = (id: string) => requests.find((line) => line.req?.id === id)!;
-    expect(byId('log-live')).toMatchObject({ req: { url: '/health/live' }, res: { status: 200 } });
-    expect(byId('log-missing')).toMatchObject({ res: { status: 404 } });
-    expect(byId('log-inbox').req?.url).toBe('/api/v1/dev/sms/');
+    const byId = (id: string) => requests.find((line) => line.reqId === id)!;
+    expect(byId('log-live')).toMatchObject({ url: '/health/live', status: 200, method: 'GET' });
+    expect(byId('log-missing')).toMatchObject({ status: 404 });
+    expect(byId('log-inbox').url).toBe('/api/v1/dev/sms/');
     expect(process.output()).not.toContain('secret-signature');
     expect(process.output()).not.toContain('79991234567');
   });

@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HAS_CHROMIUM, launchChromium } from './support/browser.js';
-import { nextPhone, startStack, type Stack } from './support/stack.js';
+import { nextPhone, startStack, waitForCode, type Stack } from './support/stack.js';
 
 /** The page, driven as a person would: keyboard and clicks, reading the simulated phone on the page. */
 (HAS_CHROMIUM ? describe : describe.skip)('the web page in Chromium', () => {
@@ -114,6 +114,45 @@ import { nextPhone, startStack, type Stack } from './support/stack.js';
     } finally {
       await first.close();
       await second.close();
+    }
+  });
+
+  it('fills and sends the code by itself where the browser offers WebOTP', async () => {
+    const context = await browser.newContext();
+    // Chromium offers WebOTP on Android only: this stands in for the SMS the phone would read.
+    await context.addInitScript(() => {
+      const otp = window as unknown as {
+        OTPCredential: unknown;
+        webOtpAsked: unknown[];
+        deliverSms: (code: string) => void;
+      };
+      otp.OTPCredential = function OTPCredential() {};
+      otp.webOtpAsked = [];
+      let deliver: (code: string) => void = () => undefined;
+      otp.deliverSms = (code) => deliver(code);
+      Object.defineProperty(navigator.credentials, 'get', {
+        value: (options: { otp?: { transport?: string[] }; signal?: AbortSignal }) => {
+          otp.webOtpAsked.push({ otp: options.otp, signal: options.signal instanceof AbortSignal });
+          return new Promise((resolve) => (deliver = (code) => resolve({ type: 'otp', code })));
+        },
+      });
+    });
+    try {
+      const page = await open(context);
+      const phone = nextPhone();
+      await page.getByRole('textbox', { name: 'Phone number' }).fill(phone);
+      await page.getByLabel(/^Username/).fill('page_webotp');
+      await page.getByRole('button', { name: 'Send code' }).click();
+      await page.getByLabel('4-digit code').waitFor();
+      expect(await page.evaluate(() => (window as unknown as { webOtpAsked: unknown[] }).webOtpAsked)).toEqual([
+        { otp: { transport: ['sms'] }, signal: true },
+      ]);
+      const code = await waitForCode(stack, phone, 0, 5000);
+      await page.evaluate((sms) => (window as unknown as { deliverSms: (code: string) => void }).deliverSms(sms), code);
+      await page.getByRole('heading', { name: 'Hello, page_webotp' }).waitFor();
+      expect(await page.getByLabel('4-digit code').isHidden()).toBe(true);
+    } finally {
+      await context.close();
     }
   });
 

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Every table the apps write, but the per-IP counters (each stack keeps its own keys there). */
-const TABLES = 'users, code_requests, sign_in_attempts, sessions, refresh_tokens, sms_messages, referral_counts';
+const TABLES =
+  'users, code_requests, sign_in_attempts, sessions, refresh_tokens, sms_messages, referral_counts, sms_attempts, sms_budget_hits, sms_budget_trips';
 
 /** A plain client on the test database, for tests that run the apps as separate processes. */
 export async function testDatabase(): Promise<pg.Client> {

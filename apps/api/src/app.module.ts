@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
+import type { Logger } from 'pino';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   AppConfig,
@@ -12,6 +13,7 @@ import {
 } from '@app/domain';
 import { AuthModule } from './auth/auth.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
+import { CountersModule } from './common/counters.module.js';
 import { DevModule } from './dev/dev.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
@@ -21,22 +23,23 @@ import { UsersModule } from './users/users.module.js';
 
 @Module({})
 export class AppModule {
-  static register(config: AppConfig): DynamicModule {
+  static register(config: AppConfig, logger: Logger): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        loggerModule(config, 'api'),
+        loggerModule(logger),
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-api')),
         DatabaseModule,
         BullModule.forRoot(useQueueBackend(config, 'producer')),
+        CountersModule.register(config),
         RateLimitModule.register(config),
         AuthModule,
         SignInModule,
         UsersModule,
         ReferralModule,
         HealthModule,
-        ...(config.sms.transport === 'simulated' ? [DevModule] : []),
+        ...(config.sms.transports.includes('simulated') ? [DevModule] : []),
       ],
       providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
     };

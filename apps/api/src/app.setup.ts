@@ -1,10 +1,11 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController, type FastifyBaseLogger } from 'fastify';
+import type { FastifyBaseLogger } from 'fastify';
 import { Logger } from 'nestjs-pino';
 import { AppConfig, createLogger, prepareDatabase } from '@app/domain';
 import { AppModule } from './app.module.js';
 import { useJsonBodiesOnly } from './common/json-body.js';
+import { RequestLogController } from './common/request-log.js';
 import { answerClientError, answerRouterError, registerEdgeHooks, requestId } from './common/http-edge.js';
 import { InputShapePipe } from './common/input-shape.pipe.js';
 import { registerDocs } from './docs/docs.js';
@@ -25,9 +26,9 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
 
   const adapter = new FastifyAdapter({
-    // Fastify's own messages; the request lines are nestjs-pino's (AppModule).
+    // Fastify's own messages and the request lines; Nest's and ours go through nestjs-pino to the same logger.
     loggerInstance: logger,
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new RequestLogController(),
     // No child logger per request (pino serialises its bindings each time).
     childLoggerFactory: (parent: FastifyBaseLogger) => parent,
     bodyLimit: config.http.bodyLimitBytes,
@@ -40,7 +41,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     clientErrorHandler: answerClientError,
     return503OnClosing: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger), adapter, {
     bufferLogs: true,
     bodyParser: false,
   });
@@ -50,7 +51,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // Bodies are JSON or nothing: any other content type is 415, not a string or form handed to a DTO.
   useJsonBodiesOnly(fastify);
   registerEdgeHooks(fastify);
-  await registerWebPage(fastify, { inbox: config.sms.transport === 'simulated' });
+  await registerWebPage(fastify, { inbox: config.sms.transports.includes('simulated') });
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],

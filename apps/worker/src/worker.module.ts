@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
 import {
   AppConfig,
   AppConfigModule,
@@ -14,12 +15,12 @@ import { RetentionModule } from './retention/retention.module.js';
 
 @Module({})
 export class WorkerModule {
-  static register(config: AppConfig): DynamicModule {
+  static register(config: AppConfig, logger: Logger): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
         AppConfigModule.forRoot(config),
-        loggerModule(config, 'worker'),
+        loggerModule(logger),
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-worker')),
         DatabaseModule,
         BullModule.forRoot(useQueueBackend(config, 'consumer')),

@@ -12,7 +12,7 @@ export async function createWorker(config: AppConfig): Promise<INestApplicationC
   const logger = createLogger(config, 'worker');
   const migrations = await prepareDatabase(config, 'referral-worker');
   if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
-  const app = await NestFactory.createApplicationContext(WorkerModule.register(config), { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(WorkerModule.register(config, logger), { bufferLogs: true });
   app.useLogger(app.get(Logger));
   return app;
 }

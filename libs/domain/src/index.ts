@@ -18,4 +18,5 @@ export * from './otp.js';
 export * from './phone-number.js';
 export * from './queue/queue-backend.js';
 export * from './referral-code.js';
+export * from './sms-text.js';
 export * from './username.js';

@@ -69,12 +69,6 @@ export function unsealOtp(key: Buffer, requestId: string, sealed: Buffer): strin
   return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
 }
 
-/** The text of the message that carries a code. */
-export function otpMessageText(code: string, ttlSeconds: number): string {
-  const minutes = Math.max(1, Math.round(ttlSeconds / 60));
-  return `Your sign-in code is ${code}. It expires in ${minutes} min. Never share it with anyone.`;
-}
-
 /**
  * Parses OTP_TEST_NUMBERS: `+79990000000:1234,+79990000001:0000`. Returns the
  * map of raw number to code; numbers are normalised by the caller.

@@ -40,3 +40,16 @@ export function tryNormalizePhoneNumber(input: unknown, region: CountryCode): st
 function invalid(): DomainError {
   return new DomainError(ErrorCode.INVALID_PHONE_NUMBER);
 }
+
+/** The country (ISO 3166 alpha-2) a normalised number belongs to, or null when the plan is shared and unnamed. */
+export function phoneCountry(e164: string): CountryCode | null {
+  return parsePhoneNumberFromString(e164)?.country ?? null;
+}
+
+/**
+ * The block of 1,000 numbers a number belongs to: its E.164 form without the
+ * last three digits. SMS pumping walks such ranges.
+ */
+export function numberBlock(e164: string): string {
+  return e164.slice(0, -3);
+}

@@ -1,21 +1,13 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import {
-  type DynamicModule,
-  Global,
-  Inject,
-  Module,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { ThrottlerModule, type ThrottlerStorage } from '@nestjs/throttler';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { AppConfig, DomainError, ErrorCode } from '@app/domain';
+import { COUNTERS_REDIS } from '../common/counters.module.js';
 import { IpThrottlerGuard, type IpLimit } from './ip-throttler.guard.js';
 import { PostgresThrottlerStore } from './postgres-throttler.store.js';
-
-const RATE_LIMIT_REDIS = Symbol('rate-limit redis');
 
 /**
  * A storage that answers within a second or refuses the request with 503: these
@@ -40,19 +32,6 @@ class FailClosed implements ThrottlerStorage {
   }
 }
 
-class RedisConnection implements OnModuleInit, OnApplicationShutdown {
-  constructor(@Inject(RATE_LIMIT_REDIS) private readonly redis: Redis | null) {}
-
-  /** Connected before the first request (commands do not queue); a Redis that is down is retried in the background. */
-  async onModuleInit(): Promise<void> {
-    await this.redis?.connect().catch(() => undefined);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.redis?.quit().catch(() => this.redis?.disconnect());
-  }
-}
-
 /**
  * The per-client-IP limits (@nestjs/throttler), shared by every API process:
  * counted in Redis when there is one (@nest-lab/throttler-storage-redis), in
@@ -66,23 +45,12 @@ export class RateLimitModule {
       signup: config.rateLimits.signupPerIp,
       verify: config.rateLimits.verifyPerIp,
     };
-    // Connects at its first command, so a module that never starts opens nothing.
-    const redis = config.redis.url
-      ? new Redis(config.redis.url, {
-          lazyConnect: true,
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 1,
-          commandTimeout: 1000,
-        })
-      : null;
-    // Failures surface on the commands; without a listener ioredis would print every reconnect.
-    redis?.on('error', () => undefined);
     return {
       module: RateLimitModule,
       imports: [
         ThrottlerModule.forRootAsync({
-          inject: [getDataSourceToken()],
-          useFactory: (db: DataSource) => ({
+          inject: [COUNTERS_REDIS, getDataSourceToken()],
+          useFactory: (redis: Redis | null, db: DataSource) => ({
             throttlers: Object.entries(sizes).map(([name, { limit, windowSeconds }]) => ({
               name,
               limit,
@@ -95,7 +63,7 @@ export class RateLimitModule {
           }),
         }),
       ],
-      providers: [{ provide: RATE_LIMIT_REDIS, useValue: redis }, RedisConnection, IpThrottlerGuard],
+      providers: [IpThrottlerGuard],
       exports: [ThrottlerModule, IpThrottlerGuard],
     };
   }

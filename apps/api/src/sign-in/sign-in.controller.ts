@@ -22,14 +22,17 @@ export class SignInController {
     summary: 'Ask for a sign-in code',
     description:
       'Queues an SMS with a 4-digit code and answers at once, the same way for known and unknown numbers. ' +
-      'One code per number per minute, five per hour.',
+      'One code per number per minute, five per hour; the deployment, each country and each block of 1,000 numbers ' +
+      'have hourly budgets against SMS pumping.',
   })
   @ApiResponse({ status: 202, type: CodeRequestedDto })
   @ApiErrors(
     ErrorCode.INVALID_PHONE_NUMBER,
     ErrorCode.USERNAME_TAKEN,
+    ErrorCode.PHONE_COUNTRY_NOT_ALLOWED,
     ErrorCode.RATE_LIMITED,
     ErrorCode.TOO_MANY_ATTEMPTS,
+    ErrorCode.SMS_BUDGET_EXCEEDED,
   )
   signup(@Body() body: SignupDto): Promise<CodeRequestedDto> {
     return this.signIn.requestCode(body.phone_number, body.username);

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PumpingModule } from '../pumping/pumping.module.js';
 import { QueueModule } from '../queue/queue.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { SignInController } from './sign-in.controller.js';
@@ -7,7 +8,7 @@ import { SignInService } from './sign-in.service.js';
 
 /** Phone sign-in: ask for a code, sign in with it (the user is created on the first success). */
 @Module({
-  imports: [QueueModule, UsersModule],
+  imports: [QueueModule, UsersModule, PumpingModule],
   controllers: [SignInController],
   providers: [SignInService, SignInRepository],
 })

@@ -15,6 +15,7 @@ import {
 } from '@app/domain';
 import { TokenResponseDto } from '../auth/dto/token-response.dto.js';
 import { TokensService } from '../auth/tokens.service.js';
+import { PumpingService } from '../pumping/pumping.service.js';
 import { CodeDeliveryQueue } from '../queue/code-delivery.queue.js';
 import { UsersService } from '../users/users.service.js';
 import type { CodeRequestedDto } from './dto/code-requested.dto.js';
@@ -40,32 +41,48 @@ export class SignInService {
     private readonly users: UsersService,
     private readonly tokens: TokensService,
     private readonly deliveries: CodeDeliveryQueue,
+    private readonly pumping: PumpingService,
   ) {
     this.keys = deriveOtpKeys(config.jwt.secret);
   }
 
-  /** Creates a code for the phone and queues its delivery. Answers the same for known and unknown numbers. */
+  /**
+   * Creates a code for the phone and queues its delivery. Answers the same for
+   * known and unknown numbers: every check below looks at the number, never at
+   * whether it has an account.
+   */
   async requestCode(rawPhone: string, username: string | undefined): Promise<CodeRequestedDto> {
     const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
+    const fixedCode = this.config.otp.testNumbers.get(phoneNumber);
+    // Fixed-code test numbers are never sent to a gateway: the pumping defences leave them be.
+    if (fixedCode === undefined) this.pumping.checkCountry(phoneNumber);
     // Checked against every live user whoever asks, so the answer says nothing about the phone.
     if (username && (await this.users.isUsernameTaken(username))) throw new DomainError(ErrorCode.USERNAME_TAKEN);
 
     const { ttlSeconds, resendSeconds, perHour } = this.config.otp;
     const id = randomUUID();
-    const fixedCode = this.config.otp.testNumbers.get(phoneNumber);
     const code = fixedCode ?? generateOtp();
-    const result = await this.signIn.requestCode(
-      {
-        id,
-        phoneNumber,
-        codeHash: hashOtp(this.keys.hashKey, id, phoneNumber, code),
-        codeSealed: sealOtp(this.keys.sealKey, id, code),
-        username: username ?? null,
-      },
-      // Fixed-code test numbers serve monitoring that signs in every minute: no
-      // cooldown or hourly cap for them (the per-IP limits and the lockout still hold).
-      { ttlSeconds, resendSeconds, perHour, exempt: fixedCode !== undefined },
-    );
+    const budgets = fixedCode === undefined ? this.pumping.claimsFor(phoneNumber) : [];
+    await this.pumping.reserve(id, budgets);
+    const result = await this.signIn
+      .requestCode(
+        {
+          id,
+          phoneNumber,
+          codeHash: hashOtp(this.keys.hashKey, id, phoneNumber, code),
+          codeSealed: sealOtp(this.keys.sealKey, id, code),
+          username: username ?? null,
+        },
+        // Fixed-code test numbers serve monitoring that signs in every minute: no
+        // cooldown or hourly cap for them (the per-IP limits and the lockout still hold).
+        { ttlSeconds, resendSeconds, perHour, exempt: fixedCode !== undefined },
+      )
+      .catch(async (error: unknown) => {
+        await this.pumping.release(id, budgets).catch(() => undefined);
+        throw error;
+      });
+    // A code the per-phone rules refused is no code: its budgets get their room back.
+    if (result.outcome !== 'created') await this.pumping.release(id, budgets);
     switch (result.outcome) {
       case 'created':
         break;

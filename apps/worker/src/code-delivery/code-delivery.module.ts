@@ -1,18 +1,30 @@
 import { BullModule } from '@nestjs/bullmq';
-import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CODE_DELIVERY_QUEUE } from '@app/domain';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { type AppConfig, CODE_DELIVERY_QUEUE, type TransportName } from '@app/domain';
 import { CodeDeliveryProcessor } from './code-delivery.processor.js';
-import { CodeDeliveryService } from './code-delivery.service.js';
+import { CodeDeliveryService, SMS_TRANSPORTS } from './code-delivery.service.js';
 import { CodeRequestsRepository } from './code-requests.repository.js';
+import { SmsRuTransport } from './gateways/smsru.transport.js';
+import { TwilioTransport } from './gateways/twilio.transport.js';
+import { VonageTransport } from './gateways/vonage.transport.js';
 import { SimulatedSmsTransport } from './simulated-sms.transport.js';
-import { SmsTransport } from './sms-transport.js';
+import type { SmsTransport } from './sms-transport.js';
 import { UndeliveredCodesSweep } from './undelivered-codes.sweep.js';
 import { WebhookSmsTransport } from './webhook-sms.transport.js';
 
+const TRANSPORTS: Record<TransportName, Type<SmsTransport>> = {
+  simulated: SimulatedSmsTransport,
+  webhook: WebhookSmsTransport,
+  twilio: TwilioTransport,
+  vonage: VonageTransport,
+  smsru: SmsRuTransport,
+};
+
 @Module({})
 export class CodeDeliveryModule {
-  /** SMS_TRANSPORT picks the transport: `simulated` (the default outside production) or `webhook`. */
+  /** SMS_TRANSPORT names the transports, tried in its order: only those are made. */
   static register(config: AppConfig): DynamicModule {
+    const chosen = config.sms.transports.map((name) => TRANSPORTS[name]);
     return {
       module: CodeDeliveryModule,
       imports: [BullModule.registerQueue({ name: CODE_DELIVERY_QUEUE })],
@@ -21,10 +33,8 @@ export class CodeDeliveryModule {
         CodeDeliveryService,
         CodeRequestsRepository,
         UndeliveredCodesSweep,
-        {
-          provide: SmsTransport,
-          useClass: config.sms.transport === 'webhook' ? WebhookSmsTransport : SimulatedSmsTransport,
-        },
+        ...chosen,
+        { provide: SMS_TRANSPORTS, inject: chosen, useFactory: (...transports: SmsTransport[]) => transports },
       ],
       exports: [CodeDeliveryService, UndeliveredCodesSweep],
     };

@@ -31,7 +31,10 @@ export class CodeDeliveryProcessor extends WorkerHost implements OnApplicationBo
     if (job.name !== CodeDeliveryJob.DELIVER || typeof job.data?.codeRequestId !== 'string') {
       throw new UnrecoverableError(`unknown job ${job.name}`);
     }
-    const outcome = await this.deliveries.deliver(job.data.codeRequestId);
+    const outcome = await this.deliveries.deliver(
+      job.data.codeRequestId,
+      (line) => void job.log(line).catch(() => undefined),
+    );
     // Every delivery at debug level; failures are logged at warn (below) whatever the level.
     this.logger.debug({ job_id: job.id, attempt: job.attemptsMade + 1, outcome }, 'code delivery');
     return outcome;

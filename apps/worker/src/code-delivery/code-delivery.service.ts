@@ -1,29 +1,43 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { UnrecoverableError } from 'bullmq';
 import { AppConfig, deriveOtpKeys, otpMessageText, unsealOtp, type OtpKeys } from '@app/domain';
 import { CodeRequestsRepository } from './code-requests.repository.js';
-import { SmsTransport } from './sms-transport.js';
+import { planDelivery } from './delivery-plan.js';
+import { SmsFailure, SmsTransport, type FailureKind } from './sms-transport.js';
 
 export type DeliveryOutcome = 'delivered' | 'already-delivered' | 'dropped' | 'missing' | 'test-number';
 
+/** The transports of SMS_TRANSPORT, in its order. */
+export const SMS_TRANSPORTS = Symbol('sms transports');
+
 /**
- * Delivers one code request. Safe to run any number of times for one request:
- * a delivered request is not sent again, a used, replaced, burned or expired
- * one is dropped (and its sealed code erased), and the transports themselves
- * refuse a second message for one request.
+ * Delivers one code request through the transports of SMS_TRANSPORT, in order.
+ * Safe to run any number of times for one request: a delivered request is not
+ * sent again; a used, replaced, burned or expired one is dropped (its sealed
+ * code erased); a transport that took the message, or may have, is never handed
+ * it again (its attempts are recorded before the call), unless it drops repeats
+ * itself. A transient failure moves on to the next transport, and when none
+ * took it the job is retried with backoff; when every transport refused for
+ * good (or may have taken it), the job fails at once and is kept.
  */
 @Injectable()
 export class CodeDeliveryService {
+  private readonly logger = new Logger(CodeDeliveryService.name);
   private readonly keys: OtpKeys;
+  private readonly keepsAttempts: boolean;
 
   constructor(
     private readonly requests: CodeRequestsRepository,
     private readonly config: AppConfig,
-    private readonly transport: SmsTransport,
+    @Inject(SMS_TRANSPORTS) private readonly transports: SmsTransport[],
   ) {
     this.keys = deriveOtpKeys(config.jwt.secret);
+    // Transports that drop repeats themselves need no record of their attempts.
+    this.keepsAttempts = transports.some((transport) => !transport.idempotent);
   }
 
-  async deliver(codeRequestId: string): Promise<DeliveryOutcome> {
+  /** `note` hears a line for each failed attempt and for a failover (the job's log, on the queue dashboard). */
+  async deliver(codeRequestId: string, note: (line: string) => void = () => undefined): Promise<DeliveryOutcome> {
     const request = await this.requests.forDelivery(codeRequestId);
     if (!request) return 'missing';
     if (request.delivered_at) return 'already-delivered';
@@ -33,18 +47,51 @@ export class CodeDeliveryService {
     }
 
     const isTestNumber = this.config.otp.testNumbers.has(request.phone_number);
-    if (isTestNumber && this.transport.name !== 'simulated') {
+    if (isTestNumber && this.transports.some((transport) => transport.name !== 'simulated')) {
       // Fixed-code numbers exist for monitoring and demos; a real gateway would bill for them.
       await this.requests.markDelivered(codeRequestId);
       return 'test-number';
     }
 
+    const plan = planDelivery(this.transports, this.keepsAttempts ? await this.requests.attemptsOf(codeRequestId) : []);
+    if ('accepted' in plan) {
+      note(`${plan.accepted} took it on an earlier run`);
+      return (await this.requests.markDelivered(codeRequestId)) ? 'delivered' : 'already-delivered';
+    }
+
     const code = unsealOtp(this.keys.sealKey, codeRequestId, request.code_sealed);
-    await this.transport.send({
+    const message = {
       to: request.phone_number,
-      text: otpMessageText(code, this.config.otp.ttlSeconds),
+      text: otpMessageText(this.config.sms.message, code, this.config.otp.ttlSeconds),
       reference: codeRequestId,
-    });
-    return (await this.requests.markDelivered(codeRequestId)) ? 'delivered' : 'already-delivered';
+    };
+    const failures: Array<{ transport: SmsTransport; kind: FailureKind; reason: string }> = [];
+    for (const transport of this.transports.filter(({ name }) => plan.tryInOrder.includes(name))) {
+      const recorded = !transport.idempotent;
+      const attemptId = recorded ? await this.requests.startAttempt(codeRequestId, transport.name) : null;
+      try {
+        const { providerId } = await transport.send(message);
+        if (attemptId) await this.requests.finishAttempt(attemptId, { state: 'accepted', providerId });
+        // The plain case is the job's completion; a failover is worth a line.
+        if (failures.length > 0) note(`${transport.name}: accepted${providerId ? ` as ${providerId}` : ''}`);
+        return (await this.requests.markDelivered(codeRequestId)) ? 'delivered' : 'already-delivered';
+      } catch (error) {
+        const failure = error instanceof SmsFailure ? error : new SmsFailure('transient', (error as Error).message);
+        if (attemptId) await this.requests.finishAttempt(attemptId, { state: failure.kind, error: failure.message });
+        failures.push({ transport, kind: failure.kind, reason: failure.message });
+        note(`${transport.name}: ${failure.kind}: ${failure.message}`);
+        this.logger.warn(
+          { code_request_id: codeRequestId, transport: transport.name, failure: failure.kind, reason: failure.message },
+          'SMS transport failed',
+        );
+      }
+    }
+
+    const summary = failures.map(({ transport, kind, reason }) => `${transport.name} ${kind}: ${reason}`).join('; ');
+    const retryable = failures.some(
+      ({ transport, kind }) => kind === 'transient' || (kind === 'ambiguous' && transport.idempotent),
+    );
+    if (retryable) throw new Error(`no transport took the message, trying again later (${summary})`);
+    throw new UnrecoverableError(`no transport can take the message (${summary || 'every transport is out'})`);
   }
 }

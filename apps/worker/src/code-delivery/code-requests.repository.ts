@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { CodeRequestEntity, runPrepared, type PreparedStatement } from '@app/domain';
+import {
+  CodeRequestEntity,
+  runPrepared,
+  SmsAttemptEntity,
+  type PreparedStatement,
+  type SmsAttemptState,
+} from '@app/domain';
 
 /*
  * A delivery reads its request, marks it delivered (or erases the sealed code),
@@ -60,6 +66,36 @@ export class CodeRequestsRepository {
   /** The simulated gateway's delivery: the message lands in the inbox if its code is still live. */
   async fileInInbox(codeRequestId: string, to: string, text: string): Promise<void> {
     await runPrepared(this.db, FILE_IN_INBOX, [codeRequestId, to, text]);
+  }
+
+  /** What happened on the request's earlier hand-overs, one row per attempt. */
+  attemptsOf(codeRequestId: string): Promise<Array<Pick<SmsAttemptEntity, 'transport' | 'state'>>> {
+    return this.db.manager.find(SmsAttemptEntity, {
+      where: { codeRequestId },
+      select: { transport: true, state: true },
+    });
+  }
+
+  /** Records a hand-over before it starts: a worker that dies in the call leaves it `sending`, which counts as ambiguous. */
+  async startAttempt(codeRequestId: string, transport: string): Promise<string> {
+    const result = await this.db.manager.insert(SmsAttemptEntity, { codeRequestId, transport, state: 'sending' });
+    return String((result.identifiers[0] as { id: string }).id);
+  }
+
+  async finishAttempt(
+    attemptId: string,
+    outcome: { state: Exclude<SmsAttemptState, 'sending'>; providerId?: string | null; error?: string },
+  ): Promise<void> {
+    await this.db.manager.update(
+      SmsAttemptEntity,
+      { id: attemptId },
+      {
+        state: outcome.state,
+        providerId: outcome.providerId ?? null,
+        error: outcome.error?.slice(0, 300) ?? null,
+        finishedAt: () => 'now()',
+      },
+    );
   }
 
   /** Live requests with no delivery yet, older than the grace period, oldest first. */

@@ -16,6 +16,7 @@ import { SmsTransport, type OutgoingSms } from './sms-transport.js';
 @Injectable()
 export class SimulatedSmsTransport extends SmsTransport {
   readonly name = 'simulated';
+  readonly idempotent = true;
 
   constructor(
     private readonly requests: CodeRequestsRepository,
@@ -24,9 +25,10 @@ export class SimulatedSmsTransport extends SmsTransport {
     super();
   }
 
-  async send(message: OutgoingSms): Promise<void> {
+  async send(message: OutgoingSms): Promise<{ providerId: null }> {
     const { min, max } = this.config.sms.delayMs;
     await sleep(min === max ? min : randomInt(min, max + 1));
     await this.requests.fileInInbox(message.reference, message.to, message.text);
+    return { providerId: null };
   }
 }

@@ -7,6 +7,8 @@ import {
   RateLimitEntity,
   RefreshTokenEntity,
   SignInAttemptEntity,
+  SmsBudgetHitEntity,
+  SmsBudgetTripEntity,
   SmsMessageEntity,
   UnitOfWork,
 } from '@app/domain';
@@ -21,6 +23,8 @@ export interface RetentionPeriods {
   idleCountersDays: number;
   expiredRefreshTokensDays: number;
   spentRateLimitMinutes: number;
+  /** Codes counted against the SMS budgets outlive their rolling hour by this much. */
+  spentBudgetMinutes: number;
 }
 
 /** Every statement that erases what is past its retention. */
@@ -60,6 +64,8 @@ export class RetentionRepository {
         .execute();
       await manager.delete(RefreshTokenEntity, { expiresAt: olderThan('days', periods.expiredRefreshTokensDays) });
       await manager.delete(RateLimitEntity, { windowEnds: olderThan('mins', periods.spentRateLimitMinutes) });
+      await manager.delete(SmsBudgetHitEntity, { at: olderThan('mins', 60 + periods.spentBudgetMinutes) });
+      await manager.delete(SmsBudgetTripEntity, { until: olderThan('mins', periods.spentBudgetMinutes) });
       return true;
     });
   }

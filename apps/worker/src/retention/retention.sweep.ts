@@ -8,7 +8,8 @@ const SWEEP_EVERY_MS = 10 * 60_000;
  * lives; code requests 2 days (the hourly cap looks back one hour); the
  * simulated inbox 7 days; a phone's run of wrong codes a day after its last one
  * (unless it is locked); refresh tokens a day past their expiry; per-IP
- * counters a minute past their window.
+ * counters a minute past their window; the SMS budgets' counts and trips a
+ * minute past their hour. A code request's delivery attempts go with it.
  */
 export const RETENTION: RetentionPeriods = {
   codeRequestsDays: 2,
@@ -16,6 +17,7 @@ export const RETENTION: RetentionPeriods = {
   idleCountersDays: 1,
   expiredRefreshTokensDays: 1,
   spentRateLimitMinutes: 1,
+  spentBudgetMinutes: 1,
 };
 
 /** Erases what is past its retention, every ten minutes, one worker at a time. */

@@ -14,6 +14,7 @@ afterAll(() => {
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
 const DATABASE_URL = 'postgres://app@db.internal:5432/referral';
+const TWILIO_SID = `AC${'a'.repeat(32)}`;
 
 function problemsOf(env: Record<string, string>): string[] {
   try {
@@ -31,7 +32,21 @@ describe('loadConfig', () => {
     expect(config.http.port).toBe(3000);
     expect(config.http.host).toBe('127.0.0.1');
     expect(config.http.trustProxy).toBe(false);
-    expect(config.sms).toEqual({ transport: 'simulated', webhookUrl: null, delayMs: { min: 1000, max: 2000 } });
+    expect(config.sms).toMatchObject({
+      transports: ['simulated'],
+      webhookUrl: null,
+      delayMs: { min: 1000, max: 2000 },
+      twilio: null,
+      vonage: null,
+      smsru: null,
+    });
+    expect(config.pumping).toEqual({
+      countriesAllowed: null,
+      countriesDenied: new Set(),
+      perHour: null,
+      perCountryPerHour: null,
+      perBlockPerHour: null,
+    });
     expect(config.otp).toMatchObject({ ttlSeconds: 300, resendSeconds: 60, perHour: 5, lockSeconds: 900 });
     expect(config.jwt.accessTtlSeconds).toBe(900);
     expect(config.defaultPhoneRegion).toBe('RU');
@@ -79,6 +94,36 @@ describe('loadConfig', () => {
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
+    [
+      {
+        SMS_TRANSPORT: 'twilio,twilio',
+        TWILIO_ACCOUNT_SID: TWILIO_SID,
+        TWILIO_AUTH_TOKEN: 't'.repeat(32),
+        TWILIO_FROM: '+15005550006',
+      },
+      'SMS_TRANSPORT',
+    ],
+    [{ SMS_TRANSPORT: 'simulated,webhook', SMS_WEBHOOK_URL: 'http://sms.local/' }, 'SMS_TRANSPORT'],
+    [{ SMS_TRANSPORT: 'twilio' }, 'TWILIO_ACCOUNT_SID'],
+    [{ SMS_TRANSPORT: 'twilio' }, 'TWILIO_AUTH_TOKEN'],
+    [{ SMS_TRANSPORT: 'twilio', TWILIO_ACCOUNT_SID: TWILIO_SID, TWILIO_AUTH_TOKEN: 't'.repeat(32) }, 'TWILIO_FROM'],
+    [{ TWILIO_ACCOUNT_SID: 'AC123' }, 'TWILIO_ACCOUNT_SID'],
+    [{ SMS_TRANSPORT: 'vonage', VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's' }, 'VONAGE_FROM'],
+    [{ SMS_TRANSPORT: 'webhook,smsru', SMS_WEBHOOK_URL: 'http://sms.local/' }, 'SMSRU_API_ID'],
+    [{ TWILIO_API_URL: 'api.twilio.com' }, 'TWILIO_API_URL'],
+    [{ SMS_TEMPLATE: 'Welcome to {app}' }, 'SMS_TEMPLATE'],
+    [{ SMS_TEMPLATE: `{code} ${'x'.repeat(160)}` }, 'SMS_TEMPLATE'],
+    [
+      { SMS_TEMPLATE: 'Ваш код для входа в приложение: {code}. Он действует {minutes} мин. Никому его не сообщайте.' },
+      'SMS_TEMPLATE',
+    ],
+    [{ SMS_WEBOTP_DOMAIN: 'https://app.example.com' }, 'SMS_WEBOTP_DOMAIN'],
+    [{ SMS_ANDROID_APP_HASH: 'short' }, 'SMS_ANDROID_APP_HASH'],
+    [{ PHONE_COUNTRIES_ALLOWED: 'RU, Russia' }, 'PHONE_COUNTRIES_ALLOWED'],
+    [{ PHONE_COUNTRIES_DENIED: 'XX' }, 'PHONE_COUNTRIES_DENIED'],
+    [{ PHONE_COUNTRIES_ALLOWED: 'RU,KZ', PHONE_COUNTRIES_DENIED: 'kz' }, 'PHONE_COUNTRIES_DENIED'],
+    [{ SMS_BUDGET_PER_HOUR: 'plenty' }, 'SMS_BUDGET_PER_HOUR'],
+    [{ SMS_BLOCK_LIMIT_PER_HOUR: '-1' }, 'SMS_BLOCK_LIMIT_PER_HOUR'],
   ])('refuses %j and names %s', (env, variable) => {
     expect(problemsOf({ JWT_SECRET: secret, ...env })).toContain(variable);
   });
@@ -105,6 +150,20 @@ describe('loadConfig', () => {
       expect(problemsOf({ ...production, JWT_SECRET: secret, SMS_TRANSPORT: 'simulated' })).toEqual(['SMS_TRANSPORT']);
     });
 
+    it('turns the SMS pumping budgets on, unless a setting of 0 turns one off', () => {
+      const config = loadConfig({ ...production, JWT_SECRET: secret, DATA_DIR: dataDir(), DATABASE_URL });
+      expect(config.pumping).toMatchObject({ perHour: 10_000, perCountryPerHour: 2_000, perBlockPerHour: 30 });
+      const relaxed = loadConfig({
+        ...production,
+        JWT_SECRET: secret,
+        DATA_DIR: dataDir(),
+        DATABASE_URL,
+        SMS_BUDGET_PER_HOUR: '0',
+        SMS_BLOCK_LIMIT_PER_HOUR: '100',
+      });
+      expect(relaxed.pumping).toMatchObject({ perHour: null, perCountryPerHour: 2_000, perBlockPerHour: 100 });
+    });
+
     it('does not migrate at start and listens on every interface', () => {
       const config = loadConfig({ ...production, JWT_SECRET: secret, DATA_DIR: dataDir(), DATABASE_URL });
       expect(config.database.migrateAtStart).toBe(false);
@@ -119,6 +178,30 @@ describe('loadConfig', () => {
     expect(first.jwt.secret.length).toBeGreaterThanOrEqual(32);
     expect(second.jwt.secret).toBe(first.jwt.secret);
     expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(first.jwt.secret);
+  });
+
+  it('takes gateways in failover order, with their settings, and the message settings', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      DATABASE_URL,
+      JWT_SECRET: secret,
+      SMS_TRANSPORT: 'twilio, vonage,smsru',
+      TWILIO_ACCOUNT_SID: TWILIO_SID,
+      TWILIO_AUTH_TOKEN: 't'.repeat(32),
+      TWILIO_MESSAGING_SERVICE_SID: `MG${'b'.repeat(32)}`,
+      VONAGE_API_KEY: 'key',
+      VONAGE_API_SECRET: 'secret',
+      VONAGE_FROM: 'Referral',
+      SMSRU_API_ID: 'id',
+      SMS_WEBOTP_DOMAIN: 'app.example.com',
+      PHONE_COUNTRIES_ALLOWED: 'ru, kz',
+    });
+    expect(config.sms.transports).toEqual(['twilio', 'vonage', 'smsru']);
+    expect(config.sms.twilio).toMatchObject({ from: null, apiUrl: 'https://api.twilio.com' });
+    expect(config.sms.vonage).toMatchObject({ apiUrl: 'https://rest.nexmo.com' });
+    expect(config.sms.smsru).toMatchObject({ from: null, apiUrl: 'https://sms.ru' });
+    expect(config.sms.message.webOtpDomain).toBe('app.example.com');
+    expect(config.pumping.countriesAllowed).toEqual(new Set(['RU', 'KZ']));
   });
 
   it('parses lists, ranges and proxies', () => {

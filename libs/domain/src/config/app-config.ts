@@ -4,11 +4,18 @@ import { join, resolve } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js';
 import { normalizePhoneNumber, isPhoneRegion } from '../phone-number.js';
 import { parseTestNumbers } from '../otp.js';
+import { messageProblem, type MessageSettings } from '../sms-text.js';
 import { runningEmbeddedDatabaseUrl } from './embedded-database.js';
 import { validateEnvironment, type EnvironmentProblem } from './environment.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export const TRANSPORT_NAMES = ['simulated', 'webhook', 'twilio', 'vonage', 'smsru'] as const;
+export type TransportName = (typeof TRANSPORT_NAMES)[number];
+
+/** The SMS pumping budgets' defaults in production (SPEC section 7); outside production they are off. */
+export const PRODUCTION_BUDGETS = { perHour: 10_000, perCountryPerHour: 2_000, perBlockPerHour: 30 };
 
 export interface RateLimit {
   limit: number;
@@ -55,7 +62,32 @@ export class AppConfig {
     testNumbers: ReadonlyMap<string, string>;
   };
   rateLimits: { signupPerIp: RateLimit; verifyPerIp: RateLimit };
-  sms: { transport: 'simulated' | 'webhook'; webhookUrl: string | null; delayMs: { min: number; max: number } };
+  sms: {
+    /** Tried in this order for each message: the next one when one fails. */
+    transports: TransportName[];
+    webhookUrl: string | null;
+    delayMs: { min: number; max: number };
+    /** How long a gateway (or the webhook) has to answer once the request went out. */
+    gatewayTimeoutMs: number;
+    twilio: {
+      accountSid: string;
+      authToken: string;
+      from: string | null;
+      messagingServiceSid: string | null;
+      apiUrl: string;
+    } | null;
+    vonage: { apiKey: string; apiSecret: string; from: string; apiUrl: string } | null;
+    smsru: { apiId: string; from: string | null; apiUrl: string } | null;
+    message: MessageSettings;
+  };
+  /** The defences against SMS pumping: countries, and budgets of codes per rolling hour (null: none). */
+  pumping: {
+    countriesAllowed: ReadonlySet<string> | null;
+    countriesDenied: ReadonlySet<string>;
+    perHour: number | null;
+    perCountryPerHour: number | null;
+    perBlockPerHour: number | null;
+  };
   adminPhoneNumbers: ReadonlySet<string>;
   defaultPhoneRegion: CountryCode;
   queueDashboard: { user: string; password: string } | null;
@@ -100,13 +132,53 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problem('OTP_TEST_NUMBERS', (error as Error).message);
   }
 
-  const smsTransport = (v.SMS_TRANSPORT ?? (isProduction ? 'webhook' : 'simulated')) as 'simulated' | 'webhook';
-  if (smsTransport === 'simulated' && isProduction) {
-    problem('SMS_TRANSPORT', 'the simulated transport is refused when NODE_ENV=production; use webhook');
+  const transports = splitList(v.SMS_TRANSPORT ?? (isProduction ? 'webhook' : 'simulated')) as TransportName[];
+  if (new Set(transports).size !== transports.length) problem('SMS_TRANSPORT', 'names a transport twice');
+  if (transports.includes('simulated')) {
+    if (isProduction) problem('SMS_TRANSPORT', 'the simulated transport is refused when NODE_ENV=production');
+    if (transports.length > 1) problem('SMS_TRANSPORT', 'the simulated transport stands alone: it sends nothing');
   }
-  if (smsTransport === 'webhook' && !v.SMS_WEBHOOK_URL) {
-    problem('SMS_WEBHOOK_URL', 'is required when SMS_TRANSPORT=webhook');
+  const required = (transport: TransportName, variables: string[]) => {
+    if (!transports.includes(transport)) return;
+    for (const variable of variables) {
+      if (!v[variable as keyof typeof v]) problem(variable, `is required when SMS_TRANSPORT includes ${transport}`);
+    }
+  };
+  required('webhook', ['SMS_WEBHOOK_URL']);
+  required('twilio', ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']);
+  if (transports.includes('twilio') && !v.TWILIO_FROM && !v.TWILIO_MESSAGING_SERVICE_SID) {
+    problem(
+      'TWILIO_FROM',
+      'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_TRANSPORT includes twilio',
+    );
   }
+  required('vonage', ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM']);
+  required('smsru', ['SMSRU_API_ID']);
+
+  const message: MessageSettings = {
+    template: v.SMS_TEMPLATE,
+    appName: v.APP_NAME,
+    webOtpDomain: v.SMS_WEBOTP_DOMAIN ?? null,
+    androidAppHash: v.SMS_ANDROID_APP_HASH ?? null,
+  };
+  const messageError = messageProblem(message, Number(v.CODE_TTL_SECONDS));
+  if (messageError) problem('SMS_TEMPLATE', messageError);
+
+  const countries = (variable: string, value: string) =>
+    splitList(value).map((country) => {
+      const code = country.toUpperCase();
+      if (!isPhoneRegion(code)) problem(variable, `"${country}" is not a region libphonenumber knows`);
+      return code;
+    });
+  const allowed = countries('PHONE_COUNTRIES_ALLOWED', v.PHONE_COUNTRIES_ALLOWED);
+  const denied = countries('PHONE_COUNTRIES_DENIED', v.PHONE_COUNTRIES_DENIED);
+  const both = allowed.filter((country) => denied.includes(country));
+  if (both.length > 0) problem('PHONE_COUNTRIES_DENIED', `${both.join(', ')} is both allowed and denied`);
+  // Unset: the production default, or none outside production; 0: none.
+  const budget = (value: string | undefined, productionDefault: number) => {
+    const size = value === undefined ? (isProduction ? productionDefault : 0) : Number(value);
+    return size > 0 ? size : null;
+  };
 
   const [delayMin, delayMax] = parseRange(v.SMS_DELAY_MS);
   if (delayMin > delayMax) problem('SMS_DELAY_MS', 'the range must go from low to high');
@@ -183,7 +255,35 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       testNumbers,
     },
     rateLimits: { signupPerIp: parseRate(v.SIGNUP_IP_RATE_LIMIT), verifyPerIp: parseRate(v.VERIFY_IP_RATE_LIMIT) },
-    sms: { transport: smsTransport, webhookUrl: v.SMS_WEBHOOK_URL ?? null, delayMs: { min: delayMin, max: delayMax } },
+    sms: {
+      transports,
+      webhookUrl: v.SMS_WEBHOOK_URL ?? null,
+      delayMs: { min: delayMin, max: delayMax },
+      gatewayTimeoutMs: Number(v.SMS_GATEWAY_TIMEOUT_MS),
+      twilio: transports.includes('twilio')
+        ? {
+            accountSid: v.TWILIO_ACCOUNT_SID!,
+            authToken: v.TWILIO_AUTH_TOKEN!,
+            from: v.TWILIO_FROM ?? null,
+            messagingServiceSid: v.TWILIO_MESSAGING_SERVICE_SID ?? null,
+            apiUrl: v.TWILIO_API_URL,
+          }
+        : null,
+      vonage: transports.includes('vonage')
+        ? { apiKey: v.VONAGE_API_KEY!, apiSecret: v.VONAGE_API_SECRET!, from: v.VONAGE_FROM!, apiUrl: v.VONAGE_API_URL }
+        : null,
+      smsru: transports.includes('smsru')
+        ? { apiId: v.SMSRU_API_ID!, from: v.SMSRU_FROM ?? null, apiUrl: v.SMSRU_API_URL }
+        : null,
+      message,
+    },
+    pumping: {
+      countriesAllowed: allowed.length > 0 ? new Set(allowed) : null,
+      countriesDenied: new Set(denied),
+      perHour: budget(v.SMS_BUDGET_PER_HOUR, PRODUCTION_BUDGETS.perHour),
+      perCountryPerHour: budget(v.SMS_BUDGET_PER_COUNTRY_PER_HOUR, PRODUCTION_BUDGETS.perCountryPerHour),
+      perBlockPerHour: budget(v.SMS_BLOCK_LIMIT_PER_HOUR, PRODUCTION_BUDGETS.perBlockPerHour),
+    },
     adminPhoneNumbers,
     defaultPhoneRegion: safeRegion,
     queueDashboard: dashboardUser && dashboardPassword ? { user: dashboardUser, password: dashboardPassword } : null,

@@ -5,6 +5,10 @@ import { IsIn, IsOptional, IsString, Matches, MinLength, validateSync } from 'cl
 const INTEGER = /^\d+$/;
 const RANGE = /^\d+(-\d+)?$/;
 const RATE = /^\d+\/\d+$/;
+const HTTP_URL = /^https?:\/\/\S+$/;
+const TRANSPORT = '(simulated|webhook|twilio|vonage|smsru)';
+const TRANSPORT_LIST = new RegExp(`^${TRANSPORT}(\\s*,\\s*${TRANSPORT})*$`);
+const COUNTRY_LIST = /^([A-Za-z]{2}(\s*,\s*[A-Za-z]{2})*)?$/;
 
 /**
  * Every setting the two processes read, as the process environment spells it.
@@ -53,13 +57,104 @@ export class EnvironmentVariables {
   @IsString()
   ADMIN_PHONE_NUMBERS = '';
 
-  @IsIn(['simulated', 'webhook'])
   @IsOptional()
+  @Matches(TRANSPORT_LIST, {
+    message:
+      'SMS_TRANSPORT must be one of simulated, webhook, twilio, vonage, smsru, or a comma-separated list of them',
+  })
   SMS_TRANSPORT?: string;
 
   @IsOptional()
-  @Matches(/^https?:\/\/\S+$/, { message: 'SMS_WEBHOOK_URL must be an http:// or https:// URL' })
+  @Matches(HTTP_URL, { message: 'SMS_WEBHOOK_URL must be an http:// or https:// URL' })
   SMS_WEBHOOK_URL?: string;
+
+  @IsOptional()
+  @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits' })
+  TWILIO_ACCOUNT_SID?: string;
+
+  @IsOptional()
+  @MinLength(16)
+  TWILIO_AUTH_TOKEN?: string;
+
+  @IsOptional()
+  @Matches(/^(\+[1-9]\d{6,14}|[A-Za-z0-9 ]{1,11})$/, {
+    message: 'TWILIO_FROM must be an E.164 number or an alphanumeric sender ID of up to 11 characters',
+  })
+  TWILIO_FROM?: string;
+
+  @IsOptional()
+  @Matches(/^MG[0-9a-fA-F]{32}$/, { message: 'TWILIO_MESSAGING_SERVICE_SID must be MG followed by 32 hex digits' })
+  TWILIO_MESSAGING_SERVICE_SID?: string;
+
+  @Matches(/^[1-9]\d*$/, { message: 'SMS_GATEWAY_TIMEOUT_MS must be a number of milliseconds' })
+  SMS_GATEWAY_TIMEOUT_MS = '10000';
+
+  @Matches(HTTP_URL, { message: 'TWILIO_API_URL must be an http:// or https:// URL' })
+  TWILIO_API_URL = 'https://api.twilio.com';
+
+  @IsOptional()
+  @MinLength(1)
+  VONAGE_API_KEY?: string;
+
+  @IsOptional()
+  @MinLength(1)
+  VONAGE_API_SECRET?: string;
+
+  @IsOptional()
+  @Matches(/^(\d{6,15}|[A-Za-z0-9 ]{1,11})$/, {
+    message: 'VONAGE_FROM must be a number (digits only) or an alphanumeric sender ID of up to 11 characters',
+  })
+  VONAGE_FROM?: string;
+
+  @Matches(HTTP_URL, { message: 'VONAGE_API_URL must be an http:// or https:// URL' })
+  VONAGE_API_URL = 'https://rest.nexmo.com';
+
+  @IsOptional()
+  @MinLength(1)
+  SMSRU_API_ID?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9 .-]{1,11}$/, { message: 'SMSRU_FROM must be a sender name of up to 11 characters' })
+  SMSRU_FROM?: string;
+
+  @Matches(HTTP_URL, { message: 'SMSRU_API_URL must be an http:// or https:// URL' })
+  SMSRU_API_URL = 'https://sms.ru';
+
+  @IsString()
+  @MinLength(1)
+  SMS_TEMPLATE = 'Your sign-in code is {code}. It expires in {minutes} min. Never share it with anyone.';
+
+  @IsString()
+  @MinLength(1)
+  APP_NAME = 'Referral service';
+
+  @IsOptional()
+  @Matches(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    message: 'SMS_WEBOTP_DOMAIN must be a host name such as app.example.com (no scheme, no port)',
+  })
+  SMS_WEBOTP_DOMAIN?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{11}$/, { message: 'SMS_ANDROID_APP_HASH must be the 11-character app hash' })
+  SMS_ANDROID_APP_HASH?: string;
+
+  @Matches(COUNTRY_LIST, { message: 'PHONE_COUNTRIES_ALLOWED must be ISO 3166 alpha-2 codes, comma-separated' })
+  PHONE_COUNTRIES_ALLOWED = '';
+
+  @Matches(COUNTRY_LIST, { message: 'PHONE_COUNTRIES_DENIED must be ISO 3166 alpha-2 codes, comma-separated' })
+  PHONE_COUNTRIES_DENIED = '';
+
+  @IsOptional()
+  @Matches(INTEGER, { message: 'SMS_BUDGET_PER_HOUR must be a number of codes (0: no budget)' })
+  SMS_BUDGET_PER_HOUR?: string;
+
+  @IsOptional()
+  @Matches(INTEGER, { message: 'SMS_BUDGET_PER_COUNTRY_PER_HOUR must be a number of codes (0: no budget)' })
+  SMS_BUDGET_PER_COUNTRY_PER_HOUR?: string;
+
+  @IsOptional()
+  @Matches(INTEGER, { message: 'SMS_BLOCK_LIMIT_PER_HOUR must be a number of codes (0: no limit)' })
+  SMS_BLOCK_LIMIT_PER_HOUR?: string;
 
   @Matches(RANGE, { message: 'SMS_DELAY_MS must be a number of milliseconds or a range like 1000-2000' })
   SMS_DELAY_MS = '1000-2000';
@@ -126,6 +221,20 @@ export function validateEnvironment(env: Record<string, string | undefined>): {
     'JWT_SECRET',
     'SMS_TRANSPORT',
     'SMS_WEBHOOK_URL',
+    'TWILIO_ACCOUNT_SID',
+    'TWILIO_AUTH_TOKEN',
+    'TWILIO_FROM',
+    'TWILIO_MESSAGING_SERVICE_SID',
+    'VONAGE_API_KEY',
+    'VONAGE_API_SECRET',
+    'VONAGE_FROM',
+    'SMSRU_API_ID',
+    'SMSRU_FROM',
+    'SMS_WEBOTP_DOMAIN',
+    'SMS_ANDROID_APP_HASH',
+    'SMS_BUDGET_PER_HOUR',
+    'SMS_BUDGET_PER_COUNTRY_PER_HOUR',
+    'SMS_BLOCK_LIMIT_PER_HOUR',
     'QUEUE_DASHBOARD_USER',
     'QUEUE_DASHBOARD_PASSWORD',
   ]);

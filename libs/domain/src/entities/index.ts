@@ -4,6 +4,8 @@ import { ReferralCountEntity } from './referral-count.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SessionEntity } from './session.entity.js';
 import { SignInAttemptEntity } from './sign-in-attempt.entity.js';
+import { SmsAttemptEntity } from './sms-attempt.entity.js';
+import { SmsBudgetHitEntity, SmsBudgetTripEntity } from './sms-budget.entity.js';
 import { SmsMessageEntity } from './sms-message.entity.js';
 import { UserEntity } from './user.entity.js';
 
@@ -13,6 +15,8 @@ export * from './referral-count.entity.js';
 export * from './refresh-token.entity.js';
 export * from './session.entity.js';
 export * from './sign-in-attempt.entity.js';
+export * from './sms-attempt.entity.js';
+export * from './sms-budget.entity.js';
 export * from './sms-message.entity.js';
 export * from './user.entity.js';
 
@@ -26,4 +30,7 @@ export const ENTITIES = [
   SmsMessageEntity,
   ReferralCountEntity,
   RateLimitEntity,
+  SmsAttemptEntity,
+  SmsBudgetHitEntity,
+  SmsBudgetTripEntity,
 ];

@@ -4,6 +4,7 @@ import { RateLimits1764300000000 } from './1764300000000-rate-limits.js';
 import { CoveringReferralsIndex1764400000000 } from './1764400000000-covering-referrals-index.js';
 import { RequestCodeFunction1764500000000 } from './1764500000000-request-code-function.js';
 import { SignInPolicy1764600000000 } from './1764600000000-sign-in-policy.js';
+import { SmsGatewaysAndBudgets1764700000000 } from './1764700000000-sms-gateways-and-budgets.js';
 
 /** Every migration, oldest first. A new migration is a new file added here. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   CoveringReferralsIndex1764400000000,
   RequestCodeFunction1764500000000,
   SignInPolicy1764600000000,
+  SmsGatewaysAndBudgets1764700000000,
 ];

@@ -15,6 +15,7 @@ const state = {
   inboxAvailable: false,
   inboxTimer: null,
   countdownTimer: null,
+  webOtp: null,
 };
 
 /** Errors in plain words; `seconds` comes from Retry-After. */
@@ -159,6 +160,7 @@ async function requestCode() {
   $('code').value = '';
   show('step-code');
   startCountdown(answer.resend_in);
+  listenForSms();
   if (state.inboxAvailable) {
     $('verify').setAttribute('aria-busy', 'true');
     say('Sending your code… it usually takes 1-2 seconds.');
@@ -166,6 +168,32 @@ async function requestCode() {
   } else {
     say('Code sent. It should arrive within a few seconds.');
   }
+}
+
+/**
+ * Where the browser offers the WebOTP API (Chrome on Android, with SMS_WEBOTP_DOMAIN
+ * set on the server), the code fills itself in from the SMS and is sent. Elsewhere
+ * nothing happens and the person types it; `autocomplete="one-time-code"` lets
+ * Safari suggest it from the same message.
+ */
+function listenForSms() {
+  stopListeningForSms();
+  if (!('OTPCredential' in window) || !navigator.credentials) return;
+  const abort = new AbortController();
+  state.webOtp = abort;
+  navigator.credentials
+    .get({ otp: { transport: ['sms'] }, signal: abort.signal })
+    .then((credential) => {
+      if (!credential || !credential.code || $('step-code').hidden) return;
+      $('code').value = credential.code;
+      $('code-form').requestSubmit();
+    })
+    .catch(() => undefined);
+}
+
+function stopListeningForSms() {
+  if (state.webOtp) state.webOtp.abort();
+  state.webOtp = null;
 }
 
 function startCountdown(seconds) {
@@ -194,6 +222,7 @@ async function verifyCode() {
   const answer = await call('POST', '/auth/code/', { phone_number: state.phone, code });
   saveTokens(answer);
   stopInbox();
+  stopListeningForSms();
   clearInterval(state.countdownTimer);
   say(answer.is_new_user ? 'Welcome! Your account is ready.' : 'Welcome back!');
   await loadProfile();
@@ -350,6 +379,7 @@ on('ref-more', 'click', loadReferrals);
 on('sign-out', 'click', signOut);
 $('change-phone').addEventListener('click', () => {
   stopInbox();
+  stopListeningForSms();
   clearMessages();
   show('step-phone');
 });

@@ -1,0 +1,24 @@
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+
+/**
+ * One line per request, when it completes, on the API's pino logger: the path
+ * without its query string (which may carry a phone number), the status, the
+ * time and the client; never a header or a body.
+ */
+export class RequestLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    // Flat fields: the shared logger's `req`/`res` serializers expect Node's own objects.
+    const line = {
+      reqId: request.id,
+      method: request.method,
+      url: request.url.split('?')[0],
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime),
+      ip: request.ip,
+    };
+    if (error || reply.statusCode >= 500) request.log.error({ ...line, err: error }, 'request errored');
+    else request.log.info(line, 'request');
+  }
+}

@@ -1,0 +1,25 @@
+import { Module } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { Redis } from 'ioredis';
+import type { DataSource } from 'typeorm';
+import { AppConfig } from '@app/domain';
+import { COUNTERS_REDIS } from '../common/counters.module.js';
+import { PostgresSmsBudgetStore } from './postgres-sms-budget.store.js';
+import { PumpingService } from './pumping.service.js';
+import { RedisSmsBudgetStore } from './redis-sms-budget.store.js';
+import { SmsBudgetStore } from './sms-budget.store.js';
+
+/** Countries and budgets against SMS pumping; the budgets live in Redis when there is one, in PostgreSQL otherwise. */
+@Module({
+  providers: [
+    PumpingService,
+    {
+      provide: SmsBudgetStore,
+      inject: [COUNTERS_REDIS, getDataSourceToken(), AppConfig],
+      useFactory: (redis: Redis | null, db: DataSource, config: AppConfig) =>
+        redis ? new RedisSmsBudgetStore(redis, config.redis.keyPrefix) : new PostgresSmsBudgetStore(db),
+    },
+  ],
+  exports: [PumpingService],
+})
+export class PumpingModule {}

@@ -1,0 +1,66 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig, DomainError, ErrorCode, numberBlock, phoneCountry } from '@app/domain';
+import { SmsBudgetStore, type BudgetClaim } from './sms-budget.store.js';
+
+const WINDOW_MS = 60 * 60 * 1000;
+
+/**
+ * The defences against SMS pumping, before a code is sent: the destination
+ * country must be allowed, and the deployment, the country and the block of
+ * 1,000 numbers must each have room in their rolling-hour budget. The answers
+ * depend on the number alone, never on whether it has an account. Fixed-code
+ * test numbers are exempt (the caller does not ask).
+ */
+@Injectable()
+export class PumpingService {
+  private readonly logger = new Logger(PumpingService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly budgets: SmsBudgetStore,
+  ) {}
+
+  /** 422 PHONE_COUNTRY_NOT_ALLOWED unless the number's country may receive codes. */
+  checkCountry(phoneNumber: string): void {
+    const { countriesAllowed, countriesDenied } = this.config.pumping;
+    if (!countriesAllowed && countriesDenied.size === 0) return;
+    const country = phoneCountry(phoneNumber) ?? '';
+    if ((countriesAllowed && !countriesAllowed.has(country)) || countriesDenied.has(country)) {
+      throw new DomainError(ErrorCode.PHONE_COUNTRY_NOT_ALLOWED);
+    }
+  }
+
+  /** The budgets a code to this number counts against; none when every budget is off. */
+  claimsFor(phoneNumber: string): BudgetClaim[] {
+    const { perHour, perCountryPerHour, perBlockPerHour } = this.config.pumping;
+    const claims: BudgetClaim[] = [];
+    if (perHour) claims.push({ key: 'deployment', limit: perHour });
+    if (perCountryPerHour)
+      claims.push({ key: `country:${phoneCountry(phoneNumber) ?? 'none'}`, limit: perCountryPerHour });
+    if (perBlockPerHour) claims.push({ key: `block:${numberBlock(phoneNumber)}`, limit: perBlockPerHour });
+    return claims;
+  }
+
+  /** Counts a code request against its budgets, or refuses it with 429 SMS_BUDGET_EXCEEDED and Retry-After. */
+  async reserve(requestId: string, claims: BudgetClaim[]): Promise<void> {
+    if (claims.length === 0) return;
+    const reservation = await this.budgets.reserve(requestId, claims, WINDOW_MS);
+    if (reservation.granted) return;
+    if (await this.budgets.firstTrip(reservation.key, WINDOW_MS)) {
+      const limit = claims.find((claim) => claim.key === reservation.key)?.limit;
+      this.logger.warn({ budget: reservation.key, limit }, 'SMS budget tripped: codes refused until it has room again');
+    }
+    throw new DomainError(ErrorCode.SMS_BUDGET_EXCEEDED, undefined, {
+      retryAfterSeconds: Math.max(1, Math.ceil(reservation.retryAfterMs / 1000)),
+    });
+  }
+
+  /** Gives a reservation back: the code was refused after all (cooldown, hourly cap, lockout). */
+  async release(requestId: string, claims: BudgetClaim[]): Promise<void> {
+    if (claims.length > 0)
+      await this.budgets.release(
+        requestId,
+        claims.map((claim) => claim.key),
+      );
+  }
+}

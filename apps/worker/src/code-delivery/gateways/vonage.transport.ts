@@ -1,0 +1,56 @@
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig, segmentsOf } from '@app/domain';
+import { SmsFailure, SmsTransport, type OutgoingSms } from '../sms-transport.js';
+import { gatewayClient, type GatewayClient, parseJson, statusKind } from './gateway-client.js';
+
+/** Vonage's statuses that mean "later": 1 throttled, 5 internal error. The rest refuse for good. */
+const TRANSIENT_STATUSES = new Set(['1', '5']);
+
+interface VonageAnswer {
+  messages?: Array<{ status?: string; 'message-id'?: string; 'error-text'?: string }>;
+}
+
+/**
+ * Vonage's SMS API: POST /sms/json with api_key, api_secret, from, to (digits,
+ * no "+") and text (`type=unicode` when the text is not GSM-7). It answers
+ * HTTP 200 whatever happened: `messages[0].status` "0" is a hand-over, any
+ * other status carries `error-text`.
+ */
+@Injectable()
+export class VonageTransport extends SmsTransport implements OnApplicationShutdown {
+  readonly name = 'vonage';
+  readonly idempotent = false;
+  private readonly client: GatewayClient;
+  private readonly settings: NonNullable<AppConfig['sms']['vonage']>;
+
+  constructor(config: AppConfig) {
+    super();
+    if (!config.sms.vonage) throw new Error('the Vonage settings are missing');
+    this.settings = config.sms.vonage;
+    this.client = gatewayClient(this.settings.apiUrl, config);
+  }
+
+  async send(message: OutgoingSms): Promise<{ providerId: string }> {
+    const { apiKey, apiSecret, from } = this.settings;
+    const answer = await this.client.postForm('/sms/json', {
+      api_key: apiKey,
+      api_secret: apiSecret,
+      from,
+      to: message.to.replace(/^\+/, ''),
+      text: message.text,
+      ...(segmentsOf(message.text).encoding === 'UCS-2' ? { type: 'unicode' } : {}),
+    });
+    if (answer.status !== 200) throw new SmsFailure(statusKind(answer.status), `Vonage answered HTTP ${answer.status}`);
+    const sent = (parseJson(answer.body) as VonageAnswer | null)?.messages?.[0];
+    if (sent?.status === '0' && sent['message-id']) return { providerId: sent['message-id'] };
+    const status = sent?.status ?? 'none';
+    throw new SmsFailure(
+      TRANSIENT_STATUSES.has(status) ? 'transient' : 'permanent',
+      `Vonage status ${status}: ${String(sent?.['error-text'] ?? 'no message in the answer').slice(0, 200)}`,
+    );
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.client.close();
+  }
+}

@@ -1,0 +1,259 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { segmentsOf } from '../../libs/domain/src/index.js';
+
+/**
+ * Local servers that speak the SMS gateways' documented APIs: each checks the
+ * request as the provider would (path, method, credentials, form fields, the
+ * number's format) and answers with the provider's own success and error
+ * bodies. A test scripts what the next requests meet: an answer, a 5xx, a
+ * throttle, silence (a timeout), or a connection cut.
+ */
+
+export type Behaviour = 'ok' | 'server-error' | 'throttled' | 'bad-number' | 'bad-credentials' | 'silence' | 'reset';
+
+export interface Received {
+  to: string;
+  text: string;
+  at: number;
+  fields: Record<string, string>;
+}
+
+export interface Gateway {
+  url: string;
+  received: Received[];
+  /** Every request, valid or not, and what it met. */
+  requests: Array<{ behaviour: Behaviour | 'refused'; at: number; reason?: string }>;
+  /** The behaviours of the next requests, in order; after them, `ok`. */
+  script(...behaviours: Behaviour[]): void;
+  close(): Promise<void>;
+}
+
+type Answer = { status: number; body: unknown };
+
+interface Provider {
+  /** Why the request is not one the provider accepts, as its error answer; null when it is well-formed. */
+  refuse(request: IncomingMessage, fields: Record<string, string>): Answer | null;
+  answer(behaviour: Exclude<Behaviour, 'silence' | 'reset'>, fields: Record<string, string>): Answer;
+  message(fields: Record<string, string>): { to: string; text: string };
+}
+
+const hex = (length: number) => Array.from({ length }, () => Math.floor(Math.random() * 16).toString(16)).join('');
+const isForm = (request: IncomingMessage) =>
+  (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+
+export const TWILIO = {
+  accountSid: `AC${'1'.repeat(32)}`,
+  authToken: 'twilio-test-auth-token-0123',
+  from: '+15005550006',
+};
+export const VONAGE = { apiKey: 'vonage-key', apiSecret: 'vonage-secret-0123', from: 'Referral' };
+export const SMSRU = { apiId: 'smsru-test-api-id-0123', from: 'Referral' };
+
+/** https://www.twilio.com/docs/messaging/api/message-resource#create-a-message-resource */
+function twilio(): Provider {
+  const error = (status: number, code: number, message: string): Answer => ({
+    status,
+    body: { code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status },
+  });
+  return {
+    refuse(request, fields) {
+      if (request.method !== 'POST' || request.url !== `/2010-04-01/Accounts/${TWILIO.accountSid}/Messages.json`) {
+        return error(404, 20404, 'The requested resource was not found');
+      }
+      const expected = `Basic ${Buffer.from(`${TWILIO.accountSid}:${TWILIO.authToken}`).toString('base64')}`;
+      if (request.headers.authorization !== expected) return error(401, 20003, 'Authenticate');
+      if (!isForm(request)) return error(400, 21201, 'Form data expected');
+      if (!/^\+[1-9]\d{6,14}$/.test(fields.To ?? ''))
+        return error(400, 21211, `The 'To' number ${fields.To} is not a valid phone number.`);
+      if (!fields.From && !fields.MessagingServiceSid)
+        return error(400, 21603, "A 'From' or 'MessagingServiceSid' parameter is required");
+      if (!fields.Body) return error(400, 21602, 'Message body is required.');
+      return null;
+    },
+    answer(behaviour, fields) {
+      switch (behaviour) {
+        case 'ok':
+          return {
+            status: 201,
+            body: {
+              sid: `SM${hex(32)}`,
+              status: 'queued',
+              to: fields.To,
+              from: fields.From ?? null,
+              body: fields.Body,
+              num_segments: '1',
+            },
+          };
+        case 'server-error':
+          return error(500, 20500, 'An internal server error has occurred');
+        case 'throttled':
+          return error(429, 20429, 'Too Many Requests');
+        case 'bad-number':
+          return error(400, 21211, `The 'To' number ${fields.To} is not a valid phone number.`);
+        case 'bad-credentials':
+          return error(401, 20003, 'Authenticate');
+      }
+    },
+    message: (fields) => ({ to: fields.To, text: fields.Body }),
+  };
+}
+
+/** https://developer.vonage.com/en/api/sms: HTTP 200 whatever happened, the outcome in messages[0].status. */
+function vonage(): Provider {
+  const failed = (status: string, text: string): Answer => ({
+    status: 200,
+    body: { 'message-count': '1', messages: [{ status, 'error-text': text }] },
+  });
+  return {
+    refuse(request, fields) {
+      if (request.method !== 'POST' || request.url !== '/sms/json') return { status: 404, body: '' };
+      if (!isForm(request)) return failed('2', 'Missing api_key');
+      if (fields.api_key !== VONAGE.apiKey || fields.api_secret !== VONAGE.apiSecret)
+        return failed('4', 'Bad Credentials');
+      if (!fields.from || !fields.text) return failed('2', 'Missing from or text');
+      if (!/^[1-9]\d{6,14}$/.test(fields.to ?? '')) return failed('3', 'Invalid to param');
+      // Vonage garbles text it is not told is unicode.
+      if (segmentsOf(fields.text).encoding === 'UCS-2' && fields.type !== 'unicode')
+        return failed('3', 'Non-GSM text without type=unicode');
+      return null;
+    },
+    answer(behaviour, fields) {
+      switch (behaviour) {
+        case 'ok':
+          return {
+            status: 200,
+            body: {
+              'message-count': '1',
+              messages: [
+                {
+                  to: fields.to,
+                  'message-id': hex(16).toUpperCase(),
+                  status: '0',
+                  'remaining-balance': '15.53590000',
+                  'message-price': '0.03330000',
+                  network: '25001',
+                },
+              ],
+            },
+          };
+        case 'server-error':
+          return { status: 503, body: '' };
+        case 'throttled':
+          return failed('1', 'Throughput Rate Exceeded - please wait [ 1 ] and retry');
+        case 'bad-number':
+          return failed('3', 'Invalid to param');
+        case 'bad-credentials':
+          return failed('4', 'Bad Credentials');
+      }
+    },
+    message: (fields) => ({ to: fields.to, text: fields.text }),
+  };
+}
+
+/** https://sms.ru/api/send, with json=1. */
+function smsru(): Provider {
+  const error = (code: number, text: string): Answer => ({
+    status: 200,
+    body: { status: 'ERROR', status_code: code, status_text: text },
+  });
+  const forNumber = (to: string, entry: object): Answer => ({
+    status: 200,
+    body: { status: 'OK', status_code: 100, sms: { [to]: entry }, balance: 4122.56 },
+  });
+  return {
+    refuse(request, fields) {
+      if (request.method !== 'POST' || request.url !== '/sms/send') return { status: 404, body: '' };
+      if (!isForm(request)) return error(210, 'Используется GET, где необходимо использовать POST');
+      if (fields.json !== '1') return { status: 200, body: '100\n000000-10000000' };
+      if (fields.api_id !== SMSRU.apiId) return error(200, 'Неправильный api_id');
+      if (!fields.msg) return error(203, 'Нет текста сообщения');
+      if (!/^[1-9]\d{6,14}$/.test(fields.to ?? ''))
+        return forNumber(fields.to ?? '', {
+          status: 'ERROR',
+          status_code: 202,
+          status_text: 'Неправильно указан номер телефона получателя',
+        });
+      return null;
+    },
+    answer(behaviour, fields) {
+      switch (behaviour) {
+        case 'ok':
+          return forNumber(fields.to, { status: 'OK', status_code: 100, sms_id: `000000-${hex(8)}` });
+        case 'server-error':
+          return { status: 502, body: '' };
+        case 'throttled':
+          return error(220, 'Сервис временно недоступен, попробуйте чуть позже');
+        case 'bad-number':
+          return forNumber(fields.to, {
+            status: 'ERROR',
+            status_code: 202,
+            status_text: 'Неправильно указан номер телефона получателя',
+          });
+        case 'bad-credentials':
+          return error(200, 'Неправильный api_id');
+      }
+    },
+    message: (fields) => ({ to: fields.to, text: fields.msg }),
+  };
+}
+
+const PROVIDERS = { twilio, vonage, smsru };
+
+export async function startGateway(kind: keyof typeof PROVIDERS): Promise<Gateway> {
+  const provider = PROVIDERS[kind]();
+  const received: Received[] = [];
+  const requests: Gateway['requests'] = [];
+  let script: Behaviour[] = [];
+  const held: ServerResponse[] = [];
+  const server: Server = createServer((request, response) => {
+    let raw = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (raw += chunk));
+    request.on('end', () => {
+      const fields = Object.fromEntries(new URLSearchParams(raw));
+      const refusal = provider.refuse(request, fields);
+      if (refusal) {
+        requests.push({ behaviour: 'refused', at: Date.now(), reason: JSON.stringify(refusal.body) });
+        send(response, refusal);
+        return;
+      }
+      const behaviour = script.shift() ?? 'ok';
+      requests.push({ behaviour, at: Date.now() });
+      if (behaviour === 'silence') {
+        held.push(response);
+        return;
+      }
+      if (behaviour === 'reset') {
+        request.socket.destroy();
+        return;
+      }
+      const answer = provider.answer(behaviour, fields);
+      if (behaviour === 'ok') received.push({ ...provider.message(fields), at: Date.now(), fields });
+      send(response, answer);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    requests,
+    script: (...behaviours) => (script = behaviours),
+    async close() {
+      for (const response of held) response.destroy();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+function send(response: ServerResponse, { status, body }: Answer): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  response
+    .writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json' })
+    .end(text);
+}
+
+/** A port nothing listens on: a gateway that is down. */
+export const DOWN = 'http://127.0.0.1:9';
