@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
 import { USERNAME_RULE } from '@app/domain';
+import { IfPresent } from '../../common/if-present.js';
 import { IsUsername } from '../../users/dto/username.js';
 
 export class SignupDto {
@@ -17,7 +18,7 @@ export class SignupDto {
     example: 'jhon',
     description: `Wanted username for a new user (${USERNAME_RULE}); ignored when the number already has a user.`,
   })
-  @IsOptional()
+  @IfPresent()
   @IsUsername()
   username?: string;
 }

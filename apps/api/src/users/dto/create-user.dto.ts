@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsString, MaxLength } from 'class-validator';
 import { USERNAME_RULE } from '@app/domain';
+import { IfPresent } from '../../common/if-present.js';
 import { IsUsername } from './username.js';
 
 export class CreateUserDto {
@@ -10,7 +11,7 @@ export class CreateUserDto {
   phone_number: string;
 
   @ApiPropertyOptional({ example: 'jhon', description: `${USERNAME_RULE}; generated when missing` })
-  @IsOptional()
+  @IfPresent()
   @IsUsername()
   username?: string;
 }

@@ -1,14 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Matches, ValidateIf } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
+import { IfPresent } from '../../common/if-present.js';
 import { REFERRAL_CODE_PATTERN, USERNAME_RULE } from '@app/domain';
 import { IsUsername } from './username.js';
 
-/**
- * Absent is fine; null is validated like any other value (and refused): a
- * username or an activated code cannot be unset. IsOptional would let null
- * through as if the field were absent.
- */
-const UNLESS_ABSENT = ValidateIf((_object, value) => value !== undefined);
+/** A username or an activated code cannot be unset: null is refused (IfPresent). */
+const UNLESS_ABSENT = IfPresent();
 
 const USED_REFERRAL_CODE = {
   example: 'FXM5JD',
