@@ -19,6 +19,7 @@ const LAYERS = {
     referral: ['common', 'auth'],
     users: ['common', 'auth', 'referral'],
     pumping: ['common'],
+    events: ['common', 'auth'],
     'sign-in': ['common', 'auth', 'users', 'queue', 'rate-limit', 'pumping'],
     health: ['common', 'queue'],
     dev: ['common'],
@@ -29,6 +30,7 @@ const LAYERS = {
   'apps/worker/src': {
     'code-delivery': [],
     retention: [],
+    events: [],
   },
 };
 

@@ -180,10 +180,10 @@ function appEnv(extra) {
     SMS_TRANSPORT: 'webhook',
     SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
     TRUST_PROXY: 'true',
-    // The pumping budgets stay on, as in production, with room for the bench's load.
-    SMS_BUDGET_PER_HOUR: '10000000',
-    SMS_BUDGET_PER_COUNTRY_PER_HOUR: '10000000',
-    SMS_BLOCK_LIMIT_PER_HOUR: '10000000',
+    // The pumping budgets stay on, as in production, with room for the bench's load (0 turns them off).
+    SMS_BUDGET_PER_HOUR: process.env.SMS_BUDGET_PER_HOUR ?? '10000000',
+    SMS_BUDGET_PER_COUNTRY_PER_HOUR: process.env.SMS_BUDGET_PER_COUNTRY_PER_HOUR ?? '10000000',
+    SMS_BLOCK_LIMIT_PER_HOUR: process.env.SMS_BLOCK_LIMIT_PER_HOUR ?? '10000000',
     ...extra,
   };
 }

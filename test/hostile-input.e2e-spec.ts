@@ -208,6 +208,9 @@ describe('hostile input, generated for every operation, field and parameter', ()
         'GET /api/v1/users/{username}/referrals',
         'GET /api/v1/users/me/referrals',
         'GET /api/v1/dev/sms',
+        'GET /api/v1/referrals/leaderboard',
+        'GET /api/v1/admin/events',
+        'POST /api/v1/admin/events/{id}/redeliver',
       ].sort(),
     );
   });
@@ -249,6 +252,16 @@ describe('hostile input, generated for every operation, field and parameter', ()
             ),
             { numRuns: 15 },
           );
+        }
+      }
+    });
+  });
+
+  it('refuses null in any body field, required or optional (null is not "absent")', async () => {
+    await unchanged(async () => {
+      for (const target of targets.filter((t) => t.body)) {
+        for (const field of Object.keys(target.body!)) {
+          expectRefused(await send(target, { rawBody: JSON.stringify({ ...target.body, [field]: null }) }), field);
         }
       }
     });

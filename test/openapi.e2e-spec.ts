@@ -65,6 +65,10 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/dev/sms',
         'GET /health/live',
         'GET /health/ready',
+        'GET /api/v1/referrals/leaderboard',
+        'GET /api/v1/admin/events',
+        'POST /api/v1/admin/events/{id}/redeliver',
+        'POST /api/v1/admin/events/endpoint/enable',
       ].sort(),
     );
   });

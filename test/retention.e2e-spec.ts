@@ -52,6 +52,14 @@ describe('the retention sweep', () => {
               ('retention-test:live', 1, now() + interval '1 minute')`,
     );
 
+    await stack.db.query(
+      `INSERT INTO events (id, type, body, status, created_at) VALUES
+         ($1, 'user.deleted', '{}', 'pending', now() - interval '31 days'),
+         ($2, 'user.deleted', '{}', 'delivered', now() - interval '31 days'),
+         ($3, 'user.deleted', '{}', 'failed', now() - interval '29 days')`,
+      [randomUUID(), randomUUID(), '00000000-0000-4000-8000-00000000e003'],
+    );
+
     const worker = await stack.startWorker();
     expect(await worker.get(RetentionSweep).sweep()).toBe(true);
 
@@ -63,6 +71,8 @@ describe('the retention sweep', () => {
     const tokens = await stack.db.query('SELECT count(*)::int AS n FROM refresh_tokens');
     expect(tokens[0].n).toBe(1);
     expect(await ids(`rate_limits WHERE key LIKE 'retention-test:%'`, 'key')).toEqual(['retention-test:live']);
+    // Events go after 30 days, whatever became of them; the user's own user.created is new.
+    expect(await ids(`events WHERE type = 'user.deleted'`)).toEqual(['00000000-0000-4000-8000-00000000e003']);
     // The user's own live session and token are untouched.
     await stack.http().get('/api/v1/users/me/').set('Authorization', `Bearer ${user.token}`).expect(200);
     await stack.db.query(`DELETE FROM rate_limits WHERE key LIKE 'retention-test:%'`);

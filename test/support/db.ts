@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Every table the apps write, but the per-IP counters (each stack keeps its own keys there). */
 const TABLES =
-  'users, code_requests, sign_in_attempts, sessions, refresh_tokens, sms_messages, referral_counts, sms_attempts, sms_budget_hits, sms_budget_trips';
+  'users, code_requests, sign_in_attempts, sessions, refresh_tokens, sms_messages, referral_counts, sms_attempts, sms_budget_hits, sms_budget_trips, events, event_attempts';
 
 /** A plain client on the test database, for tests that run the apps as separate processes. */
 export async function testDatabase(): Promise<pg.Client> {
@@ -24,6 +24,7 @@ export async function withTestDatabase<T>(work: (db: pg.Client) => Promise<T>): 
 /** Empties every table (a test that counts rows starts from here). */
 export async function resetTables(db: { query(sql: string): Promise<unknown> }): Promise<void> {
   await db.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
+  await db.query(`UPDATE events_endpoint SET disabled_at = NULL, disabled_reason = NULL`);
 }
 
 /** How many inbox messages each code request of these phones got (0 = not delivered). */

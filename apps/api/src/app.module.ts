@@ -15,6 +15,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { CountersModule } from './common/counters.module.js';
 import { DevModule } from './dev/dev.module.js';
+import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { ReferralModule } from './referral/referral.module.js';
@@ -34,6 +35,7 @@ export class AppModule {
         BullModule.forRoot(useQueueBackend(config, 'producer')),
         CountersModule.register(config),
         RateLimitModule.register(config),
+        EventsModule,
         AuthModule,
         SignInModule,
         UsersModule,

@@ -11,6 +11,7 @@ import {
   useQueueBackend,
 } from '@app/domain';
 import { CodeDeliveryModule } from './code-delivery/code-delivery.module.js';
+import { EventsModule } from './events/events.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 
 @Module({})
@@ -26,6 +27,7 @@ export class WorkerModule {
         BullModule.forRoot(useQueueBackend(config, 'consumer')),
         CodeDeliveryModule.register(config),
         RetentionModule,
+        ...(config.events.webhookUrl ? [EventsModule] : []),
       ],
     };
   }

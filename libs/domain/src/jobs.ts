@@ -34,3 +34,31 @@ export const CODE_DELIVERY_JOB_OPTIONS = {
 export function codeDeliveryJobId(codeRequestId: string): string {
   return codeRequestId;
 }
+
+/** Events for the host app: one job per event, its id the event's. */
+export const EVENTS_QUEUE = 'events';
+
+export const EventJob = {
+  DELIVER: 'deliver-event',
+} as const;
+
+export interface EventPayload {
+  eventId: string;
+}
+
+/**
+ * One attempt now and one after each delay of the retry schedule (the worker's
+ * backoff strategy reads the schedule and the receiver's Retry-After). Jobs go
+ * when they end: every attempt is kept in event_attempts, and the event's
+ * status says the rest, so the same id can be queued again (redelivery, an
+ * endpoint enabled again).
+ */
+export function eventJobOptions(retrySchedule: readonly number[], eventId: string) {
+  return {
+    jobId: eventId,
+    attempts: retrySchedule.length + 1,
+    backoff: { type: 'event-schedule' },
+    removeOnComplete: true,
+    removeOnFail: true,
+  } as const;
+}

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
+import { LeaderboardController } from './leaderboard.controller.js';
 import { ReferralController } from './referral.controller.js';
 import { ReferralService } from './referral.service.js';
 import { ReferralsRepository } from './referrals.repository.js';
 
 /** Invite codes and referrals. The users resource calls it for activations and for other users' lists. */
 @Module({
-  controllers: [ReferralController],
+  controllers: [ReferralController, LeaderboardController],
   providers: [ReferralService, ReferralsRepository],
   exports: [ReferralService],
 })

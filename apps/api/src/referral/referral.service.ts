@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode, normalizeReferralCode, type Transaction } from '@app/domain';
 import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage, type PageQueryDto } from '../common/keyset.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import type { LeaderboardDto } from './dto/leaderboard.dto.js';
 import type { ReferralsPageDto } from './dto/referrals-page.dto.js';
 import { ReferralsRepository, type Activation } from './referrals.repository.js';
 
@@ -38,5 +40,11 @@ export class ReferralService {
       activated_at,
     }));
     return { ...page, total };
+  }
+
+  /** Admins only: the users with the most referrals, from the stored counts. */
+  async leaderboard(caller: AuthUser, limit: number): Promise<LeaderboardDto> {
+    if (!caller.isAdmin) throw new DomainError(ErrorCode.FORBIDDEN);
+    return { items: await this.referrals.leaders(limit) };
   }
 }

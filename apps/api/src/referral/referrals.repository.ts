@@ -7,6 +7,7 @@ import {
   isoUtc,
   pgConstraint,
   pgErrorCode,
+  recordEvent,
   runPrepared,
   type Cursor,
   type PreparedStatement,
@@ -35,6 +36,13 @@ const NEXT_PAGE: PreparedStatement = {
             AND (referred_at, id) < ($3::timestamp AT TIME ZONE 'UTC', $4::uuid)
           ORDER BY referred_at DESC, id DESC LIMIT $2`,
 };
+const LEADERS: PreparedStatement = {
+  name: 'referrals_leaders_v1',
+  text: `SELECT u.id, u.username, c.referrals AS referrals_count
+           FROM referral_counts c JOIN users u ON u.id = c.user_id AND u.deleted_at IS NULL
+          WHERE c.referrals > 0
+          ORDER BY c.referrals DESC, c.user_id LIMIT $1`,
+};
 const TOTAL: PreparedStatement = {
   name: 'referrals_total_v1',
   text: `SELECT referrals FROM referral_counts WHERE user_id = $1`,
@@ -50,6 +58,14 @@ const TOTAL: PreparedStatement = {
 export type Activation = 'activated' | 'unchanged' | 'already' | 'not_found' | 'self' | 'cycle' | 'no_user';
 
 export type ReferralRow = ReferralUserDto & { cursor_at: string; id: string };
+
+interface ActivatedRow {
+  referee_username: string | null;
+  referrer_id: string;
+  referrer_username: string | null;
+  referral_code: string;
+  referred_at: Date;
+}
 
 /** Every statement on who invited whom, named by what it does. */
 @Injectable()
@@ -68,14 +84,19 @@ export class ReferralsRepository {
   async activate(tx: Transaction, userId: string, code: string): Promise<Activation> {
     const manager = entityManager(this.db, tx);
     try {
-      const [, updated] = await manager.query<[unknown, number]>(
+      const [rows] = await manager.query<[ActivatedRow[], number]>(
         `UPDATE users u SET referrer_id = o.id, used_referral_code = o.referral_code, referred_at = clock_timestamp()
            FROM users o
           WHERE u.id = $1 AND u.deleted_at IS NULL AND u.referrer_id IS NULL
-            AND o.referral_code = $2 AND o.deleted_at IS NULL`,
+            AND o.referral_code = $2 AND o.deleted_at IS NULL
+         RETURNING u.username AS referee_username, o.id AS referrer_id, o.username AS referrer_username,
+                   o.referral_code, u.referred_at`,
         [userId, code],
       );
-      if (updated > 0) return 'activated';
+      if (rows.length > 0) {
+        await this.recordActivation(tx, userId, rows[0]);
+        return 'activated';
+      }
     } catch (error) {
       const refusal = refusalOf(error);
       if (refusal) return refusal;
@@ -94,11 +115,31 @@ export class ReferralsRepository {
     return 'not_found';
   }
 
+  /** The `referral.activated` event, with the referrer's count as the trigger left it in this transaction. */
+  private async recordActivation(tx: Transaction, refereeId: string, row: ActivatedRow): Promise<void> {
+    const [count] = await entityManager(this.db, tx).query<Array<{ referrals: number }>>(
+      `SELECT referrals FROM referral_counts WHERE user_id = $1`,
+      [row.referrer_id],
+    );
+    await recordEvent(this.db, tx, 'referral.activated', {
+      referrer: { id: row.referrer_id, username: row.referrer_username },
+      referee: { id: refereeId, username: row.referee_username },
+      referral_code: row.referral_code,
+      activated_at: row.referred_at.toISOString(),
+      referrals_count: count?.referrals ?? 0,
+    });
+  }
+
   /** One page of the users who activated this user's code, newest first: one row more than the page. */
   page(userId: string, limit: number, after: Cursor | null): Promise<ReferralRow[]> {
     return after
       ? runPrepared<ReferralRow>(this.db, NEXT_PAGE, [userId, limit + 1, after.at, after.id])
       : runPrepared<ReferralRow>(this.db, FIRST_PAGE, [userId, limit + 1]);
+  }
+
+  /** The live users with the most referrals: the top of referral_counts_leaderboard_idx, joined to their rows. */
+  leaders(limit: number): Promise<Array<{ id: string; username: string; referrals_count: number }>> {
+    return runPrepared(this.db, LEADERS, [limit]);
   }
 
   /** How many live users activated this user's code: the count the trigger keeps. */

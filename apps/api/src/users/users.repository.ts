@@ -5,6 +5,7 @@ import {
   cursorAt,
   entityManager,
   isoUtc,
+  recordEvent,
   ReferralCountEntity,
   runPrepared,
   uniqueViolation,
@@ -111,7 +112,10 @@ export class UsersRepository {
     return this.live().andWhere('lower(u.username) = lower(:username)', { username }).getExists();
   }
 
-  /** Inserts a user; null when any of its unique values is taken (the caller finds out which, or tries others). */
+  /**
+   * Inserts a user and its `user.created` event; null when any of its unique
+   * values is taken (the caller asks `takenValue` which, or tries others).
+   */
   async insertIfFree(tx: Transaction, user: NewUser): Promise<NewUser | null> {
     const result = await entityManager(this.db, tx)
       .createQueryBuilder()
@@ -119,21 +123,28 @@ export class UsersRepository {
       .into(UserEntity)
       .values(user)
       .orIgnore()
-      .returning(['id'])
+      .returning(['id', 'created_at'])
       .execute();
-    return (result.raw as unknown[]).length > 0 ? user : null;
+    const [row] = result.raw as Array<{ created_at: Date }>;
+    if (!row) return null;
+    await recordEvent(this.db, tx, 'user.created', {
+      id: user.id,
+      username: user.username,
+      phone_number: user.phoneNumber,
+      referral_code: user.referralCode,
+      created_at: row.created_at.toISOString(),
+    });
+    return user;
   }
 
-  /** Inserts a user, or says which of its unique values was taken. */
-  async insert(user: NewUser): Promise<{ taken: TakenValue } | null> {
-    try {
-      await this.db.manager.insert(UserEntity, user);
-      return null;
-    } catch (error) {
-      const taken = TAKEN_BY_INDEX[uniqueViolation(error) ?? ''];
-      if (taken) return { taken };
-      throw error;
-    }
+  /** After `insertIfFree` refused a user: which of its unique values a live user (or a tombstone's code) holds. */
+  async takenValue(tx: Transaction, user: NewUser): Promise<TakenValue> {
+    const [row] = await entityManager(this.db, tx).query<Array<{ phone: boolean; username: boolean }>>(
+      `SELECT EXISTS (SELECT 1 FROM users WHERE phone_number = $1) AS phone,
+              EXISTS (SELECT 1 FROM users WHERE lower(username) = lower($2)) AS username`,
+      [user.phoneNumber, user.username],
+    );
+    return row.phone ? 'phone_number' : row.username ? 'username' : 'referral_code';
   }
 
   /** Renames a live user; 'taken' when another live user has the name, in any case. */
@@ -148,14 +159,19 @@ export class UsersRepository {
     }
   }
 
-  /** Erases phone and username and marks the row deleted (a tombstone keeps the invite code); false when gone already. */
+  /**
+   * Erases phone and username and marks the row deleted (a tombstone keeps the
+   * invite code), with its `user.deleted` event; false when gone already.
+   */
   async softDelete(tx: Transaction, userId: string): Promise<boolean> {
-    const result = await entityManager(this.db, tx).update(
-      UserEntity,
-      { id: userId, deletedAt: IsNull() },
-      { deletedAt: () => 'now()', phoneNumber: null, username: null },
+    const [rows] = await entityManager(this.db, tx).query<[Array<{ deleted_at: Date }>, number]>(
+      `UPDATE users SET deleted_at = now(), phone_number = NULL, username = NULL
+        WHERE id = $1 AND deleted_at IS NULL RETURNING deleted_at`,
+      [userId],
     );
-    return (result.affected ?? 0) > 0;
+    if (rows.length === 0) return false;
+    await recordEvent(this.db, tx, 'user.deleted', { id: userId, deleted_at: rows[0].deleted_at.toISOString() });
+    return true;
   }
 
   /** Live users, newest first, after the cursor: one row more than the page, to tell whether another follows. */

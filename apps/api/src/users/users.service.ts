@@ -109,10 +109,12 @@ export class UsersService {
         referralCode: generateReferralCode(),
       };
       // The unique indexes decide; a clash of the random parts is tried again.
-      const refused = await this.users.insert(user);
-      if (!refused) return this.profileOf(user.id);
-      if (refused.taken === 'phone_number') throw new DomainError(ErrorCode.PHONE_NUMBER_TAKEN);
-      if (refused.taken === 'username' && body.username) throw new DomainError(ErrorCode.USERNAME_TAKEN);
+      const taken = await this.uow.run(async (tx) =>
+        (await this.users.insertIfFree(tx, user)) ? null : this.users.takenValue(tx, user),
+      );
+      if (!taken) return this.profileOf(user.id);
+      if (taken === 'phone_number') throw new DomainError(ErrorCode.PHONE_NUMBER_TAKEN);
+      if (taken === 'username' && body.username) throw new DomainError(ErrorCode.USERNAME_TAKEN);
     }
     throw new Error('could not allocate a unique invite code and username');
   }

@@ -4,6 +4,7 @@ import { Raw, type DataSource } from 'typeorm';
 import {
   CodeRequestEntity,
   entityManager,
+  EventEntity,
   RateLimitEntity,
   RefreshTokenEntity,
   SignInAttemptEntity,
@@ -25,6 +26,12 @@ export interface RetentionPeriods {
   spentRateLimitMinutes: number;
   /** Codes counted against the SMS budgets outlive their rolling hour by this much. */
   spentBudgetMinutes: number;
+  /**
+   * Events, whatever became of them: the retry schedule ends within two days,
+   * so a month-old pending event waits on an endpoint disabled for a month, or
+   * on a deployment that never set EVENTS_WEBHOOK_URL.
+   */
+  eventsDays: number;
 }
 
 /** Every statement that erases what is past its retention. */
@@ -66,6 +73,7 @@ export class RetentionRepository {
       await manager.delete(RateLimitEntity, { windowEnds: olderThan('mins', periods.spentRateLimitMinutes) });
       await manager.delete(SmsBudgetHitEntity, { at: olderThan('mins', 60 + periods.spentBudgetMinutes) });
       await manager.delete(SmsBudgetTripEntity, { until: olderThan('mins', periods.spentBudgetMinutes) });
+      await manager.delete(EventEntity, { createdAt: olderThan('days', periods.eventsDays) });
       return true;
     });
   }

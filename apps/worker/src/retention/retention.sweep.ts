@@ -9,7 +9,8 @@ const SWEEP_EVERY_MS = 10 * 60_000;
  * simulated inbox 7 days; a phone's run of wrong codes a day after its last one
  * (unless it is locked); refresh tokens a day past their expiry; per-IP
  * counters a minute past their window; the SMS budgets' counts and trips a
- * minute past their hour. A code request's delivery attempts go with it.
+ * minute past their hour; events after 30 days. A code
+ * request's delivery attempts go with it, as an event's do.
  */
 export const RETENTION: RetentionPeriods = {
   codeRequestsDays: 2,
@@ -18,6 +19,7 @@ export const RETENTION: RetentionPeriods = {
   expiredRefreshTokensDays: 1,
   spentRateLimitMinutes: 1,
   spentBudgetMinutes: 1,
+  eventsDays: 30,
 };
 
 /** Erases what is past its retention, every ten minutes, one worker at a time. */

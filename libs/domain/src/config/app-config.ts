@@ -14,6 +14,9 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 export const TRANSPORT_NAMES = ['simulated', 'webhook', 'twilio', 'vonage', 'smsru'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
 
+/** Standard Webhooks' schedule: after the first attempt, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h. */
+export const EVENTS_RETRY_SCHEDULE = [5, 300, 1800, 7200, 18000, 36000, 36000];
+
 /** The SMS pumping budgets' defaults in production (SPEC section 7); outside production they are off. */
 export const PRODUCTION_BUDGETS = { perHour: 10_000, perCountryPerHour: 2_000, perBlockPerHour: 30 };
 
@@ -87,6 +90,15 @@ export class AppConfig {
     perHour: number | null;
     perCountryPerHour: number | null;
     perBlockPerHour: number | null;
+  };
+  /** The host app's webhook for referral events (null: events are kept in the outbox, not sent). */
+  events: {
+    webhookUrl: string | null;
+    /** The decoded key of EVENTS_WEBHOOK_SECRET. */
+    secret: Buffer | null;
+    /** Seconds before each retry, after the first attempt. */
+    retrySchedule: number[];
+    timeoutMs: number;
   };
   adminPhoneNumbers: ReadonlySet<string>;
   defaultPhoneRegion: CountryCode;
@@ -210,6 +222,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     );
   }
 
+  const eventsSecret = v.EVENTS_WEBHOOK_SECRET ? Buffer.from(v.EVENTS_WEBHOOK_SECRET.slice(6), 'base64') : null;
+  if (eventsSecret && eventsSecret.length < 24) problem('EVENTS_WEBHOOK_SECRET', 'must hold at least 24 bytes');
+  if (v.EVENTS_WEBHOOK_URL && !eventsSecret) {
+    problem('EVENTS_WEBHOOK_SECRET', 'is required with EVENTS_WEBHOOK_URL: every event is signed');
+  }
+
   const port = Number(v.PORT);
   if (port > 65535) problem('PORT', 'must be at most 65535');
 
@@ -283,6 +301,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perHour: budget(v.SMS_BUDGET_PER_HOUR, PRODUCTION_BUDGETS.perHour),
       perCountryPerHour: budget(v.SMS_BUDGET_PER_COUNTRY_PER_HOUR, PRODUCTION_BUDGETS.perCountryPerHour),
       perBlockPerHour: budget(v.SMS_BLOCK_LIMIT_PER_HOUR, PRODUCTION_BUDGETS.perBlockPerHour),
+    },
+    events: {
+      webhookUrl: v.EVENTS_WEBHOOK_URL ?? null,
+      secret: eventsSecret,
+      retrySchedule: v.EVENTS_RETRY_SCHEDULE ? splitList(v.EVENTS_RETRY_SCHEDULE).map(Number) : EVENTS_RETRY_SCHEDULE,
+      timeoutMs: 15_000,
     },
     adminPhoneNumbers,
     defaultPhoneRegion: safeRegion,

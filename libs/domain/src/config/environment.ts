@@ -69,6 +69,18 @@ export class EnvironmentVariables {
   SMS_WEBHOOK_URL?: string;
 
   @IsOptional()
+  @Matches(HTTP_URL, { message: 'EVENTS_WEBHOOK_URL must be an http:// or https:// URL' })
+  EVENTS_WEBHOOK_URL?: string;
+
+  @IsOptional()
+  @Matches(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'EVENTS_WEBHOOK_SECRET must be whsec_ followed by base64' })
+  EVENTS_WEBHOOK_SECRET?: string;
+
+  @IsOptional()
+  @Matches(/^\d+(\s*,\s*\d+)*$/, { message: 'EVENTS_RETRY_SCHEDULE must be seconds, comma-separated' })
+  EVENTS_RETRY_SCHEDULE?: string;
+
+  @IsOptional()
   @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits' })
   TWILIO_ACCOUNT_SID?: string;
 
@@ -221,6 +233,9 @@ export function validateEnvironment(env: Record<string, string | undefined>): {
     'JWT_SECRET',
     'SMS_TRANSPORT',
     'SMS_WEBHOOK_URL',
+    'EVENTS_WEBHOOK_URL',
+    'EVENTS_WEBHOOK_SECRET',
+    'EVENTS_RETRY_SCHEDULE',
     'TWILIO_ACCOUNT_SID',
     'TWILIO_AUTH_TOKEN',
     'TWILIO_FROM',

@@ -1,9 +1,22 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { pgErrorCode } from './sql.js';
 
 const managers = new WeakMap<Transaction, EntityManager>();
+const events = new WeakMap<Transaction, string[]>();
+
+/** Told the ids of the outbox events a unit of work committed (the API queues their delivery). */
+export abstract class EventPublisher {
+  abstract published(eventIds: string[]): Promise<void>;
+}
+
+/** For the outbox: an event written in `tx`, to be published once `tx` commits. */
+export function noteEvent(tx: Transaction, eventId: string): void {
+  const ids = events.get(tx);
+  if (ids) ids.push(eventId);
+  else events.set(tx, [eventId]);
+}
 
 /**
  * A transaction in progress, as services hold it: an opaque handle they pass to
@@ -40,12 +53,20 @@ const ATTEMPTS = 5;
  */
 @Injectable()
 export class UnitOfWork {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    @Optional() @Inject(EventPublisher) private readonly publisher?: EventPublisher,
+  ) {}
 
   async run<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.db.transaction((manager) => work(Transaction.of(manager)));
+        let committed: Transaction | undefined;
+        const result = await this.db.transaction((manager) => work((committed = Transaction.of(manager))));
+        const ids = committed && events.get(committed);
+        // After the commit, never inside it: a publisher that fails loses nothing (the sweep finds the events).
+        if (ids && this.publisher) await this.publisher.published(ids).catch(() => undefined);
+        return result;
       } catch (error) {
         if (attempt >= ATTEMPTS || !RETRYABLE.has(pgErrorCode(error) ?? '')) throw error;
       }

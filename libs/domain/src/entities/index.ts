@@ -1,4 +1,5 @@
 import { CodeRequestEntity } from './code-request.entity.js';
+import { EventAttemptEntity, EventEntity, EventsEndpointEntity } from './event.entity.js';
 import { RateLimitEntity } from './rate-limit.entity.js';
 import { ReferralCountEntity } from './referral-count.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
@@ -10,6 +11,7 @@ import { SmsMessageEntity } from './sms-message.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export * from './code-request.entity.js';
+export * from './event.entity.js';
 export * from './rate-limit.entity.js';
 export * from './referral-count.entity.js';
 export * from './refresh-token.entity.js';
@@ -33,4 +35,7 @@ export const ENTITIES = [
   SmsAttemptEntity,
   SmsBudgetHitEntity,
   SmsBudgetTripEntity,
+  EventEntity,
+  EventAttemptEntity,
+  EventsEndpointEntity,
 ];

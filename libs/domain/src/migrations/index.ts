@@ -5,6 +5,7 @@ import { CoveringReferralsIndex1764400000000 } from './1764400000000-covering-re
 import { RequestCodeFunction1764500000000 } from './1764500000000-request-code-function.js';
 import { SignInPolicy1764600000000 } from './1764600000000-sign-in-policy.js';
 import { SmsGatewaysAndBudgets1764700000000 } from './1764700000000-sms-gateways-and-budgets.js';
+import { EventsOutbox1764800000000 } from './1764800000000-events-outbox.js';
 
 /** Every migration, oldest first. A new migration is a new file added here. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   RequestCodeFunction1764500000000,
   SignInPolicy1764600000000,
   SmsGatewaysAndBudgets1764700000000,
+  EventsOutbox1764800000000,
 ];

@@ -1,0 +1,94 @@
+import { Processor, WorkerHost } from '@nestjs/bullmq';
+import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { type Job, UnrecoverableError } from 'bullmq';
+import { AppConfig, EVENTS_QUEUE, EventJob, type EventPayload } from '@app/domain';
+import { EventsRepository } from './events.repository.js';
+import { WebhookSender } from './webhook-sender.js';
+
+export type EventOutcome = 'delivered' | 'not-pending' | 'endpoint-disabled' | 'endpoint-gone';
+
+/** A failed attempt, and when the next one may be made. */
+class DeliveryFailed extends Error {
+  constructor(
+    message: string,
+    readonly delayMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The job's backoff: the delay the failed attempt computed (schedule, jitter, Retry-After). */
+export function eventBackoff(_attemptsMade: number, _type?: string, error?: Error): number {
+  return error instanceof DeliveryFailed ? error.delayMs : 5_000;
+}
+
+/**
+ * Delivers outbox events to the host app. A 2xx delivers; a 410 disables the
+ * endpoint (the event stays pending until an admin enables it again); anything
+ * else is retried on the schedule, or after Retry-After when the receiver asks
+ * for longer, until the schedule is spent and the event is failed. The count
+ * of attempts is the event's own, so a job queued again (by the sweep after
+ * Redis lost it) goes on where the last one stopped.
+ */
+@Processor(EVENTS_QUEUE, {
+  autorun: false,
+  // Renewed every 5 s while an attempt runs (up to 15 s); a killed worker's events are taken over within about 15 s.
+  lockDuration: 10_000,
+  stalledInterval: 5_000,
+  maxStalledCount: 5,
+  settings: { backoffStrategy: eventBackoff },
+})
+export class EventDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(EventDeliveryProcessor.name);
+
+  constructor(
+    private readonly events: EventsRepository,
+    private readonly sender: WebhookSender,
+    private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  async process(job: Job<EventPayload>): Promise<EventOutcome> {
+    if (job.name !== EventJob.DELIVER || typeof job.data?.eventId !== 'string') {
+      throw new UnrecoverableError(`unknown job ${job.name}`);
+    }
+    const event = await this.events.forDelivery(job.data.eventId);
+    if (!event || event.status !== 'pending') return 'not-pending';
+    if (await this.events.endpointDisabled()) return 'endpoint-disabled';
+
+    const outcome = await this.sender.send(event.id, event.body);
+    const attempts = await this.events.recordAttempt(event.id, outcome);
+    if (outcome.status !== null && outcome.status >= 200 && outcome.status <= 299) {
+      await this.events.markDelivered(event.id);
+      return 'delivered';
+    }
+    if (outcome.status === 410) {
+      await this.events.disableEndpoint(`the receiver answered 410 Gone to event ${event.id}`);
+      this.logger.warn({ event_id: event.id }, 'events endpoint answered 410: disabled until an admin enables it');
+      return 'endpoint-gone';
+    }
+    const schedule = this.config.events.retrySchedule;
+    if (attempts > schedule.length) {
+      await this.events.markFailed(event.id);
+      this.logger.warn({ event_id: event.id, attempts, reason: outcome.error }, 'event failed: retries spent');
+      throw new UnrecoverableError(`${outcome.error} (attempt ${attempts}, the last)`);
+    }
+    const scheduled = schedule[attempts - 1] * 1000 * (0.9 + Math.random() * 0.2);
+    const delayMs = Math.round(Math.max(scheduled, outcome.retryAfterMs ?? 0));
+    throw new DeliveryFailed(
+      `${outcome.error} (attempt ${attempts}; next in ${Math.round(delayMs / 1000)} s)`,
+      delayMs,
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.worker.concurrency = 50;
+    this.worker.on('error', (error) => this.logger.error({ err: error }, 'events worker error'));
+    this.worker.run().catch((error: unknown) => this.logger.error({ err: error }, 'events worker stopped'));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.worker.close();
+  }
+}

@@ -1,0 +1,54 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import { AppConfig, EVENTS_QUEUE, EventJob, eventJobOptions, type EventPayload } from '@app/domain';
+import { EventsRepository } from './events.repository.js';
+
+const SWEEP_EVERY_MS = 5_000;
+/** An event younger than this may still be on its way into the queue from the API. */
+const GRACE_SECONDS = 5;
+const BATCH = 1000;
+
+/**
+ * The safety net behind "the change committed but its event was not queued"
+ * (the API died right after the commit, Redis was away or lost its data):
+ * pending events are queued again under their own id, a no-op for those whose
+ * job exists. Nothing while the endpoint is disabled.
+ */
+@Injectable()
+export class EventsSweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(EventsSweep.name);
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly events: EventsRepository,
+    private readonly config: AppConfig,
+    @InjectQueue(EVENTS_QUEUE) private readonly queue: Queue<EventPayload>,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(
+      () =>
+        void this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'sweep failed; will try again')),
+      SWEEP_EVERY_MS,
+    );
+  }
+
+  beforeApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async sweep(graceSeconds = GRACE_SECONDS): Promise<number> {
+    if (await this.events.endpointDisabled()) return 0;
+    const ids = await this.events.pending(graceSeconds, BATCH);
+    if (ids.length === 0) return 0;
+    await this.queue.addBulk(
+      ids.map((eventId) => ({
+        name: EventJob.DELIVER,
+        data: { eventId },
+        opts: eventJobOptions(this.config.events.retrySchedule, eventId),
+      })),
+    );
+    return ids.length;
+  }
+}
