@@ -36,12 +36,20 @@ const NEXT_PAGE: PreparedStatement = {
             AND (referred_at, id) < ($3::timestamp AT TIME ZONE 'UTC', $4::uuid)
           ORDER BY referred_at DESC, id DESC LIMIT $2`,
 };
+/**
+ * $1 = how many, $2 = how many counts to look at: the top of referral_counts
+ * (one row per referrer, never the referrals), then their rows by primary key.
+ * Deleted referrers keep their count row, so the top may hold fewer live users
+ * than asked: then the caller looks further.
+ */
 const LEADERS: PreparedStatement = {
   name: 'referrals_leaders_v1',
-  text: `SELECT u.id, u.username, c.referrals AS referrals_count
-           FROM referral_counts c JOIN users u ON u.id = c.user_id AND u.deleted_at IS NULL
-          WHERE c.referrals > 0
-          ORDER BY c.referrals DESC, c.user_id LIMIT $1`,
+  text: `WITH top AS (
+           SELECT user_id, referrals FROM referral_counts WHERE referrals > 0
+            ORDER BY referrals DESC, user_id LIMIT $2)
+         SELECT u.id, u.username, t.referrals AS referrals_count
+           FROM top t JOIN users u ON u.id = t.user_id AND u.deleted_at IS NULL
+          ORDER BY t.referrals DESC, t.user_id LIMIT $1`,
 };
 const TOTAL: PreparedStatement = {
   name: 'referrals_total_v1',
@@ -115,6 +123,20 @@ export class ReferralsRepository {
     return 'not_found';
   }
 
+  /**
+   * `activate` inside a savepoint: a refusal (some of which the database raises)
+   * is undone alone, and the caller's transaction goes on, as a sign-in does.
+   */
+  async activateOrSkip(tx: Transaction, userId: string, code: string): Promise<Activation> {
+    const manager = entityManager(this.db, tx);
+    await manager.query('SAVEPOINT referral_activation');
+    const outcome = await this.activate(tx, userId, code);
+    await manager.query(
+      outcome === 'activated' ? 'RELEASE SAVEPOINT referral_activation' : 'ROLLBACK TO SAVEPOINT referral_activation',
+    );
+    return outcome;
+  }
+
   /** The `referral.activated` event, with the referrer's count as the trigger left it in this transaction. */
   private async recordActivation(tx: Transaction, refereeId: string, row: ActivatedRow): Promise<void> {
     const [count] = await entityManager(this.db, tx).query<Array<{ referrals: number }>>(
@@ -137,9 +159,23 @@ export class ReferralsRepository {
       : runPrepared<ReferralRow>(this.db, FIRST_PAGE, [userId, limit + 1]);
   }
 
-  /** The live users with the most referrals: the top of referral_counts_leaderboard_idx, joined to their rows. */
-  leaders(limit: number): Promise<Array<{ id: string; username: string; referrals_count: number }>> {
-    return runPrepared(this.db, LEADERS, [limit]);
+  /**
+   * The live users with the most referrals: a top-N of referral_counts (one row per referrer, never the
+   * referrals themselves), joined to their rows by primary key.
+   */
+  async leaders(limit: number): Promise<Array<{ id: string; username: string; referrals_count: number }>> {
+    for (let looked = limit + 20; ; looked *= 4) {
+      const rows = await runPrepared<{ id: string; username: string; referrals_count: number }>(this.db, LEADERS, [
+        limit,
+        looked,
+      ]);
+      if (rows.length >= limit) return rows;
+      // Deleted referrers took places in the top: look further, unless there is nobody further.
+      const [{ referrers }] = await this.db.query<Array<{ referrers: number }>>(
+        `SELECT count(*)::int AS referrers FROM referral_counts WHERE referrals > 0`,
+      );
+      if (looked >= referrers) return rows;
+    }
   }
 
   /** How many live users activated this user's code: the count the trigger keeps. */

@@ -1,11 +1,9 @@
-import { Check, Column, Entity, Index, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, JoinColumn, OneToOne, PrimaryColumn } from 'typeorm';
 import { UserEntity } from './user.entity.js';
 
 /** How many live users activated this user's invite code; kept by a trigger on users. */
 @Entity('referral_counts')
 @Check('referral_counts_referrals_check', 'referrals >= 0')
-// (referrals DESC, user_id): the leaderboard reads its top; TypeORM cannot spell DESC, the migration does.
-@Index('referral_counts_leaderboard_idx', { synchronize: false })
 export class ReferralCountEntity {
   @PrimaryColumn({ name: 'user_id', type: 'uuid', primaryKeyConstraintName: 'referral_counts_pkey' })
   userId: string;
