@@ -20,7 +20,7 @@ const LAYERS = {
     users: ['common', 'auth', 'referral'],
     pumping: ['common'],
     events: ['common', 'auth'],
-    'sign-in': ['common', 'auth', 'users', 'queue', 'rate-limit', 'pumping'],
+    'sign-in': ['common', 'auth', 'users', 'referral', 'queue', 'rate-limit', 'pumping'],
     health: ['common', 'queue'],
     dev: ['common'],
     docs: ['common'],

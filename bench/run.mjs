@@ -577,7 +577,9 @@ async function main() {
   for (const child of [api, worker, ceiling]) child.kill('SIGTERM');
   sink.close();
   await db.end();
-  for (const key of await redis.keys(`${PREFIX}*`)) await redis.del(key);
+  // Keys hash-tagged whole (`{prefix:…}`: per-IP counters, SMS budgets) start with the brace.
+  for (const pattern of [`${PREFIX}*`, `{${PREFIX}*`])
+    for (const key of await redis.keys(pattern)) await redis.del(key);
   redis.disconnect();
   // 100,000 seeded users are of no use once measured; BENCH_KEEP_DATABASE=1 keeps them to look at.
   if (process.env.BENCH_KEEP_DATABASE !== '1') {

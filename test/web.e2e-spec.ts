@@ -3,8 +3,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import * as jsqr from 'jsqr';
 import { HAS_CHROMIUM, launchChromium } from './support/browser.js';
 import { nextPhone, startStack, waitForCode, type Stack } from './support/stack.js';
+
+/** jsqr is CommonJS: the ES import sees its function (module.exports) as the default. */
+type Decode = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
+const jsQR = (jsqr as unknown as { default?: Decode }).default ?? (jsqr as unknown as Decode);
 
 /** The page, driven as a person would: keyboard and clicks, reading the simulated phone on the page. */
 (HAS_CHROMIUM ? describe : describe.skip)('the web page in Chromium', () => {
@@ -61,6 +66,18 @@ import { nextPhone, startStack, waitForCode, type Stack } from './support/stack.
     return page;
   }
 
+  /** The API requests a page makes from now on (the simulated inbox's polling aside), as "METHOD path". */
+  function countApiCalls(page: Page): () => string[] {
+    const seen: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/v1/') && !url.pathname.startsWith('/api/v1/dev/')) {
+        seen.push(`${request.method()} ${url.pathname}`);
+      }
+    });
+    return () => [...seen];
+  }
+
   /** Phone → "Send code" (sending state, countdown) → code from the on-page inbox → profile. */
   async function signIn(page: Page, phone: string, username: string): Promise<void> {
     await page.getByRole('textbox', { name: 'Phone number' }).fill(phone);
@@ -83,7 +100,7 @@ import { nextPhone, startStack, waitForCode, type Stack } from './support/stack.
       await signIn(inviter, nextPhone(), 'page_inviter');
       const code = (await inviter.locator('#p-code').textContent())!.trim();
       expect(code).toMatch(/^[A-Z2-9]{6}$/);
-      await inviter.getByRole('button', { name: 'Copy' }).click();
+      await inviter.getByRole('button', { name: 'Copy code' }).click();
       await inviter.getByText(`Copied ${code}`).waitFor();
       expect(await inviter.evaluate(() => navigator.clipboard.readText())).toBe(code);
 
@@ -114,6 +131,78 @@ import { nextPhone, startStack, waitForCode, type Stack } from './support/stack.
     } finally {
       await first.close();
       await second.close();
+    }
+  });
+
+  it('takes a friend from an invite link to an attributed account, and draws the link as a QR code', async () => {
+    const first = await browser.newContext({ permissions: ['clipboard-read', 'clipboard-write'] });
+    // Chromium on Linux has no share sheet: this one records what the page shares.
+    await first.addInitScript(() => {
+      const page = window as unknown as { shared: unknown[] };
+      page.shared = [];
+      Object.defineProperty(navigator, 'share', {
+        value: (data: unknown) => {
+          page.shared.push(data);
+          return Promise.resolve();
+        },
+      });
+    });
+    const second = await browser.newContext();
+    const third = await browser.newContext();
+    try {
+      const inviter = await open(first);
+      await signIn(inviter, nextPhone(), 'link_a');
+      const link = (await inviter.locator('#p-link').textContent())!.trim();
+      const code = (await inviter.locator('#p-code').textContent())!.trim();
+      expect(link).toBe(`http://127.0.0.1:3000/?ref=${code}`);
+
+      const image = await inviter.evaluate(() => {
+        const canvas = document.getElementById('qr') as HTMLCanvasElement;
+        const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+        return { width: canvas.width, height: canvas.height, data: Array.from(pixels.data) };
+      });
+      expect(jsQR(Uint8ClampedArray.from(image.data), image.width, image.height)?.data).toBe(link);
+      await inviter.getByRole('button', { name: 'Share' }).click();
+      expect(await inviter.evaluate(() => (window as unknown as { shared: unknown[] }).shared)).toEqual([
+        expect.objectContaining({ url: link }),
+      ]);
+      await inviter.getByRole('button', { name: 'Copy link' }).click();
+      expect(await inviter.evaluate(() => navigator.clipboard.readText())).toBe(link);
+
+      // The friend follows the link (on this server), reloads without it, and signs in: one step.
+      const friend = await open(second, new URL(link).pathname + new URL(link).search);
+      const calls = countApiCalls(friend);
+      await friend.getByText('You were invited: your friend gets the credit when you sign in').waitFor();
+      await friend.goto(base + '/');
+      await friend.getByText(`You were invited`).waitFor();
+      expect(await friend.locator('#invited-code').textContent()).toBe(code);
+      const friendPhone = nextPhone();
+      await signIn(friend, friendPhone, 'link_b');
+      await friend.getByText(`You joined with the invite code ${code} from link_a`).waitFor();
+      await friend.getByText('Your friend got the credit.').waitFor();
+      expect(await friend.locator('#invited').isHidden()).toBe(true);
+      const viaLink = calls();
+
+      // The same friendship the old way: sign in, then type the code into the profile.
+      const other = await open(third);
+      const oldCalls = countApiCalls(other);
+      await signIn(other, nextPhone(), 'link_c');
+      await other.getByLabel('Someone’s invite code').fill(code);
+      await other.getByRole('button', { name: 'Use this code' }).click();
+      await other.getByText(`You joined with the invite code ${code} from link_a`).waitFor();
+      const typed = oldCalls();
+      console.log(
+        `from the page to an attributed account: with the link ${viaLink.length} API requests, 2 screens ` +
+          `(${viaLink.join(', ')}); typing the code ${typed.length} requests, 3 screens (${typed.join(', ')})`,
+      );
+
+      await inviter.reload();
+      await inviter.getByText(/People who used your code: 2/).waitFor();
+      await inviter.getByText(`link_b · ${friendPhone}`).waitFor();
+    } finally {
+      await first.close();
+      await second.close();
+      await third.close();
     }
   });
 

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode, normalizeReferralCode, type Transaction } from '@app/domain';
+import { DomainError, ErrorCode, normalizeReferralCode, REFERRAL_CODE_PATTERN, type Transaction } from '@app/domain';
 import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage, type PageQueryDto } from '../common/keyset.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { LeaderboardDto } from './dto/leaderboard.dto.js';
+import type { ReferralOutcomeDto } from './dto/referral-outcome.dto.js';
 import type { ReferralsPageDto } from './dto/referrals-page.dto.js';
 import { ReferralsRepository, type Activation } from './referrals.repository.js';
 
@@ -25,6 +26,20 @@ export class ReferralService {
     const outcome = await this.referrals.activate(tx, userId, normalizeReferralCode(rawCode));
     if (outcome === 'activated' || outcome === 'unchanged') return;
     throw new DomainError(ACTIVATION_ERRORS[outcome]);
+  }
+
+  /**
+   * Activates a code met on the way in (an invite link at sign-in): the same
+   * rules as `activate`, but a refusal is an answer, never an error, and
+   * leaves the rest of the transaction alone.
+   */
+  async activateOnSignIn(tx: Transaction, userId: string, rawCode: string): Promise<ReferralOutcomeDto> {
+    const code = normalizeReferralCode(rawCode);
+    if (!REFERRAL_CODE_PATTERN.test(code)) return { activated: false, error: ErrorCode.REFERRAL_CODE_NOT_FOUND };
+    const outcome = await this.referrals.activateOrSkip(tx, userId, code);
+    if (outcome === 'activated') return { activated: true, error: null };
+    if (outcome === 'unchanged') return { activated: false, error: ErrorCode.REFERRAL_ALREADY_ACTIVATED };
+    return { activated: false, error: ACTIVATION_ERRORS[outcome] as ReferralOutcomeDto['error'] };
   }
 
   /** One page of the users who activated this user's code, newest first, by keyset: the same cost at any depth. */

@@ -1,11 +1,11 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '@app/domain';
-import { TokenResponseDto } from '../auth/dto/token-response.dto.js';
 import { NotCached } from '../auth/not-cached.decorator.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { LimitPerIp } from '../rate-limit/ip-throttler.guard.js';
 import { CodeRequestedDto } from './dto/code-requested.dto.js';
+import { SignedInDto } from './dto/signed-in.dto.js';
 import { SignupDto } from './dto/signup.dto.js';
 import { VerifyCodeDto } from './dto/verify-code.dto.js';
 import { SignInService } from './sign-in.service.js';
@@ -44,16 +44,19 @@ export class SignInController {
   @LimitPerIp('verify')
   @ApiOperation({
     summary: 'Sign in with the code',
-    description: 'Creates the user on the first successful sign-in. Every failure is the same INVALID_CODE.',
+    description:
+      'Creates the user on the first successful sign-in. Every failure is the same INVALID_CODE. ' +
+      'With `referral_code` (from an invite link) a new user, or one who has activated no code yet, activates it ' +
+      'in the same transaction; a code that cannot be activated never blocks the sign-in: `referral` says why.',
   })
-  @ApiResponse({ status: 200, type: TokenResponseDto })
+  @ApiResponse({ status: 200, type: SignedInDto })
   @ApiErrors(
     ErrorCode.INVALID_PHONE_NUMBER,
     ErrorCode.INVALID_CODE,
     ErrorCode.TOO_MANY_ATTEMPTS,
     ErrorCode.RATE_LIMITED,
   )
-  verify(@Body() body: VerifyCodeDto): Promise<TokenResponseDto> {
-    return this.signIn.verifyCode(body.phone_number, body.code);
+  verify(@Body() body: VerifyCodeDto): Promise<SignedInDto> {
+    return this.signIn.verifyCode(body.phone_number, body.code, body.referral_code);
   }
 }

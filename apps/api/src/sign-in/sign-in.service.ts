@@ -19,6 +19,7 @@ import { PumpingService } from '../pumping/pumping.service.js';
 import { CodeDeliveryQueue } from '../queue/code-delivery.queue.js';
 import { UsersService } from '../users/users.service.js';
 import type { CodeRequestedDto } from './dto/code-requested.dto.js';
+import type { SignedInDto } from './dto/signed-in.dto.js';
 import { SignInRepository } from './sign-in.repository.js';
 
 /** Stands in for a missing code so that an unknown phone costs the same HMAC as a known one. */
@@ -115,7 +116,7 @@ export class SignInService {
    * the counters behind the limits are committed before the answer is sent. The
    * first success for a phone creates its user.
    */
-  async verifyCode(rawPhone: string, code: string): Promise<TokenResponseDto> {
+  async verifyCode(rawPhone: string, code: string, referralCode?: string): Promise<SignedInDto> {
     const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
     const newest = await this.signIn.newestCode(phoneNumber);
     const matches = otpMatches(this.keys.hashKey, newest?.codeHash ?? DUMMY_HASH, newest?.id ?? '', phoneNumber, code);
@@ -130,14 +131,18 @@ export class SignInService {
       );
       if (verdict.outcome !== 'signed_in') return { refused: verdict };
       const user = await this.users.findOrCreateByPhone(tx, phoneNumber, verdict.requested_username);
-      return { signedIn: { user, issued: await this.tokens.startSession(tx, user.id) } };
+      // An invite link's code: for a new user, in the creation's transaction (user.created, then referral.activated).
+      const referral =
+        referralCode === undefined ? undefined : await this.users.activateOnSignIn(tx, user.id, referralCode);
+      return { signedIn: { user, referral, issued: await this.tokens.startSession(tx, user.id) } };
     });
     if (!result.signedIn) {
       if (result.refused.outcome === 'locked') throw tooManyAttempts(result.refused.retry_after);
       throw new DomainError(ErrorCode.INVALID_CODE);
     }
-    const { user, issued } = result.signedIn;
-    return TokenResponseDto.of(issued, user.referralCode, user.created);
+    const { user, issued, referral } = result.signedIn;
+    const answer: SignedInDto = TokenResponseDto.of(issued, user.referralCode, user.created);
+    return referral ? { ...answer, referral } : answer;
   }
 }
 

@@ -21,6 +21,7 @@ const PROFILE_REFERRALS = 100;
 
 /** A user in the API's shape, from `users u` and `referral_counts c`. */
 const USER_COLUMNS = `u.id, u.username, u.phone_number, u.referral_code, u.used_referral_code,
+  (SELECT r.username FROM users r WHERE r.id = u.referrer_id) AS referred_by,
   coalesce(c.referrals, 0) AS referrals_count, ${isoUtc('u.created_at')} AS created_at`;
 
 /** The newest referrals of `u`, from the covering index alone (an index-only scan, whatever their number). */
@@ -33,7 +34,7 @@ const NEWEST_REFERRALS = `(SELECT coalesce(json_agg(r), '[]'::json) FROM (
 
 /** $1 = user id: a profile with its count and newest referrals. */
 export const PROFILE: PreparedStatement = {
-  name: 'profile_v1',
+  name: 'profile_v2',
   text: `SELECT ${USER_COLUMNS}, ${NEWEST_REFERRALS}
            FROM users u LEFT JOIN referral_counts c ON c.user_id = u.id
           WHERE u.id = $1 AND u.deleted_at IS NULL`,
@@ -44,7 +45,7 @@ export const PROFILE: PreparedStatement = {
  * the session is live and the user exists, in one round trip.
  */
 export const OWN_PROFILE: PreparedStatement = {
-  name: 'own_profile_v1',
+  name: 'own_profile_v2',
   text: `SELECT ${USER_COLUMNS}, ${NEWEST_REFERRALS}
            FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN referral_counts c ON c.user_id = u.id
           WHERE s.id = $2 AND s.user_id = $1 AND s.revoked_at IS NULL AND u.deleted_at IS NULL`,
@@ -66,7 +67,10 @@ const TAKEN_BY_INDEX: Record<string, TakenValue> = {
   users_referral_code_key: 'referral_code',
 };
 
-export type UserRow = UserResponseDto & { cursor_at: string };
+/** Users as stored: the service adds what is derived (the invite link). */
+export type StoredUser = Omit<UserResponseDto, 'invite_url'>;
+export type StoredProfile = Omit<ProfileResponseDto, 'invite_url'>;
+export type UserRow = StoredUser & { cursor_at: string };
 
 /** Every statement on users, named by what it does. */
 @Injectable()
@@ -79,16 +83,16 @@ export class UsersRepository {
    * lookup and a profile read would be two. Bench (a), the API's most read path,
    * and the statement its framework-free ceiling runs.
    */
-  async ownProfile(userId: string, sessionId: string): Promise<ProfileResponseDto | null> {
-    const [profile] = await runPrepared<ProfileResponseDto>(this.db, OWN_PROFILE, [userId, sessionId]);
+  async ownProfile(userId: string, sessionId: string): Promise<StoredProfile | null> {
+    const [profile] = await runPrepared<StoredProfile>(this.db, OWN_PROFILE, [userId, sessionId]);
     return profile ?? null;
   }
 
   /** A profile by id; prepared outside a transaction (read after every change: bench f). */
-  async profile(userId: string, tx?: Transaction): Promise<ProfileResponseDto | null> {
-    const rows: ProfileResponseDto[] = tx
+  async profile(userId: string, tx?: Transaction): Promise<StoredProfile | null> {
+    const rows: StoredProfile[] = tx
       ? await entityManager(this.db, tx).query(PROFILE.text, [userId])
-      : await runPrepared<ProfileResponseDto>(this.db, PROFILE, [userId]);
+      : await runPrepared<StoredProfile>(this.db, PROFILE, [userId]);
     return rows[0] ?? null;
   }
 

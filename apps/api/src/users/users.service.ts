@@ -13,6 +13,7 @@ import {
 import type { AuthUser, TokenHolder } from '../auth/auth-user.js';
 import { TokensService } from '../auth/tokens.service.js';
 import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage, type PageQueryDto } from '../common/keyset.js';
+import type { ReferralOutcomeDto } from '../referral/dto/referral-outcome.dto.js';
 import type { ReferralsPageDto } from '../referral/dto/referrals-page.dto.js';
 import { ReferralService } from '../referral/referral.service.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
@@ -73,11 +74,16 @@ export class UsersService {
     throw new Error('could not allocate a unique invite code and username');
   }
 
+  /** An invite code sent with a sign-in: activated when the user has none yet; the outcome, never an error. */
+  activateOnSignIn(tx: Transaction, userId: string, referralCode: string): Promise<ReferralOutcomeDto> {
+    return this.referrals.activateOnSignIn(tx, userId, referralCode);
+  }
+
   /** The caller's own profile; a session that ended (or a deleted user) finds none: 401. */
   async getOwnProfile(holder: TokenHolder): Promise<ProfileResponseDto> {
     const profile = await this.users.ownProfile(holder.id, holder.sessionId);
     if (!profile) throw new DomainError(ErrorCode.UNAUTHORIZED);
-    return profile;
+    return this.withInviteUrl(profile);
   }
 
   /** A profile by username (or `me`), for its owner or an admin. */
@@ -94,7 +100,7 @@ export class UsersService {
     if (!caller.isAdmin) throw new DomainError(ErrorCode.FORBIDDEN);
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const rows = await this.users.page(limit, cursorOf(query));
-    return keysetPage(rows, limit, ({ cursor_at: _cursor, ...user }) => user);
+    return keysetPage(rows, limit, ({ cursor_at: _cursor, ...user }) => this.withInviteUrl(user));
   }
 
   /** Admins only: a user created by hand gets an invite code like any other. */
@@ -162,6 +168,11 @@ export class UsersService {
   private async profileOf(userId: string, tx?: Transaction): Promise<ProfileResponseDto> {
     const profile = await this.users.profile(userId, tx);
     if (!profile) throw new DomainError(ErrorCode.USER_NOT_FOUND);
-    return profile;
+    return this.withInviteUrl(profile);
+  }
+
+  /** The link a user shares: the page, which reads `ref` and sends it with the sign-in. */
+  private withInviteUrl<T extends { referral_code: string }>(user: T): T & { invite_url: string } {
+    return { ...user, invite_url: `${this.config.http.publicUrl}/?ref=${user.referral_code}` };
   }
 }

@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { servePublicFiles } from '../common/public-files.js';
 
 /** The page's files sit next to this module (the build copies them there). */
 const WEB_ROOT = join(dirname(fileURLToPath(import.meta.url)), 'public');
 const DAY = 86_400;
+/** The QR code library the page draws invite links with, from node_modules (no CDN). */
+const QR_LIBRARY = createRequire(import.meta.url).resolve('qrcode-generator');
 
 /**
  * The minimal web page at `/`: static files, no build step. The page learns from
@@ -22,6 +25,7 @@ export function registerWebPage(fastify: FastifyInstance, options: { inbox: bool
       // Linked from every page; also at /favicon.ico, which browsers ask for when a page links none.
       onDisk('/favicon.svg', 'favicon.svg', DAY),
       onDisk('/favicon.ico', 'favicon.svg', DAY),
+      { path: '/vendor/qrcode.js', root: dirname(QR_LIBRARY), file: basename(QR_LIBRARY), maxAge: DAY },
     ],
     rendered: [
       {

@@ -49,6 +49,8 @@ export class AppConfig {
     trustProxy: boolean | number | string[];
     corsOrigins: string[];
     bodyLimitBytes: number;
+    /** Where people reach the page: invite links are `{publicUrl}/?ref={code}`. */
+    publicUrl: string;
   };
   database: { url: string; poolSize: number; migrateAtStart: boolean };
   /** Redis, when REDIS_URL is set; without it the queue and the per-IP limits live in PostgreSQL. */
@@ -248,6 +250,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       trustProxy: parseTrustProxy(v.TRUST_PROXY),
       corsOrigins: splitList(v.CORS_ORIGINS),
       bodyLimitBytes: 16 * 1024,
+      publicUrl: (v.PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
     },
     database: {
       url: databaseUrl ?? '',

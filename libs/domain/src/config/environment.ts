@@ -69,6 +69,12 @@ export class EnvironmentVariables {
   SMS_WEBHOOK_URL?: string;
 
   @IsOptional()
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
+    message: 'PUBLIC_URL must be an http:// or https:// URL without a query, such as https://app.example.com',
+  })
+  PUBLIC_URL?: string;
+
+  @IsOptional()
   @Matches(HTTP_URL, { message: 'EVENTS_WEBHOOK_URL must be an http:// or https:// URL' })
   EVENTS_WEBHOOK_URL?: string;
 
@@ -233,6 +239,7 @@ export function validateEnvironment(env: Record<string, string | undefined>): {
     'JWT_SECRET',
     'SMS_TRANSPORT',
     'SMS_WEBHOOK_URL',
+    'PUBLIC_URL',
     'EVENTS_WEBHOOK_URL',
     'EVENTS_WEBHOOK_SECRET',
     'EVENTS_RETRY_SCHEDULE',

@@ -23,6 +23,20 @@ export class UserResponseDto {
   })
   used_referral_code: string | null;
 
+  @ApiProperty({
+    example: 'zak',
+    nullable: true,
+    type: String,
+    description: 'The username of whoever owns `used_referral_code`; null before an activation, or once they left.',
+  })
+  referred_by: string | null;
+
+  @ApiProperty({
+    example: 'http://127.0.0.1:3000/?ref=Q3ZK7M',
+    description: 'The invite link to share: `{PUBLIC_URL}/?ref={referral_code}`.',
+  })
+  invite_url: string;
+
   @ApiProperty({ example: 2, description: 'How many users activated this user’s invite code.' })
   referrals_count: number;
 

@@ -16,6 +16,8 @@ const state = {
   inboxTimer: null,
   countdownTimer: null,
   webOtp: null,
+  // The invite code of the link that brought this person here, kept across reloads until they sign in.
+  invitedBy: null,
 };
 
 /** Errors in plain words; `seconds` comes from Retry-After. */
@@ -119,6 +121,7 @@ function clearMessages() {
 
 function show(step) {
   for (const id of ['step-phone', 'step-code', 'step-profile']) $(id).hidden = id !== step;
+  $('invited').hidden = step === 'step-profile' || !state.invitedBy;
   const target = {
     'step-phone': $('phone'),
     'step-code': $('code'),
@@ -219,13 +222,37 @@ async function verifyCode() {
     $('code').focus();
     return;
   }
-  const answer = await call('POST', '/auth/code/', { phone_number: state.phone, code });
+  const body = { phone_number: state.phone, code };
+  if (state.invitedBy) body.referral_code = state.invitedBy;
+  const answer = await call('POST', '/auth/code/', body);
   saveTokens(answer);
+  forgetInvitation();
   stopInbox();
   stopListeningForSms();
   clearInterval(state.countdownTimer);
-  say(answer.is_new_user ? 'Welcome! Your account is ready.' : 'Welcome back!');
+  const welcome = answer.is_new_user ? 'Welcome! Your account is ready.' : 'Welcome back!';
+  const referral = answer.referral;
+  if (referral && referral.activated) say(`${welcome} Your friend got the credit.`);
+  else if (referral && !answer.is_new_user && referral.error === 'REFERRAL_ALREADY_ACTIVATED') say(welcome);
+  else if (referral) say(`${welcome} The invite could not be used: ${explain({ error: referral.error })}`);
+  else say(welcome);
   await loadProfile();
+}
+
+/** `?ref=CODE` in the address: remembered (sessionStorage, so a reload keeps it) until the sign-in sends it. */
+function readInvitation() {
+  const ref = new URLSearchParams(window.location.search).get('ref');
+  if (ref && /^[A-Za-z0-9]{6}$/.test(ref)) store.setItem('invited_by', ref.toUpperCase());
+  state.invitedBy = store.getItem('invited_by');
+  $('invited').hidden = !state.invitedBy;
+  $('invited-code').textContent = state.invitedBy || '';
+}
+
+function forgetInvitation() {
+  store.removeItem('invited_by');
+  state.invitedBy = null;
+  $('invited').hidden = true;
+  if (window.location.search.includes('ref=')) window.history.replaceState(null, '', window.location.pathname);
 }
 
 // Step 3: the profile.
@@ -235,8 +262,14 @@ async function loadProfile() {
   $('p-phone').textContent = profile.phone_number;
   $('p-code').textContent = profile.referral_code;
   $('activate-box').hidden = Boolean(profile.used_referral_code);
+  // Signed in already when the link was opened: the code waits in the form.
+  if (state.invitedBy && !profile.used_referral_code && state.invitedBy !== profile.referral_code) {
+    $('invite').value = state.invitedBy;
+  }
   $('used-code').hidden = !profile.used_referral_code;
   $('p-used').textContent = profile.used_referral_code || '';
+  $('p-by').textContent = profile.referred_by ? ` from ${profile.referred_by}` : '';
+  showInviteLink(profile.invite_url);
   $('ref-list').replaceChildren();
   state.referralsCursor = null;
   show('step-profile');
@@ -284,6 +317,56 @@ async function copyCode() {
     say(`Copied ${code}. Send it to a friend!`);
   } catch {
     say(`Your code is ${code}. Select it to copy.`);
+  }
+}
+
+/** The link, its QR code, and the share sheet where the browser has one. */
+function showInviteLink(url) {
+  $('p-link').textContent = url;
+  $('share').hidden = typeof navigator.share !== 'function';
+  drawQrCode($('qr'), url);
+}
+
+/** Draws a QR code of `text` with qrcode-generator (served by the API, /vendor/qrcode.js), 4 modules of quiet zone. */
+function drawQrCode(canvas, text) {
+  if (typeof window.qrcode !== 'function') return;
+  const qr = window.qrcode(0, 'M');
+  qr.addData(text);
+  qr.make();
+  const modules = qr.getModuleCount();
+  const quiet = 4;
+  const scale = Math.max(3, Math.floor(200 / (modules + 2 * quiet)));
+  canvas.width = canvas.height = (modules + 2 * quiet) * scale;
+  const context = canvas.getContext('2d');
+  context.fillStyle = '#fff';
+  context.fillRect(0, 0, canvas.width, canvas.height);
+  context.fillStyle = '#000';
+  for (let row = 0; row < modules; row += 1) {
+    for (let col = 0; col < modules; col += 1) {
+      if (qr.isDark(row, col)) context.fillRect((col + quiet) * scale, (row + quiet) * scale, scale, scale);
+    }
+  }
+}
+
+async function copyLink() {
+  const url = $('p-link').textContent;
+  try {
+    await navigator.clipboard.writeText(url);
+    say('Copied your invite link. Send it to a friend!');
+  } catch {
+    say('Select the link to copy it.');
+  }
+}
+
+async function shareLink() {
+  try {
+    await navigator.share({
+      title: 'Join me',
+      text: 'Sign in with your phone and we both get the credit.',
+      url: $('p-link').textContent,
+    });
+  } catch {
+    // Closed without sharing: nothing to say.
   }
 }
 
@@ -375,6 +458,8 @@ on('resend', 'click', requestCode);
 on('code-form', 'submit', verifyCode);
 on('activate-form', 'submit', activate);
 on('copy', 'click', copyCode);
+on('copy-link', 'click', copyLink);
+on('share', 'click', shareLink);
 on('ref-more', 'click', loadReferrals);
 on('sign-out', 'click', signOut);
 $('change-phone').addEventListener('click', () => {
@@ -387,6 +472,7 @@ $('change-phone').addEventListener('click', () => {
 (async () => {
   // The inbox exists only with the simulated SMS transport; the server says so in the page.
   state.inboxAvailable = document.body.dataset.inbox === 'on';
+  readInvitation();
   if (state.token) {
     try {
       await loadProfile();
