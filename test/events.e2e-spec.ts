@@ -164,6 +164,10 @@ describe('events delivered to the host app', () => {
     expect(seen.map(({ status, verified }) => `${status} ${verified}`)).toEqual(['503 true', '503 true', '200 true']);
     expect(seen[1].at - seen[0].at).toBeGreaterThanOrEqual(850);
 
+    // The receiver has answered; the worker marks the event delivered a moment later.
+    await until('marked delivered', async () =>
+      (await eventsOf(stack)).find((row) => row.id === event.id)?.status === 'delivered' ? true : undefined,
+    );
     const page = await as(stack, admin).get('/api/v1/admin/events/?status=delivered&limit=100').expect(200);
     const listed = (page.body as { items: Array<{ id: string; attempts: number; attempt_log: unknown[] }> }).items.find(
       (item) => item.id === event.id,
