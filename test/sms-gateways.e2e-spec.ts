@@ -3,6 +3,7 @@ import { CodeDeliveryService } from '../apps/worker/src/code-delivery/code-deliv
 import { DOWN, SMSRU, startGateway, TWILIO, VONAGE, type Gateway, type Received } from './support/gateways.js';
 import { postJson, startDeployment } from './support/processes.js';
 import { nextPhone, startStack, type Stack } from './support/stack.js';
+import { percentiles, until } from './support/wait.js';
 
 /**
  * The real API and worker against local servers that speak Twilio's, Vonage's
@@ -38,16 +39,6 @@ function gatewayStack(transports: Array<[Provider, string]>, env: Record<string,
       ...env,
     },
   });
-}
-
-async function until<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await sleep(20);
-  }
-  throw new Error(`${what}: not within ${timeoutMs} ms`);
 }
 
 /** The gateway's form of a number: Twilio takes E.164, Vonage and SMS.ru digits only. */
@@ -309,9 +300,8 @@ describe('the time from signup to the local Twilio server', () => {
           }),
         );
       }
-      took.sort((a, b) => a - b);
-      const at = (share: number) => took[Math.min(took.length - 1, Math.floor(share * took.length))];
-      console.log(`signup to the local Twilio server: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms over ${took.length} codes`);
+      const { p50, p99 } = percentiles(took);
+      console.log(`signup to the local Twilio server: p50 ${p50} ms, p99 ${p99} ms over ${took.length} codes`);
       expect(took).toHaveLength(200);
       expect(gateway.received).toHaveLength(200);
     } finally {
