@@ -95,12 +95,18 @@ describe('signing in through an invite link', () => {
     await stack.http().post('/api/v1/auth/code/').send({ phone_number: phone, code }).expect(200);
   });
 
-  it('cannot meet its own code or a circle when new: it has no code and no invitees before the sign-in', async () => {
-    // A new user's own code is made in the same transaction: a link can only carry someone else's.
-    const phone = nextPhone();
-    const answer = await signInWith(phone, 'QQQQQQ');
-    expect(answer.referral).toEqual({ activated: false, error: 'REFERRAL_CODE_NOT_FOUND' });
-    expect(answer.referral_code).not.toBe('QQQQQQ');
+  // A new user has no code and no invitees before the sign-in: their own code or a circle cannot reach them.
+  it('says a deleted inviter’s code is not found, and signs the new user in unattributed', async () => {
+    const gone = await createUser(stack);
+    await as(stack, gone).delete('/api/v1/users/me/').expect(204);
+    const answer = await signInWith(nextPhone(), gone.referralCode);
+    expect(answer).toMatchObject({
+      is_new_user: true,
+      referral: { activated: false, error: 'REFERRAL_CODE_NOT_FOUND' },
+    });
+    const friend = await profileOf(answer.token);
+    expect(friend).toMatchObject({ used_referral_code: null, referred_by: null });
+    expect((await eventsFor(friend.id)).map((event) => event.type)).toEqual(['user.created']);
   });
 
   it('applies the ordinary rules to a returning user who has no inviter yet', async () => {

@@ -16,6 +16,7 @@ export * from './errors.js';
 export * from './jobs.js';
 export * from './migrations/index.js';
 export * from './otp.js';
+export * from './periodic-sweep.js';
 export * from './phone-number.js';
 export * from './queue/queue-backend.js';
 export * from './referral-code.js';

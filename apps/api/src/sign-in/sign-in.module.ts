@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PumpingModule } from '../pumping/pumping.module.js';
 import { QueueModule } from '../queue/queue.module.js';
+import { ReferralModule } from '../referral/referral.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { SignInController } from './sign-in.controller.js';
 import { SignInRepository } from './sign-in.repository.js';
@@ -8,7 +9,7 @@ import { SignInService } from './sign-in.service.js';
 
 /** Phone sign-in: ask for a code, sign in with it (the user is created on the first success). */
 @Module({
-  imports: [QueueModule, UsersModule, PumpingModule],
+  imports: [QueueModule, UsersModule, ReferralModule, PumpingModule],
   controllers: [SignInController],
   providers: [SignInService, SignInRepository],
 })

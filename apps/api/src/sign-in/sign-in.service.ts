@@ -16,6 +16,7 @@ import {
 import { TokenResponseDto } from '../auth/dto/token-response.dto.js';
 import { TokensService } from '../auth/tokens.service.js';
 import { PumpingService } from '../pumping/pumping.service.js';
+import { ReferralService } from '../referral/referral.service.js';
 import { CodeDeliveryQueue } from '../queue/code-delivery.queue.js';
 import { UsersService } from '../users/users.service.js';
 import type { CodeRequestedDto } from './dto/code-requested.dto.js';
@@ -43,6 +44,7 @@ export class SignInService {
     private readonly tokens: TokensService,
     private readonly deliveries: CodeDeliveryQueue,
     private readonly pumping: PumpingService,
+    private readonly referrals: ReferralService,
   ) {
     this.keys = deriveOtpKeys(config.jwt.secret);
   }
@@ -133,7 +135,7 @@ export class SignInService {
       const user = await this.users.findOrCreateByPhone(tx, phoneNumber, verdict.requested_username);
       // An invite link's code: for a new user, in the creation's transaction (user.created, then referral.activated).
       const referral =
-        referralCode === undefined ? undefined : await this.users.activateOnSignIn(tx, user.id, referralCode);
+        referralCode === undefined ? undefined : await this.referrals.activateOnSignIn(tx, user.id, referralCode);
       return { signedIn: { user, referral, issued: await this.tokens.startSession(tx, user.id) } };
     });
     if (!result.signedIn) {

@@ -13,7 +13,6 @@ import {
 import type { AuthUser, TokenHolder } from '../auth/auth-user.js';
 import { TokensService } from '../auth/tokens.service.js';
 import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage, type PageQueryDto } from '../common/keyset.js';
-import type { ReferralOutcomeDto } from '../referral/dto/referral-outcome.dto.js';
 import type { ReferralsPageDto } from '../referral/dto/referrals-page.dto.js';
 import { ReferralService } from '../referral/referral.service.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
@@ -72,11 +71,6 @@ export class UsersService {
         return { id: inserted.id, username: inserted.username, referralCode: inserted.referralCode, created: true };
     }
     throw new Error('could not allocate a unique invite code and username');
-  }
-
-  /** An invite code sent with a sign-in: activated when the user has none yet; the outcome, never an error. */
-  activateOnSignIn(tx: Transaction, userId: string, referralCode: string): Promise<ReferralOutcomeDto> {
-    return this.referrals.activateOnSignIn(tx, userId, referralCode);
   }
 
   /** The caller's own profile; a session that ended (or a deleted user) finds none: 401. */

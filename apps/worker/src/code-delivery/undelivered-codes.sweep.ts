@@ -1,5 +1,5 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import {
   CODE_DELIVERY_JOB_OPTIONS,
@@ -7,6 +7,7 @@ import {
   CodeDeliveryJob,
   type CodeDeliveryPayload,
   codeDeliveryJobId,
+  PeriodicSweep,
 } from '@app/domain';
 import { CodeRequestsRepository } from './code-requests.repository.js';
 
@@ -22,25 +23,14 @@ const BATCH = 1000;
  * it at once.
  */
 @Injectable()
-export class UndeliveredCodesSweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(UndeliveredCodesSweep.name);
-  private timer: NodeJS.Timeout | undefined;
+export class UndeliveredCodesSweep extends PeriodicSweep {
+  protected readonly logger = new Logger(UndeliveredCodesSweep.name);
 
   constructor(
     private readonly requests: CodeRequestsRepository,
     @InjectQueue(CODE_DELIVERY_QUEUE) private readonly queue: Queue<CodeDeliveryPayload>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(
-      () =>
-        void this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'sweep failed; will try again')),
-      SWEEP_EVERY_MS,
-    );
-  }
-
-  beforeApplicationShutdown(): void {
-    clearInterval(this.timer);
+  ) {
+    super(SWEEP_EVERY_MS);
   }
 
   /** Queues again what should be queued; answers how many requests it looked at. */

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
-import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { AppConfig, EVENTS_QUEUE, EventJob, eventJobOptions, type EventPayload } from '@app/domain';
+import { AppConfig, EVENTS_QUEUE, EventJob, eventJobOptions, type EventPayload, PeriodicSweep } from '@app/domain';
 import { EventsRepository } from './events.repository.js';
 
 const SWEEP_EVERY_MS = 5_000;
@@ -16,26 +16,15 @@ const BATCH = 1000;
  * job exists. Nothing while the endpoint is disabled.
  */
 @Injectable()
-export class EventsSweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(EventsSweep.name);
-  private timer: NodeJS.Timeout | undefined;
+export class EventsSweep extends PeriodicSweep {
+  protected readonly logger = new Logger(EventsSweep.name);
 
   constructor(
     private readonly events: EventsRepository,
     private readonly config: AppConfig,
     @InjectQueue(EVENTS_QUEUE) private readonly queue: Queue<EventPayload>,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(
-      () =>
-        void this.sweep().catch((error: unknown) => this.logger.warn({ err: error }, 'sweep failed; will try again')),
-      SWEEP_EVERY_MS,
-    );
-  }
-
-  beforeApplicationShutdown(): void {
-    clearInterval(this.timer);
+  ) {
+    super(SWEEP_EVERY_MS);
   }
 
   async sweep(graceSeconds = GRACE_SECONDS): Promise<number> {

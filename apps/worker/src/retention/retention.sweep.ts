@@ -1,4 +1,5 @@
-import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
+import { PeriodicSweep } from '@app/domain';
 import { RetentionRepository, type RetentionPeriods } from './retention.repository.js';
 
 const SWEEP_EVERY_MS = 10 * 60_000;
@@ -24,24 +25,11 @@ export const RETENTION: RetentionPeriods = {
 
 /** Erases what is past its retention, every ten minutes, one worker at a time. */
 @Injectable()
-export class RetentionSweep implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(RetentionSweep.name);
-  private timer: NodeJS.Timeout | undefined;
+export class RetentionSweep extends PeriodicSweep {
+  protected readonly logger = new Logger(RetentionSweep.name);
 
-  constructor(private readonly retention: RetentionRepository) {}
-
-  onApplicationBootstrap(): void {
-    this.timer = setInterval(
-      () =>
-        void this.sweep().catch((error: unknown) =>
-          this.logger.warn({ err: error }, 'retention sweep failed; will try again'),
-        ),
-      SWEEP_EVERY_MS,
-    );
-  }
-
-  beforeApplicationShutdown(): void {
-    clearInterval(this.timer);
+  constructor(private readonly retention: RetentionRepository) {
+    super(SWEEP_EVERY_MS);
   }
 
   /** True when this worker did the erasing (false: another one was at it). */
