@@ -13,14 +13,15 @@ import tseslint from 'typescript-eslint';
 const LAYERS = {
   'apps/api/src': {
     common: [],
+    metrics: [],
     auth: ['common'],
     queue: ['common'],
-    'rate-limit': ['common'],
-    referral: ['common', 'auth'],
+    'rate-limit': ['common', 'metrics'],
+    referral: ['common', 'auth', 'metrics'],
     users: ['common', 'auth', 'referral'],
-    pumping: ['common'],
+    pumping: ['common', 'metrics'],
     events: ['common', 'auth'],
-    'sign-in': ['common', 'auth', 'users', 'referral', 'queue', 'rate-limit', 'pumping'],
+    'sign-in': ['common', 'auth', 'users', 'referral', 'queue', 'rate-limit', 'pumping', 'metrics'],
     health: ['common', 'queue'],
     dev: ['common'],
     docs: ['common'],
@@ -28,9 +29,10 @@ const LAYERS = {
     'queue-dashboard': ['common'],
   },
   'apps/worker/src': {
-    'code-delivery': [],
+    metrics: [],
+    'code-delivery': ['metrics'],
     retention: [],
-    events: [],
+    events: ['metrics'],
   },
 };
 

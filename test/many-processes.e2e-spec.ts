@@ -1,7 +1,7 @@
 import { nextPhone } from './support/phones.js';
 import type pg from 'pg';
 import { deliveriesFor, duplicateDeliveries, testDatabase, waitForDeliveries } from './support/db.js';
-import { postJson, startDeployment, type Deployment } from './support/processes.js';
+import { postJson, signInThrough, startDeployment, type Deployment } from './support/processes.js';
 
 /**
  * Two API and two worker processes (the built apps) on one PostgreSQL, with the
@@ -49,19 +49,8 @@ describe('two APIs and two workers', () => {
 
   it('lets exactly one of 20 activations spread over both APIs win', async () => {
     // Through the built APIs themselves: these users' tokens must be good in both processes.
-    const signInThrough = async (api: string) => {
-      const number = nextPhone();
-      await postJson(`${api}/api/v1/auth/signup/`, { phone_number: number });
-      await waitForDeliveries(db, [number]);
-      const { rows } = await db.query<{ text: string }>(
-        'SELECT text FROM sms_messages WHERE to_phone = $1 ORDER BY sent_at DESC LIMIT 1',
-        [number],
-      );
-      const code = /\b(\d{4})\b/.exec(rows[0].text)![1];
-      const answer = await postJson(`${api}/api/v1/auth/code/`, { phone_number: number, code });
-      return answer.body as { token: string; referral_code: string };
-    };
-    const [first, second, friend] = await Promise.all([signInThrough(api1), signInThrough(api2), signInThrough(api1)]);
+    const signIn = (api: string) => signInThrough(api, db);
+    const [first, second, friend] = await Promise.all([signIn(api1), signIn(api2), signIn(api1)]);
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         fetch(`${i % 2 ? api2 : api1}/api/v1/users/me/`, {

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CodeDeliveryService } from '../apps/worker/src/code-delivery/code-delivery.service.js';
 import { DOWN, SMSRU, startGateway, TWILIO, VONAGE, type Gateway, type Received } from './support/gateways.js';
+import { WorkerMetrics } from '../apps/worker/src/metrics/worker-metrics.js';
+import { counts, grown } from './support/metrics.js';
 import { postJson, startDeployment } from './support/processes.js';
 import { nextPhone, startStack, type Stack } from './support/stack.js';
 import { percentiles, until } from './support/wait.js';
@@ -213,6 +215,10 @@ describe('failover: SMS_TRANSPORT=twilio,vonage', () => {
         expect.objectContaining({ transport: 'vonage', state: 'accepted' }),
       ]);
       expect(messagesTo(vonage, 'vonage', phone)).toHaveLength(1);
+      expect(grown({}, await counts(stack.worker!.get(WorkerMetrics), 'sms_deliveries_total'))).toEqual({
+        'twilio transient_failure': 1,
+        'vonage delivered': 1,
+      });
       await stack
         .http()
         .post('/api/v1/auth/code/')
@@ -243,6 +249,13 @@ describe('failover: SMS_TRANSPORT=twilio,vonage', () => {
         expect(messagesTo(twilio, 'twilio', phone)).toHaveLength(0);
         expect(messagesTo(vonage, 'vonage', phone)).toHaveLength(1);
       }
+      // No answer (ambiguous) counts as a transient failure of the gateway. (The sweep may
+      // hand this worker earlier tests' undelivered codes too, which Twilio now takes.)
+      expect(grown({}, await counts(stack.worker!.get(WorkerMetrics), 'sms_deliveries_total'))).toMatchObject({
+        'twilio permanent_failure': 1,
+        'twilio transient_failure': 1,
+        'vonage delivered': 2,
+      });
     } finally {
       await stack.close();
       await twilio.close();

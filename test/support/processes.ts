@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type pg from 'pg';
+import { waitForDeliveries } from './db.js';
 import { checkerOf } from './openapi-check.js';
+import { nextPhone } from './phones.js';
 import { baseTestEnv, TEST_KEY_PREFIX } from './test-env.js';
 
 export const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
@@ -22,6 +25,8 @@ export function freePort(): Promise<number> {
 
 export interface BuiltProcess {
   child: ChildProcess;
+  /** Its `/metrics` URL when METRICS_PORT gave it one. */
+  metrics: string | null;
   output: () => string;
   /** SIGTERM (or another signal), then waits for the exit; answers the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
@@ -41,8 +46,10 @@ export function startBuilt(entry: string, env: Record<string, string>): BuiltPro
   child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const metricsPort = Number(env.METRICS_PORT ?? 0);
   return {
     child,
+    metrics: metricsPort ? `http://127.0.0.1:${metricsPort}/metrics` : null,
     output: () => log,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
@@ -88,16 +95,21 @@ export interface Deployment {
 
 /** Any number of built API and worker processes on one database and queue, as in production. */
 export async function startDeployment(
-  options: { apis?: number; workers?: number; env?: Record<string, string> } = {},
+  options: { apis?: number; workers?: number; env?: Record<string, string>; metrics?: boolean } = {},
 ): Promise<Deployment> {
   const env = builtEnv(options.env);
+  // With `metrics`, each process serves /metrics on a port of its own.
+  const metricsEnv = async (): Promise<Record<string, string>> =>
+    options.metrics ? { METRICS_PORT: String(await freePort()) } : {};
   const apis: Deployment['apis'] = [];
   for (let i = 0; i < (options.apis ?? 1); i++) {
     const port = await freePort();
-    const api = startBuilt(API_ENTRY, { ...env, PORT: String(port) });
+    const api = startBuilt(API_ENTRY, { ...env, ...(await metricsEnv()), PORT: String(port) });
     apis.push({ base: `http://127.0.0.1:${port}`, process: api });
   }
-  const workers = Array.from({ length: options.workers ?? 1 }, () => startBuilt(WORKER_ENTRY, env));
+  const workers: BuiltProcess[] = [];
+  for (let i = 0; i < (options.workers ?? 1); i++)
+    workers.push(startBuilt(WORKER_ENTRY, { ...env, ...(await metricsEnv()) }));
   for (const api of apis) await waitUntilReady(`${api.base}/health/ready`, 30_000, api.process);
   const deployment: Deployment = {
     apis,
@@ -140,6 +152,30 @@ export async function postJson(
     body: parsed,
   });
   return { status: response.status, body: parsed, ms };
+}
+
+/**
+ * Signs a phone in through a running API the way a client does: asks for a
+ * code, reads it from the simulated gateway's inbox once the worker filed it,
+ * and sends it back.
+ */
+export async function signInThrough(
+  api: string,
+  db: pg.Client,
+  number = nextPhone(),
+): Promise<{ phone: string; token: string; referral_code: string }> {
+  const asked = await postJson(`${api}/api/v1/auth/signup/`, { phone_number: number });
+  if (asked.status !== 202)
+    throw new Error(`code request for ${number}: ${asked.status} ${JSON.stringify(asked.body)}`);
+  await waitForDeliveries(db, [number]);
+  const { rows } = await db.query<{ text: string }>(
+    'SELECT text FROM sms_messages WHERE to_phone = $1 ORDER BY sent_at DESC LIMIT 1',
+    [number],
+  );
+  const code = /\b(\d{4})\b/.exec(rows[0].text)![1];
+  const answer = await postJson(`${api}/api/v1/auth/code/`, { phone_number: number, code });
+  if (answer.status !== 200) throw new Error(`sign-in of ${number}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  return { phone: number, ...(answer.body as { token: string; referral_code: string }) };
 }
 
 export interface RedisServer {

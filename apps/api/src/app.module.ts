@@ -9,6 +9,7 @@ import {
   DatabaseModule,
   dataSourceOptions,
   loggerModule,
+  MetricsModule,
   useQueueBackend,
 } from '@app/domain';
 import { AuthModule } from './auth/auth.module.js';
@@ -16,20 +17,25 @@ import { ApiExceptionFilter } from './common/api-exception.filter.js';
 import { CountersModule } from './common/counters.module.js';
 import { DevModule } from './dev/dev.module.js';
 import { EventsModule } from './events/events.module.js';
+import { ApiMetrics } from './metrics/api-metrics.js';
 import { HealthModule } from './health/health.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { ReferralModule } from './referral/referral.module.js';
 import { SignInModule } from './sign-in/sign-in.module.js';
 import { UsersModule } from './users/users.module.js';
 
+/** SPEC section 9: the API's `/metrics` when METRICS_PORT is unset. */
+const API_METRICS_PORT = 9464;
+
 @Module({})
 export class AppModule {
-  static register(config: AppConfig, logger: Logger): DynamicModule {
+  static register(config: AppConfig, logger: Logger, metrics: ApiMetrics): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
         loggerModule(logger),
+        MetricsModule.forRoot(metrics, { host: config.metrics.host, port: config.metrics.port ?? API_METRICS_PORT }),
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-api')),
         DatabaseModule,
         BullModule.forRoot(useQueueBackend(config, 'producer')),

@@ -9,6 +9,7 @@ import { RequestLogController } from './common/request-log.js';
 import { answerClientError, answerRouterError, registerEdgeHooks, requestId } from './common/http-edge.js';
 import { InputShapePipe } from './common/input-shape.pipe.js';
 import { registerDocs } from './docs/docs.js';
+import { ApiMetrics } from './metrics/api-metrics.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 import { registerQueueDashboard } from './queue-dashboard/queue-dashboard.js';
 import { registerWebPage } from './web/web.js';
@@ -25,10 +26,13 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const migrations = await prepareDatabase(config, 'referral-api');
   if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
 
+  const metrics = new ApiMetrics();
   const adapter = new FastifyAdapter({
     // Fastify's own messages and the request lines; Nest's and ours go through nestjs-pino to the same logger.
     loggerInstance: logger,
-    logController: new RequestLogController(),
+    logController: new RequestLogController((method, route, status, ms) =>
+      metrics.observeRequest(method, route, status, ms),
+    ),
     // No child logger per request (pino serialises its bindings each time).
     childLoggerFactory: (parent: FastifyBaseLogger) => parent,
     bodyLimit: config.http.bodyLimitBytes,
@@ -41,7 +45,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     clientErrorHandler: answerClientError,
     return503OnClosing: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger, metrics), adapter, {
     bufferLogs: true,
     bodyParser: false,
   });

@@ -8,20 +8,31 @@ import {
   DatabaseModule,
   dataSourceOptions,
   loggerModule,
+  MetricsModule,
   useQueueBackend,
 } from '@app/domain';
 import { CodeDeliveryModule } from './code-delivery/code-delivery.module.js';
 import { EventsModule } from './events/events.module.js';
+import { BacklogMetricsModule } from './metrics/backlog-metrics.module.js';
+import type { WorkerMetrics } from './metrics/worker-metrics.js';
 import { RetentionModule } from './retention/retention.module.js';
+
+/** SPEC section 9: the worker's `/metrics` when METRICS_PORT is unset. */
+const WORKER_METRICS_PORT = 9465;
 
 @Module({})
 export class WorkerModule {
-  static register(config: AppConfig, logger: Logger): DynamicModule {
+  static register(config: AppConfig, logger: Logger, metrics: WorkerMetrics): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
         AppConfigModule.forRoot(config),
         loggerModule(logger),
+        MetricsModule.forRoot(metrics, {
+          host: config.metrics.host,
+          port: config.metrics.port ?? WORKER_METRICS_PORT,
+        }),
+        BacklogMetricsModule,
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-worker')),
         DatabaseModule,
         BullModule.forRoot(useQueueBackend(config, 'consumer')),

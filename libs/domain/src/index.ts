@@ -22,3 +22,4 @@ export * from './queue/queue-backend.js';
 export * from './referral-code.js';
 export * from './sms-text.js';
 export * from './username.js';
+export * from './metrics/metrics.module.js';

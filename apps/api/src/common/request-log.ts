@@ -1,14 +1,23 @@
 import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 
+/** Hears every completed request: its method, the route pattern it matched (undefined: none), status and time. */
+export type RequestObserver = (method: string, route: string | undefined, statusCode: number, ms: number) => void;
+
 /**
  * One line per request, when it completes, on the API's pino logger: the path
  * without its query string (which may carry a phone number), the status, the
- * time and the client; never a header or a body.
+ * time and the client; never a header or a body. The observer (the HTTP
+ * histogram) hears the same completion, so a request costs one hook, not two.
  */
 export class RequestLogController extends LogController {
+  constructor(private readonly observe: RequestObserver = () => undefined) {
+    super();
+  }
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    this.observe(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
     // Flat fields: the shared logger's `req`/`res` serializers expect Node's own objects.
     const line = {
       reqId: request.id,

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, DomainError, ErrorCode, numberBlock, phoneCountry } from '@app/domain';
+import { ApiMetrics } from '../metrics/api-metrics.js';
 import { SmsBudgetStore, type BudgetClaim } from './sms-budget.store.js';
 
 const WINDOW_MS = 60 * 60 * 1000;
@@ -18,6 +19,7 @@ export class PumpingService {
   constructor(
     private readonly config: AppConfig,
     private readonly budgets: SmsBudgetStore,
+    private readonly metrics: ApiMetrics,
   ) {}
 
   /** 422 PHONE_COUNTRY_NOT_ALLOWED unless the number's country may receive codes. */
@@ -26,6 +28,7 @@ export class PumpingService {
     if (!countriesAllowed && countriesDenied.size === 0) return;
     const country = phoneCountry(phoneNumber) ?? '';
     if ((countriesAllowed && !countriesAllowed.has(country)) || countriesDenied.has(country)) {
+      this.metrics.otpRequests.count('country_blocked');
       throw new DomainError(ErrorCode.PHONE_COUNTRY_NOT_ALLOWED);
     }
   }
@@ -46,6 +49,7 @@ export class PumpingService {
     if (claims.length === 0) return;
     const reservation = await this.budgets.reserve(requestId, claims, WINDOW_MS);
     if (reservation.granted) return;
+    this.metrics.otpRequests.count('budget_exceeded');
     if (await this.budgets.firstTrip(reservation.key, WINDOW_MS)) {
       const limit = claims.find((claim) => claim.key === reservation.key)?.limit;
       this.logger.warn({ budget: reservation.key, limit }, 'SMS budget tripped: codes refused until it has room again');

@@ -1,6 +1,7 @@
-import { applyDecorators, Injectable, UseGuards } from '@nestjs/common';
-import { SkipThrottle, ThrottlerGuard, type ThrottlerLimitDetail } from '@nestjs/throttler';
+import { applyDecorators, Inject, Injectable, UseGuards } from '@nestjs/common';
+import { SkipThrottle, ThrottlerGuard, type ThrottlerLimitDetail, type ThrottlerRequest } from '@nestjs/throttler';
 import { DomainError, ErrorCode } from '@app/domain';
+import { ApiMetrics } from '../metrics/api-metrics.js';
 
 /** The per-client-IP limits; their sizes come from SIGNUP_IP_RATE_LIMIT and VERIFY_IP_RATE_LIMIT. */
 export const IP_LIMITS = ['signup', 'verify'] as const;
@@ -14,6 +15,20 @@ export type IpLimit = (typeof IP_LIMITS)[number];
  */
 @Injectable()
 export class IpThrottlerGuard extends ThrottlerGuard {
+  // A property, so the throttler's own constructor stays as it is.
+  @Inject(ApiMetrics) private readonly metrics!: ApiMetrics;
+
+  /** A code request refused by the per-IP limit is one of the code requests' outcomes. */
+  protected override async handleRequest(request: ThrottlerRequest): Promise<boolean> {
+    try {
+      return await super.handleRequest(request);
+    } catch (error) {
+      if (request.throttler.name === 'signup' && error instanceof DomainError)
+        this.metrics.otpRequests.count('ip_limited');
+      throw error;
+    }
+  }
+
   protected override throwThrottlingException(_context: unknown, detail: ThrottlerLimitDetail): Promise<void> {
     throw new DomainError(ErrorCode.RATE_LIMITED, 'Too many requests from your network. Try again later.', {
       retryAfterSeconds: Math.max(1, detail.timeToBlockExpire),

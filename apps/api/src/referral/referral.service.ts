@@ -5,6 +5,7 @@ import type { AuthUser } from '../auth/auth-user.js';
 import type { LeaderboardDto } from './dto/leaderboard.dto.js';
 import type { ReferralOutcomeDto } from './dto/referral-outcome.dto.js';
 import type { ReferralsPageDto } from './dto/referrals-page.dto.js';
+import { ApiMetrics, type ReferralActivationOutcome } from '../metrics/api-metrics.js';
 import { ReferralsRepository, type Activation } from './referrals.repository.js';
 
 /** The answer of each activation outcome; `activated` and `unchanged` (a retried request) succeed. */
@@ -16,14 +17,31 @@ const ACTIVATION_ERRORS: Record<Exclude<Activation, 'activated' | 'unchanged'>, 
   no_user: ErrorCode.USER_NOT_FOUND,
 };
 
+/**
+ * Each activation outcome as the metric spells it (SPEC section 9): a retried
+ * activation of the same code is `already`; a user deleted meanwhile is no
+ * activation at all.
+ */
+const ACTIVATION_OUTCOMES: Record<Exclude<Activation, 'no_user'>, ReferralActivationOutcome> = {
+  activated: 'activated',
+  unchanged: 'already',
+  already: 'already',
+  not_found: 'not_found',
+  self: 'self',
+  cycle: 'cycle',
+};
+
 /** Invite codes: activating someone's, and the list of those who activated yours. */
 @Injectable()
 export class ReferralService {
-  constructor(private readonly referrals: ReferralsRepository) {}
+  constructor(
+    private readonly referrals: ReferralsRepository,
+    private readonly metrics: ApiMetrics,
+  ) {}
 
   /** Activates someone's invite code (any case) for a user, in the caller's transaction. */
   async activate(tx: Transaction, userId: string, rawCode: string): Promise<void> {
-    const outcome = await this.referrals.activate(tx, userId, normalizeReferralCode(rawCode));
+    const outcome = this.counted(await this.referrals.activate(tx, userId, normalizeReferralCode(rawCode)));
     if (outcome === 'activated' || outcome === 'unchanged') return;
     throw new DomainError(ACTIVATION_ERRORS[outcome]);
   }
@@ -35,11 +53,19 @@ export class ReferralService {
    */
   async activateOnSignIn(tx: Transaction, userId: string, rawCode: string): Promise<ReferralOutcomeDto> {
     const code = normalizeReferralCode(rawCode);
-    if (!REFERRAL_CODE_PATTERN.test(code)) return { activated: false, error: ErrorCode.REFERRAL_CODE_NOT_FOUND };
-    const outcome = await this.referrals.activateOrSkip(tx, userId, code);
+    if (!REFERRAL_CODE_PATTERN.test(code)) {
+      this.metrics.referralActivations.count('not_found');
+      return { activated: false, error: ErrorCode.REFERRAL_CODE_NOT_FOUND };
+    }
+    const outcome = this.counted(await this.referrals.activateOrSkip(tx, userId, code));
     if (outcome === 'activated') return { activated: true, error: null };
     if (outcome === 'unchanged') return { activated: false, error: ErrorCode.REFERRAL_ALREADY_ACTIVATED };
     return { activated: false, error: ACTIVATION_ERRORS[outcome] as ReferralOutcomeDto['error'] };
+  }
+
+  private counted<T extends Activation>(outcome: T): T {
+    if (outcome !== 'no_user') this.metrics.referralActivations.count(ACTIVATION_OUTCOMES[outcome]);
+    return outcome;
   }
 
   /** One page of the users who activated this user's code, newest first, by keyset: the same cost at any depth. */

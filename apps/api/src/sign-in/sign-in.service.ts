@@ -18,10 +18,19 @@ import { TokensService } from '../auth/tokens.service.js';
 import { PumpingService } from '../pumping/pumping.service.js';
 import { ReferralService } from '../referral/referral.service.js';
 import { CodeDeliveryQueue } from '../queue/code-delivery.queue.js';
+import { ApiMetrics, type OtpRequestOutcome } from '../metrics/api-metrics.js';
 import { UsersService } from '../users/users.service.js';
 import type { CodeRequestedDto } from './dto/code-requested.dto.js';
 import type { SignedInDto } from './dto/signed-in.dto.js';
 import { SignInRepository } from './sign-in.repository.js';
+
+/** The per-phone rules' verdicts as the metric spells them (SPEC section 9). */
+const REQUEST_OUTCOMES = {
+  created: 'sent',
+  cooldown: 'cooldown',
+  hourly: 'hourly_cap',
+  locked: 'locked',
+} as const satisfies Record<string, OtpRequestOutcome>;
 
 /** Stands in for a missing code so that an unknown phone costs the same HMAC as a known one. */
 const DUMMY_HASH = Buffer.alloc(32);
@@ -45,6 +54,7 @@ export class SignInService {
     private readonly deliveries: CodeDeliveryQueue,
     private readonly pumping: PumpingService,
     private readonly referrals: ReferralService,
+    private readonly metrics: ApiMetrics,
   ) {
     this.keys = deriveOtpKeys(config.jwt.secret);
   }
@@ -86,6 +96,7 @@ export class SignInService {
       });
     // A code the per-phone rules refused is no code: its budgets get their room back.
     if (result.outcome !== 'created') await this.pumping.release(id, budgets);
+    this.metrics.otpRequests.count(REQUEST_OUTCOMES[result.outcome]);
     switch (result.outcome) {
       case 'created':
         break;
@@ -139,9 +150,12 @@ export class SignInService {
       return { signedIn: { user, referral, issued: await this.tokens.startSession(tx, user.id) } };
     });
     if (!result.signedIn) {
-      if (result.refused.outcome === 'locked') throw tooManyAttempts(result.refused.retry_after);
+      const locked = result.refused.outcome === 'locked';
+      this.metrics.otpVerifications.count(locked ? 'locked' : 'invalid');
+      if (locked) throw tooManyAttempts(result.refused.retry_after);
       throw new DomainError(ErrorCode.INVALID_CODE);
     }
+    this.metrics.otpVerifications.count('success');
     const { user, issued, referral } = result.signedIn;
     const answer: SignedInDto = TokenResponseDto.of(issued, user.referralCode, user.created);
     return referral ? { ...answer, referral } : answer;

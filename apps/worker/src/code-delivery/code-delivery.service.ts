@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { AppConfig, deriveOtpKeys, otpMessageText, unsealOtp, type OtpKeys } from '@app/domain';
+import { NO_TRANSPORT, WorkerMetrics } from '../metrics/worker-metrics.js';
 import { CodeRequestsRepository } from './code-requests.repository.js';
 import { planDelivery } from './delivery-plan.js';
 import { SmsFailure, SmsTransport, type FailureKind } from './sms-transport.js';
@@ -30,6 +31,7 @@ export class CodeDeliveryService {
     private readonly requests: CodeRequestsRepository,
     private readonly config: AppConfig,
     @Inject(SMS_TRANSPORTS) private readonly transports: SmsTransport[],
+    private readonly metrics: WorkerMetrics,
   ) {
     this.keys = deriveOtpKeys(config.jwt.secret);
     // Transports that drop repeats themselves need no record of their attempts.
@@ -43,20 +45,22 @@ export class CodeDeliveryService {
     if (request.delivered_at) return 'already-delivered';
     if (request.status !== 'pending' || !request.live || !request.code_sealed) {
       await this.requests.eraseSealedCode(codeRequestId);
+      this.metrics.smsDelivery(NO_TRANSPORT, 'dropped');
       return 'dropped';
     }
 
     const isTestNumber = this.config.otp.testNumbers.has(request.phone_number);
     if (isTestNumber && this.transports.some((transport) => transport.name !== 'simulated')) {
       // Fixed-code numbers exist for monitoring and demos; a real gateway would bill for them.
-      await this.requests.markDelivered(codeRequestId);
+      if ((await this.requests.markDelivered(codeRequestId)) !== null)
+        this.metrics.smsDelivery(NO_TRANSPORT, 'delivered');
       return 'test-number';
     }
 
     const plan = planDelivery(this.transports, this.keepsAttempts ? await this.requests.attemptsOf(codeRequestId) : []);
     if ('accepted' in plan) {
       note(`${plan.accepted} took it on an earlier run`);
-      return (await this.requests.markDelivered(codeRequestId)) ? 'delivered' : 'already-delivered';
+      return this.delivered(codeRequestId, plan.accepted);
     }
 
     const code = unsealOtp(this.keys.sealKey, codeRequestId, request.code_sealed);
@@ -74,11 +78,16 @@ export class CodeDeliveryService {
         if (attemptId) await this.requests.finishAttempt(attemptId, { state: 'accepted', providerId });
         // The plain case is the job's completion; a failover is worth a line.
         if (failures.length > 0) note(`${transport.name}: accepted${providerId ? ` as ${providerId}` : ''}`);
-        return (await this.requests.markDelivered(codeRequestId)) ? 'delivered' : 'already-delivered';
+        return this.delivered(codeRequestId, transport.name);
       } catch (error) {
         const failure = error instanceof SmsFailure ? error : new SmsFailure('transient', (error as Error).message);
         if (attemptId) await this.requests.finishAttempt(attemptId, { state: failure.kind, error: failure.message });
         failures.push({ transport, kind: failure.kind, reason: failure.message });
+        // An ambiguous hand-over (no answer) is transient as far as the gateway's health goes.
+        this.metrics.smsDelivery(
+          transport.name,
+          failure.kind === 'permanent' ? 'permanent_failure' : 'transient_failure',
+        );
         note(`${transport.name}: ${failure.kind}: ${failure.message}`);
         this.logger.warn(
           { code_request_id: codeRequestId, transport: transport.name, failure: failure.kind, reason: failure.message },
@@ -93,5 +102,13 @@ export class CodeDeliveryService {
     );
     if (retryable) throw new Error(`no transport took the message, trying again later (${summary})`);
     throw new UnrecoverableError(`no transport can take the message (${summary || 'every transport is out'})`);
+  }
+
+  /** Records the delivery; counted once, by the run that recorded it. */
+  private async delivered(codeRequestId: string, transport: string): Promise<DeliveryOutcome> {
+    const seconds = await this.requests.markDelivered(codeRequestId);
+    if (seconds === null) return 'already-delivered';
+    this.metrics.smsDelivered(transport, seconds);
+    return 'delivered';
   }
 }

@@ -23,10 +23,11 @@ const ERASE_SEALED_CODE: PreparedStatement = {
   name: 'delivery_drop_v1',
   text: 'UPDATE code_requests SET code_sealed = NULL WHERE id = $1 AND code_sealed IS NOT NULL',
 };
+/** Answers the time from the request to now (the gateway's acceptance), on PostgreSQL's clock. */
 const MARK_DELIVERED: PreparedStatement = {
-  name: 'delivery_done_v2',
+  name: 'delivery_done_v3',
   text: `UPDATE code_requests SET delivered_at = now(), code_sealed = NULL WHERE id = $1 AND delivered_at IS NULL
-         RETURNING id`,
+         RETURNING EXTRACT(EPOCH FROM now() - created_at)::float8 AS seconds`,
 };
 /** Only while the code is still the phone's live one, and once per request (a unique index). */
 const FILE_IN_INBOX: PreparedStatement = {
@@ -58,9 +59,10 @@ export class CodeRequestsRepository {
     await runPrepared(this.db, ERASE_SEALED_CODE, [codeRequestId]);
   }
 
-  /** Records the delivery; false when another run of the job recorded it first. */
-  async markDelivered(codeRequestId: string): Promise<boolean> {
-    return (await runPrepared(this.db, MARK_DELIVERED, [codeRequestId])).length > 0;
+  /** Records the delivery and answers the seconds since the request; null when another run of the job recorded it first. */
+  async markDelivered(codeRequestId: string): Promise<number | null> {
+    const [row] = await runPrepared<{ seconds: number }>(this.db, MARK_DELIVERED, [codeRequestId]);
+    return row ? row.seconds : null;
   }
 
   /** The simulated gateway's delivery: the message lands in the inbox if its code is still live. */

@@ -2,6 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { AppConfig, EVENTS_QUEUE, EventJob, type EventPayload } from '@app/domain';
+import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { EventsRepository } from './events.repository.js';
 import { WebhookSender } from './webhook-sender.js';
 
@@ -45,6 +46,7 @@ export class EventDeliveryProcessor extends WorkerHost implements OnApplicationB
     private readonly events: EventsRepository,
     private readonly sender: WebhookSender,
     private readonly config: AppConfig,
+    private readonly metrics: WorkerMetrics,
   ) {
     super();
   }
@@ -61,19 +63,23 @@ export class EventDeliveryProcessor extends WorkerHost implements OnApplicationB
     const attempts = await this.events.recordAttempt(event.id, outcome);
     if (outcome.status !== null && outcome.status >= 200 && outcome.status <= 299) {
       await this.events.markDelivered(event.id);
+      this.metrics.webhookDelivery('delivered');
       return 'delivered';
     }
     if (outcome.status === 410) {
       await this.events.disableEndpoint(`the receiver answered 410 Gone to event ${event.id}`);
+      this.metrics.webhookDelivery('disabled');
       this.logger.warn({ event_id: event.id }, 'events endpoint answered 410: disabled until an admin enables it');
       return 'endpoint-gone';
     }
     const schedule = this.config.events.retrySchedule;
     if (attempts > schedule.length) {
       await this.events.markFailed(event.id);
+      this.metrics.webhookDelivery('failed');
       this.logger.warn({ event_id: event.id, attempts, reason: outcome.error }, 'event failed: retries spent');
       throw new UnrecoverableError(`${outcome.error} (attempt ${attempts}, the last)`);
     }
+    this.metrics.webhookDelivery('retry');
     const scheduled = schedule[attempts - 1] * 1000 * (0.9 + Math.random() * 0.2);
     const delayMs = Math.round(Math.max(scheduled, outcome.retryAfterMs ?? 0));
     throw new DeliveryFailed(

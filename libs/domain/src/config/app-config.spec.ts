@@ -27,11 +27,22 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('loadConfig', () => {
+  it('takes METRICS_PORT 0 as off, and refuses one out of range or the public port', () => {
+    expect(loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret, DATABASE_URL, METRICS_PORT: '0' }).metrics.port).toBe(
+      0,
+    );
+    expect(problemsOf({ JWT_SECRET: secret, METRICS_PORT: '70000' })).toEqual(['METRICS_PORT']);
+    expect(problemsOf({ JWT_SECRET: secret, METRICS_PORT: '9x' })).toEqual(['METRICS_PORT']);
+    expect(problemsOf({ JWT_SECRET: secret, METRICS_PORT: '3000' })).toEqual(['METRICS_PORT']);
+  });
+
   it('starts with the documented defaults', () => {
     const config = loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret, DATABASE_URL });
     expect(config.http.port).toBe(3000);
     expect(config.http.host).toBe('127.0.0.1');
     expect(config.http.trustProxy).toBe(false);
+    // Each process picks its own port (API 9464, worker 9465); loopback only.
+    expect(config.metrics).toEqual({ host: '127.0.0.1', port: null });
     expect(config.sms).toMatchObject({
       transports: ['simulated'],
       webhookUrl: null,

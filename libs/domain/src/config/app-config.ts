@@ -52,6 +52,8 @@ export class AppConfig {
     /** Where people reach the page: invite links are `{publicUrl}/?ref={code}`. */
     publicUrl: string;
   };
+  /** Where `/metrics` is served; `port` null: the process's own default (API 9464, worker 9465); 0: off. */
+  metrics: { host: string; port: number | null };
   database: { url: string; poolSize: number; migrateAtStart: boolean };
   /** Redis, when REDIS_URL is set; without it the queue and the per-IP limits live in PostgreSQL. */
   redis: { url: string | null; keyPrefix: string };
@@ -232,6 +234,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const port = Number(v.PORT);
   if (port > 65535) problem('PORT', 'must be at most 65535');
+  const metricsPort = v.METRICS_PORT === undefined ? null : Number(v.METRICS_PORT);
+  if (metricsPort !== null && metricsPort > 65535) problem('METRICS_PORT', 'must be at most 65535');
+  if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) {
+    problem('METRICS_PORT', 'must differ from PORT: metrics are never served on the public port');
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -252,6 +259,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       bodyLimitBytes: 16 * 1024,
       publicUrl: (v.PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
     },
+    metrics: { host: v.METRICS_HOST, port: metricsPort },
     database: {
       url: databaseUrl ?? '',
       poolSize: Number(v.DATABASE_POOL_SIZE),

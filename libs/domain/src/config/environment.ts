@@ -25,6 +25,14 @@ export class EnvironmentVariables {
   @IsString()
   HOST?: string;
 
+  /** `/metrics` (Prometheus): API 9464 and worker 9465 when unset; 0 turns it off. */
+  @IsOptional()
+  @Matches(INTEGER)
+  METRICS_PORT?: string;
+
+  @IsString()
+  METRICS_HOST = '127.0.0.1';
+
   @IsOptional()
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
@@ -234,6 +242,7 @@ export function validateEnvironment(env: Record<string, string | undefined>): {
 } {
   const known = Object.keys(new EnvironmentVariables()).concat([
     'HOST',
+    'METRICS_PORT',
     'DATABASE_URL',
     'REDIS_URL',
     'JWT_SECRET',

@@ -1,0 +1,84 @@
+import { Counter, Histogram } from 'prom-client';
+import { ProcessMetrics } from '@app/domain';
+
+export const OTP_REQUEST_OUTCOMES = [
+  'sent',
+  'cooldown',
+  'hourly_cap',
+  'locked',
+  'ip_limited',
+  'country_blocked',
+  'budget_exceeded',
+] as const;
+export type OtpRequestOutcome = (typeof OTP_REQUEST_OUTCOMES)[number];
+
+export const OTP_VERIFICATION_OUTCOMES = ['success', 'invalid', 'locked'] as const;
+export type OtpVerificationOutcome = (typeof OTP_VERIFICATION_OUTCOMES)[number];
+
+export const REFERRAL_ACTIVATION_OUTCOMES = ['activated', 'already', 'not_found', 'self', 'cycle'] as const;
+export type ReferralActivationOutcome = (typeof REFERRAL_ACTIVATION_OUTCOMES)[number];
+
+/** Requests without a route (404, a method the route does not take) share one label value. */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * The API's metrics (SPEC section 9). Each outcome is counted where it is
+ * decided: the per-IP limit in the throttler guard, the country and the
+ * budgets in the pumping service, the per-phone rules and the verifications in
+ * the sign-in service, activations in the referral service. Every outcome's
+ * series exists from the start at 0, so rates and ratios work before the first
+ * event.
+ */
+export class ApiMetrics extends ProcessMetrics {
+  /** Milliseconds to seconds: most answers take 1-50 ms, a slow one a second or more. */
+  readonly httpRequestDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'Time from the request to its answer, by method, route pattern and status.',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+
+  readonly otpRequests = outcomes(this, 'otp_requests_total', 'Code requests, by outcome.', OTP_REQUEST_OUTCOMES);
+
+  readonly otpVerifications = outcomes(
+    this,
+    'otp_verifications_total',
+    'Sign-ins with a code, by outcome.',
+    OTP_VERIFICATION_OUTCOMES,
+  );
+
+  readonly referralActivations = outcomes(
+    this,
+    'referral_activations_total',
+    'Invite-code activations (in the profile or through an invite link), by outcome.',
+    REFERRAL_ACTIVATION_OUTCOMES,
+  );
+
+  /** One child per method, route and status, kept: the label hash is the costly part of an observation. */
+  private readonly httpChildren = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();
+
+  /** Observes one answered request; `route` is the pattern Fastify matched (never the path a client sent). */
+  observeRequest(method: string, route: string | undefined, statusCode: number, milliseconds: number): void {
+    const pattern = route ?? UNMATCHED_ROUTE;
+    const key = `${method} ${statusCode} ${pattern}`;
+    let child = this.httpChildren.get(key);
+    if (!child) {
+      child = this.httpRequestDuration.labels(method, pattern, String(statusCode));
+      this.httpChildren.set(key, child);
+    }
+    child.observe(milliseconds / 1000);
+  }
+}
+
+function outcomes<T extends string>(
+  metrics: ProcessMetrics,
+  name: string,
+  help: string,
+  values: readonly T[],
+): { count(outcome: T): void } {
+  const counter = new Counter({ name, help, labelNames: ['outcome'] as const, registers: [metrics.registry] });
+  const children = new Map(values.map((value) => [value, counter.labels(value)]));
+  for (const child of children.values()) child.inc(0);
+  return { count: (outcome: T) => children.get(outcome)!.inc() };
+}

@@ -1,0 +1,120 @@
+import { createServer, type Server } from 'node:http';
+import {
+  type DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+/**
+ * A process's Prometheus registry: prom-client's default process metrics
+ * (CPU, memory, event-loop lag, GC) and the process's own, which its subclass
+ * declares. A registry of its own, not prom-client's global one, so that
+ * several stacks in one test process each count their own.
+ */
+export abstract class ProcessMetrics {
+  readonly registry = new Registry();
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+    // Gauges named like counters, which `promtool check metrics` refuses; each is the sum of the same name without `_total`.
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
+      this.registry.removeSingleMetric(name);
+    }
+  }
+}
+
+/** Where `/metrics` listens; port 0: not served. */
+export interface MetricsEndpointOptions {
+  host: string;
+  port: number;
+}
+
+const ENDPOINT_OPTIONS = Symbol('metrics endpoint options');
+
+/**
+ * `GET /metrics` on a port of its own (METRICS_HOST:METRICS_PORT), never on the
+ * API's public port: a plain node:http server, so the worker, which has no HTTP
+ * server, serves it the same way. Listens once the application has started and
+ * closes with it.
+ */
+@Injectable()
+class MetricsEndpoint implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Metrics');
+  private server: Server | null = null;
+
+  constructor(
+    private readonly metrics: ProcessMetrics,
+    @Inject(ENDPOINT_OPTIONS) private readonly options: MetricsEndpointOptions,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { host, port } = this.options;
+    if (port === 0) return;
+    const { registry } = this.metrics;
+    const server = createServer((request, response) => {
+      const path = (request.url ?? '').split('?')[0];
+      if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
+        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+        return;
+      }
+      registry.metrics().then(
+        (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        (error: unknown) => {
+          this.logger.error({ err: error }, 'metrics could not be collected');
+          response.writeHead(500, { 'content-type': 'text/plain' }).end('metrics could not be collected\n');
+        },
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(new Error(`metrics cannot listen on ${host}:${port} (METRICS_HOST, METRICS_PORT): ${error.code}`)),
+      );
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    this.logger.log(`metrics on http://${host}:${port}/metrics`);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const server = this.server;
+    if (!server) return;
+    this.server = null;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // A scraper's keep-alive connection would hold the close open.
+    server.closeAllConnections();
+    await closed;
+  }
+}
+
+/**
+ * Makes a process's metrics injectable everywhere in it (by its own class) and
+ * serves them. The metrics object is made at bootstrap, before the
+ * application, because the API's request hook needs it before Nest exists.
+ */
+@Global()
+@Module({})
+export class MetricsModule {
+  static forRoot(metrics: ProcessMetrics, endpoint: MetricsEndpointOptions): DynamicModule {
+    const token = metrics.constructor as new () => ProcessMetrics;
+    return {
+      module: MetricsModule,
+      providers: [
+        { provide: token, useValue: metrics },
+        { provide: ProcessMetrics, useValue: metrics },
+        { provide: ENDPOINT_OPTIONS, useValue: endpoint },
+        MetricsEndpoint,
+      ],
+      exports: [token],
+    };
+  }
+}
