@@ -10,7 +10,7 @@ SOURCES := $(shell find apps libs -name '*.ts' ! -name '*.spec.ts') nest-cli.jso
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/referral_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: help install build run test test-external test-faults bench postman lint format typecheck migrate docker_run docker_stop
+.PHONY: help install build run test test-external test-faults test-scale bench postman lint format typecheck migrate docker_run docker_stop
 
 help: ## List the targets
 	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,17 @@ test-external: build ## The end-to-end tests on TEST_DATABASE_URL and TEST_REDIS
 
 test-faults: build ## Kill and stop workers, Redis and PostgreSQL under load (needs PostgreSQL, Redis and redis-server)
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) npm run test:faults
+
+# The e2e files whose flows a scaled deployment must keep: through PgBouncer, and on a Redis Cluster.
+POOLED_FILES := (auth|tokens|referral|invite-links|users|many-processes|code-delivery)
+CLUSTER_FILES := (auth|tokens|referral|invite-links|code-delivery|sms-pumping)
+
+test-scale: build ## On the real engines (needs pgbouncer, haproxy, redis-server): PgBouncer, a Redis Cluster, HAProxy
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) TEST_PGBOUNCER=1 \
+	  npm run test:e2e -- --testPathPatterns '$(POOLED_FILES)'
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_CLUSTER=1 \
+	  npm run test:e2e -- --testPathPatterns '$(CLUSTER_FILES)'
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) npm run test:scale
 
 bench: build ## Seed 100,000 users and measure the API against a framework-free ceiling (this machine's PostgreSQL and Redis)
 	node bench/run.mjs

@@ -41,6 +41,14 @@ export default {
     },
     {
       ...common,
+      displayName: 'scale',
+      testMatch: ['<rootDir>/test/scale/**/*.scale-spec.ts'],
+      setupFilesAfterEnv: ['<rootDir>/test/support/each-file.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+    },
+    {
+      ...common,
       displayName: 'faults',
       testMatch: ['<rootDir>/test/faults/**/*.fault-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/test/support/each-file.ts'],

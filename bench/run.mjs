@@ -14,6 +14,7 @@ import { cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
+import { startPgBouncer } from '../test/support/engines.mjs';
 
 const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/referral_bench';
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -72,6 +73,7 @@ function cpuNow(processes) {
     ...Object.fromEntries(Object.entries(processes).map(([name, child]) => [name, cpuTicks(child.pid) * TICK_MS])),
     postgres: sum(pidsNamed('postgres')),
     redis: sum(pidsNamed('redis-server')),
+    pgbouncer: sum(pidsNamed('pgbouncer')),
   };
 }
 /** CPU milliseconds per 1,000 requests of each process between two readings. */
@@ -332,10 +334,21 @@ async function main() {
 
   const [apiPort, ceilingPort, sinkPort] = await Promise.all([freePort(), freePort(), freePort()]);
   const sink = await startSink(sinkPort);
-  const env = appEnv({ PORT: String(apiPort), SMS_WEBHOOK_URL: `http://127.0.0.1:${sinkPort}/sms` });
+  // BENCH_PGBOUNCER=1: the API and the worker reach PostgreSQL through PgBouncer in transaction mode
+  // (DATABASE_POOLER=transaction; 10 server connections for their 20), the ceiling directly as always.
+  const bouncer = process.env.BENCH_PGBOUNCER === '1' ? await startPgBouncer({ poolSize: 10 }) : null;
+  const pooled = bouncer
+    ? { DATABASE_URL: bouncer.through(DATABASE_URL), DATABASE_POOLER: 'transaction', DATABASE_DIRECT_URL: DATABASE_URL }
+    : {};
+  if (bouncer) say(`through PgBouncer on port ${bouncer.port}`);
+  const env = appEnv({ PORT: String(apiPort), SMS_WEBHOOK_URL: `http://127.0.0.1:${sinkPort}/sms`, ...pooled });
   const api = startProcess('api', ['dist/apps/api/apps/api/src/main.js'], env);
   const worker = startProcess('worker', ['dist/apps/worker/apps/worker/src/main.js'], env);
-  const ceiling = startProcess('ceiling', ['bench/ceiling.mjs'], { ...env, PORT: String(ceilingPort) });
+  const ceiling = startProcess('ceiling', ['bench/ceiling.mjs'], {
+    ...env,
+    DATABASE_URL,
+    PORT: String(ceilingPort),
+  });
   const API = `http://127.0.0.1:${apiPort}`;
   const CEILING = `http://127.0.0.1:${ceilingPort}`;
   await waitReady(`${API}/health/ready`);
@@ -576,6 +589,8 @@ async function main() {
 
   for (const child of [api, worker, ceiling]) child.kill('SIGTERM');
   sink.close();
+  await sleep(500);
+  await bouncer?.stop();
   await db.end();
   // Keys hash-tagged whole (`{prefix:…}`: per-IP counters, SMS budgets) start with the brace.
   for (const pattern of [`${PREFIX}*`, `{${PREFIX}*`])
@@ -588,7 +603,13 @@ async function main() {
   }
 
   const machine = `${cpus().length} × ${cpus()[0].model.trim()}, ${round(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}`;
-  const report = { at: new Date().toISOString(), machine, minutes: round((Date.now() - started) / 60_000, 1), results };
+  const report = {
+    at: new Date().toISOString(),
+    machine,
+    database: bouncer ? 'through PgBouncer 1.18, transaction mode' : 'direct',
+    minutes: round((Date.now() - started) / 60_000, 1),
+    results,
+  };
   // A figure made of failed requests is no figure: such a run is reported, not recorded.
   const failed = Object.entries(results).filter(([, r]) => r.non2xx > 0 || r.errors > 0);
   console.log(table(report));
@@ -605,7 +626,7 @@ async function main() {
 }
 
 /** CPU milliseconds per 1,000 requests, process by process (those that did any work). */
-function cpuText(cpu, names = ['api', 'worker', 'postgres', 'redis']) {
+function cpuText(cpu, names = ['api', 'worker', 'postgres', 'redis', 'pgbouncer']) {
   if (!cpu) return '';
   return names
     .filter((name) => cpu[name] > 0)
@@ -613,7 +634,7 @@ function cpuText(cpu, names = ['api', 'worker', 'postgres', 'redis']) {
     .join(', ');
 }
 
-function table({ machine, minutes, results: r }) {
+function table({ machine, minutes, database = 'direct', results: r }) {
   const rows = [
     r.profile && [
       '(a) GET /users/me, random users, 64 conns',
@@ -654,7 +675,7 @@ function table({ machine, minutes, results: r }) {
     ['(g) peak RSS', `API ${r.rss.api} MB, worker ${r.rss.worker} MB`, '', '', ''],
   ].filter(Boolean);
   return [
-    `Machine: ${machine}; bench took ${minutes} min; medians of ${RUNS} runs; CPU in ms per 1,000 requests.`,
+    `Machine: ${machine}; PostgreSQL ${database}; bench took ${minutes} min; medians of ${RUNS} runs; CPU in ms per 1,000 requests.`,
     '',
     '| measure | result | | CPU per 1,000 requests | |',
     '| --- | --- | --- | --- | --- |',

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { testDatabase } from './support/db.js';
 import { EVENTS_SECRET, startReceiver, type Receiver } from './support/events-receiver.js';
-import { hasEngine } from './support/engines.js';
+import { hasEngine } from './support/engines.mjs';
 import { postJson, signInThrough, startDeployment, type Deployment } from './support/processes.js';
 import { startPrometheus, type PrometheusServer } from './support/prometheus.js';
 import { until } from './support/wait.js';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.mjs';
+import { hasEngine, startPgBouncer, startRedisCluster } from './engines.mjs';
 
 const MIGRATE = 'dist/apps/api/libs/domain/src/migrate.js';
 
@@ -34,4 +35,18 @@ export default async function globalSetup() {
       DATA_DIR: join(tmpdir(), 'referral-test-data'),
     },
   });
+  // The same tests on the engines a scaled deployment puts under the processes (make test-scale).
+  if (process.env.TEST_PGBOUNCER === '1' && hasEngine('pgbouncer', 'pgbouncer')) {
+    const direct = new URL(process.env.TEST_DATABASE_URL);
+    const bouncer = await startPgBouncer({ host: direct.hostname, port: Number(direct.port || 5432) });
+    process.env.TEST_DATABASE_DIRECT_URL = process.env.TEST_DATABASE_URL;
+    process.env.TEST_DATABASE_URL = bouncer.through(process.env.TEST_DATABASE_URL);
+    globalThis.pgBouncer = bouncer;
+  }
+  if (process.env.TEST_REDIS_CLUSTER === '1' && hasEngine('redis-cli', 'redis-tools')) {
+    const cluster = await startRedisCluster();
+    process.env.TEST_REDIS_CLUSTER_NODES = cluster.seeds;
+    delete process.env.TEST_REDIS_URL;
+    globalThis.redisCluster = cluster;
+  }
 }

@@ -14,7 +14,9 @@ export default async function globalTeardown() {
   }
   if (log) rmSync(dirname(log), { recursive: true, force: true });
 
-  const databaseUrl = process.env.TEST_DATABASE_URL;
+  await globalThis.pgBouncer?.stop();
+  await globalThis.redisCluster?.stop();
+  const databaseUrl = process.env.TEST_DATABASE_DIRECT_URL ?? process.env.TEST_DATABASE_URL;
   if (databaseUrl && process.env.KEEP_TEST_DATABASE !== '1') {
     const url = new URL(databaseUrl);
     const name = decodeURIComponent(url.pathname.slice(1));

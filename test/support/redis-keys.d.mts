@@ -1,1 +1,4 @@
-export function deleteKeys(url: string | null | undefined, pattern: string): Promise<void>;
+export function deleteKeys(
+  target: string | Array<{ host: string; port: number }> | null | undefined,
+  pattern: string,
+): Promise<void>;

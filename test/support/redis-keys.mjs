@@ -1,10 +1,30 @@
 // Plain JavaScript, shared by the global teardown (which Jest loads outside its module mapping) and the stacks.
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 
-/** Deletes every key matching `pattern`; a Redis that cannot be reached has none to delete. */
-export async function deleteKeys(url, pattern) {
-  if (!url) return;
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
+async function deleteOnNode(redis, pattern) {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    // One by one: on a cluster the keys of one node may still sit in different slots.
+    for (const key of keys) await redis.unlink(key);
+  } while (cursor !== '0');
+}
+
+/**
+ * Deletes every key matching `pattern` on a Redis (its URL) or a Redis Cluster
+ * (its seed nodes, every master scanned); a Redis that cannot be reached has
+ * none to delete.
+ */
+export async function deleteKeys(target, pattern) {
+  if (!target || (Array.isArray(target) && target.length === 0)) return;
+  const redis = Array.isArray(target)
+    ? new Cluster(target, {
+        lazyConnect: true,
+        clusterRetryStrategy: () => null,
+        redisOptions: { maxRetriesPerRequest: 1 },
+      })
+    : new Redis(target, { maxRetriesPerRequest: 1, retryStrategy: () => null, lazyConnect: true });
   redis.on('error', () => undefined);
   try {
     await redis.connect();
@@ -13,12 +33,8 @@ export async function deleteKeys(url, pattern) {
     return;
   }
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    if (redis instanceof Cluster) for (const node of redis.nodes('master')) await deleteOnNode(node, pattern);
+    else await deleteOnNode(redis, pattern);
   } finally {
     redis.disconnect();
   }

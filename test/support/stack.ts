@@ -78,15 +78,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       await resetTables(db);
       await queue.obliterate({ force: true });
       // The per-IP counters' keys are hash-tagged whole: `{<prefix>:rate:…}:hits`.
-      await deleteKeys(config.redis.url, `{${prefix}:rate:*`);
+      await deleteKeys(redisOf(config), `{${prefix}:rate:*`);
       await db.query(`DELETE FROM rate_limits WHERE key LIKE $1`, [`${prefix}:%`]);
     },
     async close() {
       await stack.stopWorker();
       await db.query(`DELETE FROM rate_limits WHERE key LIKE $1`, [`${prefix}:%`]);
       await api.close();
-      await deleteKeys(config.redis.url, `${prefix}:*`);
-      await deleteKeys(config.redis.url, `{${prefix}:*`);
+      await deleteKeys(redisOf(config), `${prefix}:*`);
+      await deleteKeys(redisOf(config), `{${prefix}:*`);
       if (config.queue.backend === 'postgres') await dropQueueSchema(config);
     },
   };
@@ -117,9 +117,14 @@ function checked(agent: ReturnType<typeof request>, checker: ResponseChecker): R
   });
 }
 
+/** Where a stack's Redis keys live: REDIS_URL, or the cluster's seed nodes. */
+function redisOf(config: AppConfig): string | Array<{ host: string; port: number }> | null {
+  return config.redis.url ?? config.redis.cluster?.nodes ?? null;
+}
+
 /** The queue's tables of a stack on the PostgreSQL backend live in a schema of its own. */
 async function dropQueueSchema(config: AppConfig): Promise<void> {
-  const cleanup = new DataSource({ type: 'postgres', url: config.database.url, extra: { max: 1 } });
+  const cleanup = new DataSource({ type: 'postgres', url: config.database.directUrl, extra: { max: 1 } });
   await cleanup.initialize();
   try {
     await cleanup.query(`DROP SCHEMA IF EXISTS "${queueSchema(config)}" CASCADE`);

@@ -4,6 +4,9 @@
  *
  * - TEST_DATABASE_URL unset: a throwaway embedded PostgreSQL (global-setup.mjs).
  * - TEST_REDIS_URL unset: the queue and the per-IP limits run on PostgreSQL.
+ * - TEST_PGBOUNCER=1: DATABASE_URL goes through a PgBouncer in transaction mode
+ *   the global setup starts (DATABASE_POOLER=transaction, the direct URL beside it).
+ * - TEST_REDIS_CLUSTER=1: Redis is a 3+3 Redis Cluster the global setup starts.
  *
  * The API creates and migrates the test database at start (as it does outside
  * production); global-teardown.mjs drops it, deletes the keys and removes a
@@ -12,6 +15,8 @@
 export const TEST_KEY_PREFIX = 'referral-test';
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long-0123456789';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
+/** Set by the global setup under TEST_REDIS_CLUSTER=1: the cluster's seed nodes, instead of TEST_REDIS_URL. */
+export const TEST_REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES;
 
 /** Settings every test stack starts from; a test overrides what it is about. */
 export function baseTestEnv(): Record<string, string> {
@@ -21,7 +26,15 @@ export function baseTestEnv(): Record<string, string> {
     NODE_ENV: 'test',
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '10',
-    ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    ...(TEST_REDIS_CLUSTER_NODES
+      ? { REDIS_CLUSTER_NODES: TEST_REDIS_CLUSTER_NODES }
+      : TEST_REDIS_URL
+        ? { REDIS_URL: TEST_REDIS_URL }
+        : {}),
+    // Set by the global setup under TEST_PGBOUNCER=1: DATABASE_URL goes through PgBouncer in transaction mode.
+    ...(process.env.TEST_DATABASE_DIRECT_URL
+      ? { DATABASE_POOLER: 'transaction', DATABASE_DIRECT_URL: process.env.TEST_DATABASE_DIRECT_URL }
+      : {}),
     JWT_SECRET: TEST_JWT_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SMS_TRANSPORT: 'simulated',

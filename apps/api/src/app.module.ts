@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import type { Logger } from 'pino';
@@ -10,7 +9,7 @@ import {
   dataSourceOptions,
   loggerModule,
   MetricsModule,
-  useQueueBackend,
+  QueueBackendModule,
 } from '@app/domain';
 import { AuthModule } from './auth/auth.module.js';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
@@ -38,7 +37,7 @@ export class AppModule {
         MetricsModule.forRoot(metrics, { host: config.metrics.host, port: config.metrics.port ?? API_METRICS_PORT }),
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-api')),
         DatabaseModule,
-        BullModule.forRoot(useQueueBackend(config, 'producer')),
+        QueueBackendModule.forRoot(config, 'producer'),
         CountersModule.register(config),
         RateLimitModule.register(config),
         EventsModule,

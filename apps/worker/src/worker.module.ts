@@ -1,4 +1,3 @@
-import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
@@ -9,7 +8,7 @@ import {
   dataSourceOptions,
   loggerModule,
   MetricsModule,
-  useQueueBackend,
+  QueueBackendModule,
 } from '@app/domain';
 import { CodeDeliveryModule } from './code-delivery/code-delivery.module.js';
 import { EventsModule } from './events/events.module.js';
@@ -35,7 +34,7 @@ export class WorkerModule {
         BacklogMetricsModule,
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-worker')),
         DatabaseModule,
-        BullModule.forRoot(useQueueBackend(config, 'consumer')),
+        QueueBackendModule.forRoot(config, 'consumer'),
         CodeDeliveryModule.register(config),
         RetentionModule,
         ...(config.events.webhookUrl ? [EventsModule] : []),

@@ -23,3 +23,4 @@ export * from './referral-code.js';
 export * from './sms-text.js';
 export * from './username.js';
 export * from './metrics/metrics.module.js';
+export * from './queue/redis-client.js';

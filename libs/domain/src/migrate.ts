@@ -4,11 +4,14 @@ import { ConfigError } from './config/app-config.js';
 import { loadSettings } from './config/settings.js';
 import { dataSourceOptions, ensureDatabase, runMigrations } from './database/data-source.js';
 
-/** `npm run migrate`: applies pending migrations to DATABASE_URL and exits. */
+/** `npm run migrate`: applies pending migrations to DATABASE_DIRECT_URL (default DATABASE_URL) and exits. */
 async function main(): Promise<void> {
   const config = await loadSettings();
-  if (!config.isProduction) await ensureDatabase(config.database.url);
-  const dataSource = new DataSource({ ...dataSourceOptions(config, 'referral-migrate'), extra: { max: 2 } });
+  if (!config.isProduction) await ensureDatabase(config.database.directUrl);
+  const dataSource = new DataSource({
+    ...dataSourceOptions(config, 'referral-migrate', { direct: true }),
+    extra: { max: 2 },
+  });
   await dataSource.initialize();
   try {
     const applied = await runMigrations(dataSource);

@@ -6,14 +6,13 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import type { AppConfig } from '@app/domain';
+import { type AppConfig, createRedisClient, type RedisClient } from '@app/domain';
 
 /** The Redis connection of the counters every API process shares (per-IP limits, SMS budgets), or null without Redis. */
 export const COUNTERS_REDIS = Symbol('counters redis');
 
 class CountersConnection implements OnModuleInit, OnApplicationShutdown {
-  constructor(@Inject(COUNTERS_REDIS) private readonly redis: Redis | null) {}
+  constructor(@Inject(COUNTERS_REDIS) private readonly redis: RedisClient | null) {}
 
   /** Connected before the first request (commands do not queue); a Redis that is down is retried in the background. */
   async onModuleInit(): Promise<void> {
@@ -34,14 +33,12 @@ class CountersConnection implements OnModuleInit, OnApplicationShutdown {
 @Module({})
 export class CountersModule {
   static register(config: AppConfig): DynamicModule {
-    const redis = config.redis.url
-      ? new Redis(config.redis.url, {
-          lazyConnect: true,
-          enableOfflineQueue: false,
-          maxRetriesPerRequest: 1,
-          commandTimeout: 1000,
-        })
-      : null;
+    const redis = createRedisClient(config, {
+      lazyConnect: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      commandTimeout: 1000,
+    });
     // Failures surface on the commands; without a listener ioredis would print every reconnect.
     redis?.on('error', () => undefined);
     return {

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { AppConfig } from '@app/domain';
+import { AppConfig, type RedisClient } from '@app/domain';
 import { COUNTERS_REDIS } from '../common/counters.module.js';
 import { PostgresSmsBudgetStore } from './postgres-sms-budget.store.js';
 import { PumpingService } from './pumping.service.js';
@@ -16,7 +15,7 @@ import { SmsBudgetStore } from './sms-budget.store.js';
     {
       provide: SmsBudgetStore,
       inject: [COUNTERS_REDIS, getDataSourceToken(), AppConfig],
-      useFactory: (redis: Redis | null, db: DataSource, config: AppConfig) =>
+      useFactory: (redis: RedisClient | null, db: DataSource, config: AppConfig) =>
         redis ? new RedisSmsBudgetStore(redis, config.redis.keyPrefix) : new PostgresSmsBudgetStore(db),
     },
   ],

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import { DomainError, ErrorCode } from '@app/domain';
+import { DomainError, ErrorCode, type RedisClient } from '@app/domain';
 import { SmsBudgetStore, type BudgetClaim, type Reservation } from './sms-budget.store.js';
 
 /**
@@ -40,14 +39,14 @@ type BudgetCommands = {
  */
 @Injectable()
 export class RedisSmsBudgetStore extends SmsBudgetStore {
-  private readonly redis: Redis & BudgetCommands;
+  private readonly redis: RedisClient & BudgetCommands;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly prefix: string,
   ) {
     super();
-    this.redis = redis as Redis & BudgetCommands;
+    this.redis = redis as RedisClient & BudgetCommands;
     this.redis.defineCommand('smsBudgetReserve', { lua: RESERVE });
   }
 

@@ -2,9 +2,9 @@ import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis'
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { ThrottlerModule, type ThrottlerStorage } from '@nestjs/throttler';
 import { getDataSourceToken } from '@nestjs/typeorm';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { AppConfig, DomainError, ErrorCode } from '@app/domain';
+import { AppConfig, DomainError, ErrorCode, type RedisClient } from '@app/domain';
 import { COUNTERS_REDIS } from '../common/counters.module.js';
 import { IpThrottlerGuard, type IpLimit } from './ip-throttler.guard.js';
 import { PostgresThrottlerStore } from './postgres-throttler.store.js';
@@ -32,6 +32,11 @@ class FailClosed implements ThrottlerStorage {
   }
 }
 
+/** The storage takes a single Redis or a cluster, by two constructor overloads. */
+function redisStorage(redis: RedisClient): ThrottlerStorage {
+  return redis instanceof Cluster ? new ThrottlerStorageRedisService(redis) : new ThrottlerStorageRedisService(redis);
+}
+
 /**
  * The per-client-IP limits (@nestjs/throttler), shared by every API process:
  * counted in Redis when there is one (@nest-lab/throttler-storage-redis), in
@@ -50,13 +55,13 @@ export class RateLimitModule {
       imports: [
         ThrottlerModule.forRootAsync({
           inject: [COUNTERS_REDIS, getDataSourceToken()],
-          useFactory: (redis: Redis | null, db: DataSource) => ({
+          useFactory: (redis: RedisClient | null, db: DataSource) => ({
             throttlers: Object.entries(sizes).map(([name, { limit, windowSeconds }]) => ({
               name,
               limit,
               ttl: windowSeconds * 1000,
             })),
-            storage: new FailClosed(redis ? new ThrottlerStorageRedisService(redis) : new PostgresThrottlerStore(db)),
+            storage: new FailClosed(redis ? redisStorage(redis) : new PostgresThrottlerStore(db)),
             // Keys of this deployment's own, readable: `<REDIS_KEY_PREFIX>:rate:<limit>:<client>`.
             generateKey: (_context, tracker, name) => `${config.redis.keyPrefix}:rate:${name}:${tracker}`,
             setHeaders: false,

@@ -27,6 +27,47 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('loadConfig', () => {
+  it('reads a Redis Cluster instead of REDIS_URL, and a pooler only with a direct URL beside it', () => {
+    const config = loadConfig({
+      DATA_DIR: dataDir(),
+      JWT_SECRET: secret,
+      DATABASE_URL,
+      REDIS_CLUSTER_NODES: 'rediss://app:s%40cret@redis-1.internal:6380, redis-2.internal:6379,10.0.0.3:7000',
+      DATABASE_POOLER: 'transaction',
+      DATABASE_DIRECT_URL: 'postgres://app@db-direct.internal:5432/referral',
+    });
+    expect(config.redis).toEqual({
+      url: null,
+      keyPrefix: 'referral',
+      cluster: {
+        nodes: [
+          { host: 'redis-1.internal', port: 6380 },
+          { host: 'redis-2.internal', port: 6379 },
+          { host: '10.0.0.3', port: 7000 },
+        ],
+        username: 'app',
+        password: 's@cret',
+        tls: true,
+      },
+    });
+    expect(config.queue.backend).toBe('redis');
+    expect(config.database).toMatchObject({
+      url: DATABASE_URL,
+      directUrl: 'postgres://app@db-direct.internal:5432/referral',
+      pooler: 'transaction',
+    });
+    const plain = loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret, DATABASE_URL });
+    expect(plain.database).toMatchObject({ directUrl: DATABASE_URL, pooler: null });
+    expect(plain.redis.cluster).toBeNull();
+
+    expect(problemsOf({ JWT_SECRET: secret, REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r:6379' })).toEqual([
+      'REDIS_CLUSTER_NODES',
+    ]);
+    expect(problemsOf({ JWT_SECRET: secret, REDIS_CLUSTER_NODES: 'r' })).toEqual(['REDIS_CLUSTER_NODES']);
+    expect(problemsOf({ JWT_SECRET: secret, DATABASE_POOLER: 'transaction' })).toEqual(['DATABASE_DIRECT_URL']);
+    expect(problemsOf({ JWT_SECRET: secret, DATABASE_POOLER: 'session' })).toEqual(['DATABASE_POOLER']);
+  });
+
   it('takes METRICS_PORT 0 as off, and refuses one out of range or the public port', () => {
     expect(loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret, DATABASE_URL, METRICS_PORT: '0' }).metrics.port).toBe(
       0,

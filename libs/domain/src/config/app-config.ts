@@ -35,6 +35,14 @@ export class ConfigError extends Error {
   }
 }
 
+/** A Redis Cluster's seed nodes, and what every connection to its nodes needs (credentials, TLS). */
+export interface RedisClusterConfig {
+  nodes: Array<{ host: string; port: number }>;
+  username?: string;
+  password?: string;
+  tls: boolean;
+}
+
 /**
  * The validated settings of both processes. The class doubles as the Nest
  * injection token, so services ask for `AppConfig` and get typed values.
@@ -54,9 +62,20 @@ export class AppConfig {
   };
   /** Where `/metrics` is served; `port` null: the process's own default (API 9464, worker 9465); 0: off. */
   metrics: { host: string; port: number | null };
-  database: { url: string; poolSize: number; migrateAtStart: boolean };
-  /** Redis, when REDIS_URL is set; without it the queue and the per-IP limits live in PostgreSQL. */
-  redis: { url: string | null; keyPrefix: string };
+  database: {
+    url: string;
+    /** For migrations and anything that needs a session (the queue on PostgreSQL): DATABASE_DIRECT_URL, else `url`. */
+    directUrl: string;
+    /** `transaction`: `url` is a pooler in transaction mode, so no named prepared statements and no session state. */
+    pooler: 'transaction' | null;
+    poolSize: number;
+    migrateAtStart: boolean;
+  };
+  /**
+   * Redis, when REDIS_URL or REDIS_CLUSTER_NODES is set; without either the
+   * queue and the per-IP limits live in PostgreSQL.
+   */
+  redis: { url: string | null; cluster: RedisClusterConfig | null; keyPrefix: string };
   queue: { backend: 'redis' | 'postgres' };
   jwt: { secret: string; issuer: string; audience: string; accessTtlSeconds: number; refreshTtlSeconds: number };
   otp: {
@@ -234,6 +253,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const port = Number(v.PORT);
   if (port > 65535) problem('PORT', 'must be at most 65535');
+  if (v.REDIS_URL && v.REDIS_CLUSTER_NODES) {
+    problem('REDIS_CLUSTER_NODES', 'is instead of REDIS_URL: set one of them');
+  }
+  const cluster = v.REDIS_CLUSTER_NODES ? parseClusterNodes(v.REDIS_CLUSTER_NODES) : null;
+  if (v.DATABASE_POOLER === 'transaction' && !v.DATABASE_DIRECT_URL) {
+    problem(
+      'DATABASE_DIRECT_URL',
+      'is required with DATABASE_POOLER=transaction: migrations and the queue on PostgreSQL need a session',
+    );
+  }
   const metricsPort = v.METRICS_PORT === undefined ? null : Number(v.METRICS_PORT);
   if (metricsPort !== null && metricsPort > 65535) problem('METRICS_PORT', 'must be at most 65535');
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) {
@@ -262,11 +291,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metrics: { host: v.METRICS_HOST, port: metricsPort },
     database: {
       url: databaseUrl ?? '',
+      directUrl: v.DATABASE_DIRECT_URL ?? databaseUrl ?? '',
+      pooler: v.DATABASE_POOLER === 'transaction' ? 'transaction' : null,
       poolSize: Number(v.DATABASE_POOL_SIZE),
       migrateAtStart: !isProduction,
     },
-    redis: { url: v.REDIS_URL ?? null, keyPrefix: v.REDIS_KEY_PREFIX },
-    queue: { backend: v.REDIS_URL ? 'redis' : 'postgres' },
+    redis: { url: v.REDIS_URL ?? null, cluster, keyPrefix: v.REDIS_KEY_PREFIX },
+    queue: { backend: v.REDIS_URL || cluster ? 'redis' : 'postgres' },
     jwt: {
       secret: jwtSecret,
       issuer: v.JWT_ISSUER,
@@ -326,6 +357,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: v.LOG_LEVEL as LogLevel,
   } satisfies AppConfig);
   return config;
+}
+
+/** `host:port` or `redis[s]://[user:password@]host:port` entries; credentials and TLS come from the first that has them. */
+function parseClusterNodes(value: string): RedisClusterConfig {
+  const cluster: RedisClusterConfig = { nodes: [], tls: false };
+  for (const entry of splitList(value)) {
+    const url = new URL(entry.includes('://') ? entry : `redis://${entry}`);
+    cluster.nodes.push({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 6379) });
+    if (url.protocol === 'rediss:') cluster.tls = true;
+    if (url.username && cluster.username === undefined) cluster.username = decodeURIComponent(url.username);
+    if (url.password && cluster.password === undefined) cluster.password = decodeURIComponent(url.password);
+  }
+  return cluster;
 }
 
 function splitList(value: string): string[] {

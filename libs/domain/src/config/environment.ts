@@ -40,9 +40,25 @@ export class EnvironmentVariables {
   @Matches(/^[1-9]\d*$/)
   DATABASE_POOL_SIZE = '10';
 
+  /** `transaction` when DATABASE_URL goes through PgBouncer (or a pooler like it) in transaction mode. */
+  @IsOptional()
+  @IsIn(['transaction'], { message: 'DATABASE_POOLER must be transaction (or unset: a direct connection)' })
+  DATABASE_POOLER?: string;
+
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_DIRECT_URL must be a postgres:// or postgresql:// URL' })
+  DATABASE_DIRECT_URL?: string;
+
   @IsOptional()
   @Matches(/^rediss?:\/\/\S+$/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
+
+  /** A Redis Cluster instead of REDIS_URL: `host:port,…`, or `redis[s]://[user:password@]host:port,…`. */
+  @IsOptional()
+  @Matches(/^(rediss?:\/\/\S+|[^\s,:]+:\d+)(\s*,\s*(rediss?:\/\/\S+|[^\s,:]+:\d+))*$/, {
+    message: 'REDIS_CLUSTER_NODES must be host:port or redis://host:port entries, comma-separated',
+  })
+  REDIS_CLUSTER_NODES?: string;
 
   @Matches(/^[\w.-]{1,64}$/)
   REDIS_KEY_PREFIX = 'referral';
@@ -245,6 +261,9 @@ export function validateEnvironment(env: Record<string, string | undefined>): {
     'METRICS_PORT',
     'DATABASE_URL',
     'REDIS_URL',
+    'REDIS_CLUSTER_NODES',
+    'DATABASE_POOLER',
+    'DATABASE_DIRECT_URL',
     'JWT_SECRET',
     'SMS_TRANSPORT',
     'SMS_WEBHOOK_URL',

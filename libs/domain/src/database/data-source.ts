@@ -2,12 +2,29 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { AppConfig } from '../config/app-config.js';
 import { ENTITIES } from '../entities/index.js';
 import { MIGRATIONS } from '../migrations/index.js';
+import { NAMED_STATEMENTS } from './prepared.js';
 
-/** One definition of the PostgreSQL connection, used by the API, the worker and `npm run migrate`. */
-export function dataSourceOptions(config: AppConfig, applicationName: string): DataSourceOptions {
+/**
+ * One definition of the PostgreSQL connection, used by the API, the worker and
+ * `npm run migrate`. `direct`: DATABASE_DIRECT_URL, for what needs a session
+ * (migrations under their advisory lock).
+ *
+ * Through a transaction-mode pooler (DATABASE_POOLER=transaction) a client's
+ * statements may run on any server connection, and PgBouncer 1.18 refuses
+ * startup parameters it does not know: so no named prepared statements
+ * (`runPrepared` sends them unnamed) and no `statement_timeout` at connect
+ * (set it on the role instead: `ALTER ROLE … SET statement_timeout = '15s'`;
+ * the client still gives up on a query after 15 s).
+ */
+export function dataSourceOptions(
+  config: AppConfig,
+  applicationName: string,
+  { direct = false }: { direct?: boolean } = {},
+): DataSourceOptions {
+  const pooled = config.database.pooler === 'transaction' && !direct;
   return {
     type: 'postgres',
-    url: config.database.url,
+    url: direct ? config.database.directUrl : config.database.url,
     entities: ENTITIES,
     migrations: MIGRATIONS,
     migrationsTableName: 'typeorm_migrations',
@@ -18,7 +35,9 @@ export function dataSourceOptions(config: AppConfig, applicationName: string): D
       max: config.database.poolSize,
       connectionTimeoutMillis: 5000,
       // A query that hangs is worse than one that fails: fail it, and let the caller retry.
-      statement_timeout: 15_000,
+      ...(pooled ? { query_timeout: 15_000 } : { statement_timeout: 15_000 }),
+      // Read by runPrepared (pg ignores it).
+      [NAMED_STATEMENTS]: !pooled,
     },
   };
 }
@@ -73,8 +92,11 @@ export async function ensureDatabase(url: string): Promise<void> {
  */
 export async function prepareDatabase(config: AppConfig, applicationName: string): Promise<string[]> {
   if (!config.database.migrateAtStart) return [];
-  await ensureDatabase(config.database.url);
-  const dataSource = new DataSource({ ...dataSourceOptions(config, applicationName), extra: { max: 2 } });
+  await ensureDatabase(config.database.directUrl);
+  const dataSource = new DataSource({
+    ...dataSourceOptions(config, applicationName, { direct: true }),
+    extra: { max: 2 },
+  });
   await dataSource.initialize();
   try {
     return await runMigrations(dataSource);

@@ -7,7 +7,11 @@ export interface PreparedStatement {
   text: string;
 }
 
+/** The pool option (dataSourceOptions' `extra`) that says whether named statements may be used on this connection. */
+export const NAMED_STATEMENTS = 'referralNamedStatements';
+
 interface PgPool {
+  options: Record<string, unknown>;
   query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
@@ -16,10 +20,15 @@ interface PgPool {
  * `master`), for the hot paths the bench measures, where parsing and planning
  * the SQL on every request, and TypeORM's per-query runner, cost more than the
  * query itself. Only repositories call it, each with a comment naming the
- * figure that justifies it.
+ * figure that justifies it. Through a transaction-mode pooler the statement
+ * goes unnamed (parsed each time): a named one lives on one server connection,
+ * and the next transaction may get another.
  */
 export async function runPrepared<T>(db: DataSource, statement: PreparedStatement, values: unknown[]): Promise<T[]> {
   const pool = (db.driver as PostgresDriver).master as PgPool;
-  const result = await pool.query({ name: statement.name, text: statement.text, values });
+  const named = pool.options[NAMED_STATEMENTS] !== false;
+  const result = await pool.query(
+    named ? { name: statement.name, text: statement.text, values } : { text: statement.text, values },
+  );
   return result.rows as T[];
 }
