@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { testDatabase } from './support/db.js';
 import { EVENTS_SECRET, startReceiver, type Receiver } from './support/events-receiver.js';
 import { hasEngine } from './support/engines.mjs';
-import { postJson, signInThrough, startDeployment, type Deployment } from './support/processes.js';
+import { activateThrough, postJson, signInThrough, startDeployment, type Deployment } from './support/processes.js';
 import { startPrometheus, type PrometheusServer } from './support/prometheus.js';
 import { until } from './support/wait.js';
 
@@ -102,6 +102,8 @@ describe('metrics', () => {
       expect(apiText).toContain(`otp_requests_total{outcome="${outcome}"}`);
     }
     expect(workerText).toMatch(/queue_jobs\{queue="code-delivery",state="waiting"\} \d+/);
+    const series = (text: string) => text.split('\n').filter((line) => line && !line.startsWith('#')).length;
+    console.log(`series at start: API ${series(apiText)}, worker ${series(workerText)}`);
   });
 
   (HAS_PROMTOOL ? it : it.skip)("passes promtool check metrics for both processes' output", async () => {
@@ -208,12 +210,7 @@ describe('metrics', () => {
       const wrong = await postJson(`${api}/api/v1/auth/code/`, { phone_number: inviter.phone, code: '0000' });
       expect(wrong.body.error).toBe('INVALID_CODE');
       const friend = await signInThrough(api, db);
-      const activation = await fetch(`${api}/api/v1/users/me/`, {
-        method: 'PATCH',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${friend.token}` },
-        body: JSON.stringify({ used_referral_code: inviter.referral_code }),
-      });
-      expect(activation.status).toBe(200);
+      expect(await activateThrough(api, friend.token, inviter.referral_code)).toBe(200);
       // A second code for the friend within the minute: the cooldown.
       expect((await postJson(`${api}/api/v1/auth/signup/`, { phone_number: friend.phone })).status).toBe(429);
 

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { deliveriesFor, duplicateDeliveries, testDatabase, waitForDeliveries } from '../support/db.js';
 import { hasEngine, startRedisCluster, type RedisCluster } from '../support/engines.mjs';
 import { nextPhone } from '../support/phones.js';
-import { postJson, signInThrough, startDeployment, type Deployment } from '../support/processes.js';
+import { activateThrough, postJson, signInThrough, startDeployment, type Deployment } from '../support/processes.js';
 
 const HAS_REDIS = hasEngine('redis-cli', 'redis-tools');
 
@@ -42,12 +42,7 @@ const HAS_REDIS = hasEngine('redis-cli', 'redis-tools');
   it('signs in, activates a code and holds the per-phone and per-IP limits', async () => {
     const inviter = await signInThrough(api, db);
     const friend = await signInThrough(api, db);
-    const activation = await fetch(`${api}/api/v1/users/me/`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${friend.token}` },
-      body: JSON.stringify({ used_referral_code: inviter.referral_code }),
-    });
-    expect(activation.status).toBe(200);
+    expect(await activateThrough(api, friend.token, inviter.referral_code)).toBe(200);
     const referrals = await fetch(`${api}/api/v1/users/me/referrals/`, {
       headers: { authorization: `Bearer ${inviter.token}` },
     });

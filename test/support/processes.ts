@@ -1,9 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { waitForDeliveries } from './db.js';
+import { freePort } from './engines.mjs';
 import { checkerOf } from './openapi-check.js';
 import { nextPhone } from './phones.js';
 import { baseTestEnv, TEST_KEY_PREFIX } from './test-env.js';
@@ -11,17 +12,8 @@ import { baseTestEnv, TEST_KEY_PREFIX } from './test-env.js';
 export const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
 export const WORKER_ENTRY = 'dist/apps/worker/apps/worker/src/main.js';
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on 127.0.0.1 (the engines' helper). */
+export { freePort };
 
 export interface BuiltProcess {
   child: ChildProcess;
@@ -176,6 +168,17 @@ export async function signInThrough(
   const answer = await postJson(`${api}/api/v1/auth/code/`, { phone_number: number, code });
   if (answer.status !== 200) throw new Error(`sign-in of ${number}: ${answer.status} ${JSON.stringify(answer.body)}`);
   return { phone: number, ...(answer.body as { token: string; referral_code: string }) };
+}
+
+/** Activates someone's invite code in a signed-in user's profile, through a running API; answers the status. */
+export async function activateThrough(api: string, token: string, referralCode: string): Promise<number> {
+  const response = await fetch(`${api}/api/v1/users/me/`, {
+    method: 'PATCH',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ used_referral_code: referralCode }),
+  });
+  await response.arrayBuffer();
+  return response.status;
 }
 
 export interface RedisServer {
