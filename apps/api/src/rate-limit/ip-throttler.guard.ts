@@ -23,8 +23,9 @@ export class IpThrottlerGuard extends ThrottlerGuard {
     try {
       return await super.handleRequest(request);
     } catch (error) {
-      if (request.throttler.name === 'signup' && error instanceof DomainError)
-        this.metrics.otpRequests.count('ip_limited');
+      // A storage that does not answer (503) is no outcome of the request.
+      const limited = error instanceof DomainError && error.code === ErrorCode.RATE_LIMITED;
+      if (limited && request.throttler.name === 'signup') this.metrics.otpRequests.count('ip_limited');
       throw error;
     }
   }
