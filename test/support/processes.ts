@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -65,13 +66,16 @@ export async function waitUntilReady(url: string, timeoutMs = 20_000, process?: 
 }
 
 let deployments = 0;
+// Jest loads this module afresh for each test file in the same process: a tag of the file's own
+// keeps a later file's deployments off an earlier one's keys (per-IP counts live for their window).
+const FILE_TAG = randomBytes(3).toString('hex');
 
 /** Settings for built processes: the test database, and a key prefix of their own. */
 export function builtEnv(extra: Record<string, string> = {}): Record<string, string> {
   deployments += 1;
   return {
     ...baseTestEnv(),
-    REDIS_KEY_PREFIX: `${TEST_KEY_PREFIX}-built-${process.pid}-${deployments}`,
+    REDIS_KEY_PREFIX: `${TEST_KEY_PREFIX}-built-${process.pid}-${FILE_TAG}-${deployments}`,
     LOG_LEVEL: 'warn',
     ...extra,
   };

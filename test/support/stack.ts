@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getQueueToken } from '@nestjs/bullmq';
@@ -39,6 +40,8 @@ export interface Stack {
 }
 
 let stacks = 0;
+// Loaded afresh for each test file in one process: the file's own tag keeps its stacks' keys apart.
+const FILE_TAG = randomBytes(3).toString('hex');
 
 export { nextPhone };
 
@@ -48,7 +51,7 @@ export { nextPhone };
  * a Redis key prefix of their own.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const prefix = `${TEST_KEY_PREFIX}-${process.pid}-${++stacks}`;
+  const prefix = `${TEST_KEY_PREFIX}-${process.pid}-${FILE_TAG}-${++stacks}`;
   const config = loadConfig({ ...baseTestEnv(), REDIS_KEY_PREFIX: prefix, ...options.env });
   const api = await createApiApp(config);
   await api.listen({ port: 0, host: '127.0.0.1' });

@@ -1,10 +1,9 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
-import type { DataSource } from 'typeorm';
 import { AppConfig, CODE_DELIVERY_QUEUE, EVENTS_QUEUE } from '@app/domain';
+import { BacklogRepository } from './backlog.repository.js';
 import { WorkerMetrics } from './worker-metrics.js';
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
@@ -29,7 +28,7 @@ export class BacklogMetrics {
     metrics: WorkerMetrics,
     @InjectQueue(CODE_DELIVERY_QUEUE) codes: Queue,
     @InjectQueue(EVENTS_QUEUE) events: Queue,
-    @InjectDataSource() db: DataSource,
+    backlog: BacklogRepository,
     config: AppConfig,
   ) {
     const queues = [codes, events];
@@ -50,21 +49,15 @@ export class BacklogMetrics {
       },
     });
 
-    if (config.events.webhookUrl) this.outboxGauges(metrics, db);
+    if (config.events.webhookUrl) this.outboxGauges(metrics, backlog);
   }
 
-  private outboxGauges(metrics: WorkerMetrics, db: DataSource): void {
+  private outboxGauges(metrics: WorkerMetrics, backlog: BacklogRepository): void {
     const read = this.read.bind(this);
     let outbox: Promise<{ pending: number; oldest: number } | null> | null = null;
-    // Both outbox gauges from one statement per scrape (the events (status, created_at) index answers it).
+    // Both outbox gauges from one statement per scrape.
     const readOutbox = () =>
-      (outbox ??= read('outbox', async () => {
-        const [row] = await db.query<Array<{ pending: number; oldest: number }>>(
-          `SELECT count(*)::int AS pending, COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0)::float8 AS oldest
-             FROM events WHERE status = 'pending'`,
-        );
-        return row;
-      }).finally(() => setImmediate(() => (outbox = null))));
+      (outbox ??= read('outbox', () => backlog.outbox()).finally(() => setImmediate(() => (outbox = null))));
     new Gauge({
       name: 'outbox_pending',
       help: 'Events written and not yet delivered to the host app (nor failed).',
