@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import sjson from 'secure-json-parse';
 import { createUser } from './support/factory.js';
 import { startStack, type SignedIn, type Stack } from './support/stack.js';
 
@@ -171,6 +172,16 @@ describe('hostile input, generated for every operation, field and parameter', ()
     return request;
   }
 
+  /** Whether the API's JSON parser refuses this body for a `__proto__` or `constructor.prototype` key. */
+  function carriesPrototypeKey(rawBody: string): boolean {
+    try {
+      sjson.parse(rawBody, { protoAction: 'error', constructorAction: 'error' });
+      return false;
+    } catch {
+      return true;
+    }
+  }
+
   /** A 400 whose details name the field, so the refusal is about the input we made hostile. */
   function expectRefused(
     response: { status: number; body: { error?: string; details?: Array<{ field: string }> } },
@@ -324,7 +335,10 @@ describe('hostile input, generated for every operation, field and parameter', ()
     await unchanged(async () => {
       for (const target of targets.filter((t) => t.body)) {
         await fc.assert(
-          fc.asyncProperty(notAnObject, async (rawBody) => expectRefused(await send(target, { rawBody }), 'body')),
+          // A body that also carries a prototype key is refused for that key first (json-body.ts): either reason names it.
+          fc.asyncProperty(notAnObject, async (rawBody) =>
+            expectRefused(await send(target, { rawBody }), carriesPrototypeKey(rawBody) ? '__proto__' : 'body'),
+          ),
           { numRuns: 20 },
         );
       }
