@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -8,7 +7,7 @@ import { waitForDeliveries } from './db.js';
 import { freePort } from './engines.mjs';
 import { checkerOf } from './openapi-check.js';
 import { nextPhone } from './phones.js';
-import { baseTestEnv, TEST_KEY_PREFIX } from './test-env.js';
+import { baseTestEnv, testKeyPrefix } from './test-env.js';
 
 export const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
 export const WORKER_ENTRY = 'dist/apps/worker/apps/worker/src/main.js';
@@ -65,17 +64,11 @@ export async function waitUntilReady(url: string, timeoutMs = 20_000, process?: 
   throw new Error(`${url} was not ready within ${timeoutMs} ms\n${process?.output() ?? ''}`);
 }
 
-let deployments = 0;
-// Jest loads this module afresh for each test file in the same process: a tag of the file's own
-// keeps a later file's deployments off an earlier one's keys (per-IP counts live for their window).
-const FILE_TAG = randomBytes(3).toString('hex');
-
 /** Settings for built processes: the test database, and a key prefix of their own. */
 export function builtEnv(extra: Record<string, string> = {}): Record<string, string> {
-  deployments += 1;
   return {
     ...baseTestEnv(),
-    REDIS_KEY_PREFIX: `${TEST_KEY_PREFIX}-built-${process.pid}-${FILE_TAG}-${deployments}`,
+    REDIS_KEY_PREFIX: testKeyPrefix('built'),
     LOG_LEVEL: 'warn',
     ...extra,
   };

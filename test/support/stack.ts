@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { getQueueToken } from '@nestjs/bullmq';
@@ -15,7 +14,7 @@ import { resetTables } from './db.js';
 import { nextPhone } from './phones.js';
 import { checkerFor, type ResponseChecker } from './openapi-check.js';
 import { deleteKeys } from './redis-keys.mjs';
-import { baseTestEnv, TEST_KEY_PREFIX } from './test-env.js';
+import { baseTestEnv, testKeyPrefix } from './test-env.js';
 
 export interface StackOptions {
   /** Settings over the test defaults. */
@@ -39,10 +38,6 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-let stacks = 0;
-// Loaded afresh for each test file in one process: the file's own tag keeps its stacks' keys apart.
-const FILE_TAG = randomBytes(3).toString('hex');
-
 export { nextPhone };
 
 /**
@@ -51,7 +46,7 @@ export { nextPhone };
  * a Redis key prefix of their own.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const prefix = `${TEST_KEY_PREFIX}-${process.pid}-${FILE_TAG}-${++stacks}`;
+  const prefix = testKeyPrefix();
   const config = loadConfig({ ...baseTestEnv(), REDIS_KEY_PREFIX: prefix, ...options.env });
   const api = await createApiApp(config);
   await api.listen({ port: 0, host: '127.0.0.1' });

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Where the end-to-end tests run: their own database and their own key prefix,
  * never what `make run` uses.
@@ -13,6 +15,16 @@
  * throwaway server.
  */
 export const TEST_KEY_PREFIX = 'referral-test';
+
+// Jest loads this module afresh for each test file in the same process: a tag of the file's own keeps a
+// later file's stacks and deployments off an earlier one's keys (per-IP counts outlive a stack by their window).
+const FILE_TAG = randomBytes(3).toString('hex');
+let prefixes = 0;
+
+/** A Redis key prefix (and queue schema) no other stack or deployment of any test file has. */
+export function testKeyPrefix(kind?: string): string {
+  return [TEST_KEY_PREFIX, kind, process.pid, FILE_TAG, ++prefixes].filter((part) => part !== undefined).join('-');
+}
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long-0123456789';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
 /** Set by the global setup under TEST_REDIS_CLUSTER=1: the cluster's seed nodes, instead of TEST_REDIS_URL. */
