@@ -79,6 +79,15 @@ describe('tokens', () => {
       await me(forge({ alg: 'HS256', typ: 'JWT' }, claims)).expect(200);
     });
 
+    it('reads the Bearer scheme case-insensitively (RFC 6750), and nothing but one token after it', async () => {
+      const token = forge({ alg: 'HS256', typ: 'JWT' }, claims);
+      const as = (authorization: string) => stack.http().get('/api/v1/users/me/').set('Authorization', authorization);
+      await as(`bearer ${token}`).expect(200);
+      await as(`BEARER ${token}`).expect(200);
+      for (const refused of [`Bearer ${token} extra`, `Basic ${token}`, token, `Bearer`, `Bearer  `])
+        expect((await as(refused).expect(401)).body.error).toBe('UNAUTHORIZED');
+    });
+
     it.each([
       [
         'alg none',
@@ -93,6 +102,8 @@ describe('tokens', () => {
       ['expired', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: Math.floor(Date.now() / 1000) - 1 })],
       ['a wrong audience', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, aud: 'someone-else' })],
       ['a wrong issuer', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, iss: 'someone-else' })],
+      ['no expiry', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: undefined })],
+      ['no audience', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, aud: undefined })],
       ['no session', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: undefined })],
       [
         'an unknown session',

@@ -1,10 +1,6 @@
 import { Global, Module } from '@nestjs/common';
-import { JwtModule } from '@nestjs/jwt';
-import { PassportModule } from '@nestjs/passport';
-import { AppConfig } from '@app/domain';
-import { accessTokenKey } from './access-token-key.js';
+import { AccessTokens } from './access-tokens.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
-import { JwtStrategy } from './jwt.strategy.js';
 import { SessionsRepository } from './sessions.repository.js';
 import { TokensController } from './tokens.controller.js';
 import { TokensService } from './tokens.service.js';
@@ -16,24 +12,8 @@ import { TokensService } from './tokens.service.js';
  */
 @Global()
 @Module({
-  imports: [
-    PassportModule,
-    JwtModule.registerAsync({
-      inject: [AppConfig],
-      useFactory: (config: AppConfig) => ({
-        secret: accessTokenKey(config),
-        signOptions: {
-          algorithm: 'HS256',
-          expiresIn: config.jwt.accessTtlSeconds,
-          issuer: config.jwt.issuer,
-          audience: config.jwt.audience,
-        },
-        verifyOptions: { algorithms: ['HS256'], issuer: config.jwt.issuer, audience: config.jwt.audience },
-      }),
-    }),
-  ],
   controllers: [TokensController],
-  providers: [JwtStrategy, JwtAuthGuard, SessionsRepository, TokensService],
-  exports: [JwtAuthGuard, TokensService],
+  providers: [AccessTokens, JwtAuthGuard, SessionsRepository, TokensService],
+  exports: [AccessTokens, JwtAuthGuard, TokensService],
 })
 export class AuthModule {}

@@ -1,7 +1,8 @@
-import { type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
+import { type CanActivate, type ExecutionContext, Injectable, SetMetadata } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import type { FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode } from '@app/domain';
+import { AccessTokens } from './access-tokens.js';
 import type { AuthUser, TokenHolder } from './auth-user.js';
 import { TokensService } from './tokens.service.js';
 
@@ -16,38 +17,30 @@ const SESSION_CHECKED_IN_QUERY = 'session-checked-in-query';
 export const SessionCheckedInQuery = () => SetMetadata(SESSION_CHECKED_IN_QUERY, true);
 
 /**
- * A valid access token (JwtStrategy) whose session is live and whose user
+ * A valid access token (AccessTokens) whose session is live and whose user
  * exists: a logout, a detected refresh-token reuse or a deleted user ends it at
- * once, in every API process.
+ * once, in every API process. A database error while checking stays a 5xx:
+ * answering 401 would sign every client out during an incident.
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
+export class JwtAuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
+    private readonly accessTokens: AccessTokens,
     private readonly tokens: TokensService,
-  ) {
-    super();
-  }
+  ) {}
 
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    await super.canActivate(context);
-    if (this.reflector.get<boolean>(SESSION_CHECKED_IN_QUERY, context.getHandler())) return true;
-    const request = context.switchToHttp().getRequest<{ user: TokenHolder | AuthUser }>();
-    const user = await this.tokens.authenticate(request.user);
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: TokenHolder | AuthUser }>();
+    const holder = this.accessTokens.holderOf(request.headers.authorization);
+    if (!holder) throw new DomainError(ErrorCode.UNAUTHORIZED);
+    if (this.reflector.get<boolean>(SESSION_CHECKED_IN_QUERY, context.getHandler())) {
+      request.user = holder;
+      return true;
+    }
+    const user = await this.tokens.authenticate(holder);
     if (!user) throw new DomainError(ErrorCode.UNAUTHORIZED);
     request.user = user;
     return true;
-  }
-
-  /**
-   * passport-jwt reports a bad token as "no user"; an error here is ours (a
-   * database outage, say) and must stay a 5xx: answering 401 would sign every
-   * client out during an incident.
-   */
-  override handleRequest<TUser>(error: unknown, user: TUser | false): TUser {
-    if (error instanceof Error) throw error;
-    if (error) throw new Error(`authentication failed: ${JSON.stringify(error)}`);
-    if (!user) throw new DomainError(ErrorCode.UNAUTHORIZED);
-    return user;
   }
 }

@@ -1,8 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { JwtService } from '@nestjs/jwt';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { AppConfig, DomainError, ErrorCode, UnitOfWork, type Transaction } from '@app/domain';
-import type { AccessTokenClaims, AuthUser, TokenHolder } from './auth-user.js';
+import { AccessTokens } from './access-tokens.js';
+import type { AuthUser, TokenHolder } from './auth-user.js';
 import { SessionsRepository } from './sessions.repository.js';
 
 export interface IssuedTokens {
@@ -24,7 +24,7 @@ export class TokensService {
   constructor(
     private readonly sessions: SessionsRepository,
     private readonly uow: UnitOfWork,
-    private readonly jwt: JwtService,
+    private readonly accessTokens: AccessTokens,
     private readonly config: AppConfig,
   ) {}
 
@@ -78,8 +78,7 @@ export class TokensService {
   }
 
   private signAccessToken(userId: string, sessionId: string): string {
-    const claims: AccessTokenClaims = { sub: userId, sid: sessionId };
-    return this.jwt.sign(claims);
+    return this.accessTokens.sign(userId, sessionId);
   }
 
   private async newRefreshToken(tx: Transaction, sessionId: string): Promise<string> {
