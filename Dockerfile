@@ -19,6 +19,7 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+COPY scripts/node-flags ./scripts/node-flags
 COPY docker/entrypoint.sh /usr/local/bin/entrypoint
 RUN mkdir -p /app/.data && chown node:node /app/.data
 USER node

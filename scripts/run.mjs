@@ -4,6 +4,7 @@
 // the rest are stopped too.
 import { spawn } from 'node:child_process';
 import { startEmbeddedPostgres } from './embedded-postgres.mjs';
+import { withNodeFlags } from './node-flags.mjs';
 
 const processes = {
   api: 'dist/apps/api/apps/api/src/main.js',
@@ -54,7 +55,7 @@ async function finish() {
 }
 
 for (const [name, entry] of Object.entries(processes)) {
-  const child = spawn(process.execPath, ['--enable-source-maps', entry], { stdio: 'inherit', env });
+  const child = spawn(process.execPath, ['--enable-source-maps', entry], { stdio: 'inherit', env: withNodeFlags(env) });
   children.set(name, child);
   child.on('exit', (code, signal) => {
     children.delete(name);
