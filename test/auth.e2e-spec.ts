@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from './support/wait.js';
 import { nextPhone, requestCode, signIn, skipCooldown, startStack, waitForCode, type Stack } from './support/stack.js';
 
 interface ErrorBody {
@@ -176,7 +177,11 @@ describe('sign-in with the default rules', () => {
     const job = await stack.queue.getJob(id);
     expect(job?.data).toEqual({ codeRequestId: id });
     const code = await waitForCode(stack, phone);
-    const [row] = await stack.db.query('SELECT * FROM code_requests WHERE id = $1', [id]);
+    // The inbox has the message a moment before the worker records the delivery (and erases the sealed code).
+    const row = await until('the delivery recorded', async () => {
+      const [stored] = await stack.db.query('SELECT * FROM code_requests WHERE id = $1', [id]);
+      return stored.delivered_at ? stored : undefined;
+    });
     // Only bytea columns could hold it, and they hold a hash (and nothing, once delivered).
     for (const [column, value] of Object.entries(row as Record<string, unknown>)) {
       if (typeof value === 'string')
