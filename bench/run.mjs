@@ -541,7 +541,6 @@ async function main() {
   const held = (rate, result) =>
     result.rps >= rate * 0.97 && result.non2xx === 0 && result.errors === 0 && result.p99 < 100;
   /** Up the ladder until a rate is not held twice running; answers the highest held (0: not even the first). */
-  const LADDER = [250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000];
   const highestHeld = async (base, label) => {
     let best = 0;
     for (const rate of LADDER) {
@@ -742,6 +741,11 @@ function cpuText(cpu, names = ['api', 'signupCeiling', 'worker', 'postgres', 're
     .join(', ');
 }
 
+/** The signup rates (d) and (p) try, upwards; the answer is the highest held. */
+const LADDER = [250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000];
+/** A held rate as the table says it: none held is "under" the ladder's first rung. */
+const heldText = (rate) => (rate > 0 ? `${rate}/s` : `under ${LADDER[0]}/s`);
+
 /** A target of issue 17 beside its figure: met or not. */
 const target = (met, text) => `${met ? 'met' : 'NOT met'}: ${text}`;
 
@@ -773,7 +777,7 @@ function table({ machine, minutes, database = 'direct', results: r }) {
     ],
     r.signup500 && [
       '(d) POST /auth/signup: highest rate held (>= 97% answered, all 2xx, p99 < 100 ms); at 500/s',
-      `API ${r.signupSustained}/s, ${r.signupShareOfCeiling}% of the ceiling's ${r.signupCeilingSustained}/s; ` +
+      `API ${heldText(r.signupSustained)}, ${r.signupShareOfCeiling}% of the ceiling's ${heldText(r.signupCeilingSustained)}; ` +
         `at 500/s p99 API ${r.signup500.p99} ms, ceiling ${r.signupCeiling500.p99} ms`,
       `API: ${cpuText(r.signup500.cpu)}, all ${r.signup500.allProcesses}; ` +
         `ceiling: ${cpuText(r.signupCeiling500.cpu, ['signupCeiling', 'worker', 'postgres', 'redis', 'pgbouncer'])}, all ${r.signupCeiling500.allProcesses}`,
@@ -799,7 +803,7 @@ function table({ machine, minutes, database = 'direct', results: r }) {
     ],
     r.postgresQueue500 && [
       '(p) POST /auth/signup on the PostgreSQL queue backend (no Redis): highest rate held; at 500/s',
-      `${r.postgresQueueSustained}/s; at 500/s p99 ${r.postgresQueue500.p99} ms; peak RSS API ${r.postgresQueue500.rss.api} MB, worker ${r.postgresQueue500.rss.worker} MB`,
+      `${heldText(r.postgresQueueSustained)}; at 500/s p99 ${r.postgresQueue500.p99} ms; peak RSS API ${r.postgresQueue500.rss.api} MB, worker ${r.postgresQueue500.rss.worker} MB`,
       `${cpuText(r.postgresQueue500.cpu)}, all ${r.postgresQueue500.allProcesses}`,
       '',
     ],
