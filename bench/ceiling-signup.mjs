@@ -1,47 +1,48 @@
 // The signup ceiling: what POST /api/v1/auth/signup/ costs with no framework. A
-// bare node:http server that does a code request's essential work exactly as the
-// API does it, with the API's own pieces where they are not the framework: the
-// per-IP counter (the same @nest-lab/throttler-storage-redis storage and key),
-// the number's normalisation, the SMS budgets (the same Lua script), the code's
-// hash and seal, the same per-phone SQL (request_code, one prepared statement)
-// and the same BullMQ add with the same job options, so the worker delivers its
-// codes like the API's. The API's held rate and CPU per signup are set beside it.
+// bare node:http server that does a code request's essential work as the API
+// does it, with the API's own pieces where they are not the framework and the
+// API's settings (loadConfig on the same environment): the per-IP counter (the
+// same @nest-lab/throttler-storage-redis storage and key), the number's
+// normalisation, the pumping defences (the API's PumpingService over its Redis
+// budget store), the code's hash and seal, the same per-phone statement
+// (REQUEST_CODE, prepared) and the same BullMQ add with the same job options,
+// so the worker delivers its codes like the API's. The API's held rate and CPU
+// per signup are set beside it.
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import pg from 'pg';
+import { ERROR_STATUS } from '../dist/apps/api/apps/api/src/common/error-status.js';
+import { ApiMetrics } from '../dist/apps/api/apps/api/src/metrics/api-metrics.js';
+import { PumpingService } from '../dist/apps/api/apps/api/src/pumping/pumping.service.js';
 import { RedisSmsBudgetStore } from '../dist/apps/api/apps/api/src/pumping/redis-sms-budget.store.js';
+import { REQUEST_CODE } from '../dist/apps/api/apps/api/src/sign-in/sign-in.repository.js';
+import { loadConfig } from '../dist/apps/api/libs/domain/src/config/app-config.js';
+import { DomainError } from '../dist/apps/api/libs/domain/src/errors.js';
 import {
   CODE_DELIVERY_JOB_OPTIONS,
   CODE_DELIVERY_QUEUE,
   CodeDeliveryJob,
 } from '../dist/apps/api/libs/domain/src/jobs.js';
 import { deriveOtpKeys, generateOtp, hashOtp, sealOtp } from '../dist/apps/api/libs/domain/src/otp.js';
-import { normalizePhoneNumber, numberBlock, phoneCountry } from '../dist/apps/api/libs/domain/src/phone-number.js';
+import { normalizePhoneNumber } from '../dist/apps/api/libs/domain/src/phone-number.js';
 
-const env = process.env;
-const PREFIX = env.REDIS_KEY_PREFIX;
-// The API's defaults (SIGNUP_IP_RATE_LIMIT=20/60; SPEC section 4): the bench sends each request from its own address.
-const [SIGNUP_PER_IP, SIGNUP_WINDOW_SECONDS] = (env.SIGNUP_IP_RATE_LIMIT ?? '20/60').split('/').map(Number);
-const WINDOW_MS = 60 * 60 * 1000;
-const BUDGETS = [
-  ['deployment', Number(env.SMS_BUDGET_PER_HOUR)],
-  ['country', Number(env.SMS_BUDGET_PER_COUNTRY_PER_HOUR)],
-  ['block', Number(env.SMS_BLOCK_LIMIT_PER_HOUR)],
-];
-// The API's defaults (SPEC section 4): a code lives 5 minutes, one a minute, five an hour.
-const TTL_SECONDS = 300;
-const RESEND_SECONDS = 60;
-const PER_HOUR = 5;
+const config = loadConfig(process.env);
+const prefix = config.redis.keyPrefix;
+const { limit: signupPerIp, windowSeconds } = config.rateLimits.signupPerIp;
+const { ttlSeconds, resendSeconds, perHour } = config.otp;
 
-const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: Number(env.DATABASE_POOL_SIZE ?? 10) });
-const redis = new Redis(env.REDIS_URL, { enableOfflineQueue: false });
+const pool = new pg.Pool({ connectionString: config.database.url, max: config.database.poolSize });
+const redis = new Redis(config.redis.url, { enableOfflineQueue: false });
 const counters = new ThrottlerStorageRedisService(redis);
-const budgets = new RedisSmsBudgetStore(redis, PREFIX);
-const queue = new Queue(CODE_DELIVERY_QUEUE, { connection: { url: env.REDIS_URL }, prefix: `{${PREFIX}:bull}` });
-const keys = deriveOtpKeys(env.JWT_SECRET);
+const pumping = new PumpingService(config, new RedisSmsBudgetStore(redis, prefix), new ApiMetrics());
+const queue = new Queue(CODE_DELIVERY_QUEUE, {
+  connection: { url: config.redis.url, enableOfflineQueue: false },
+  prefix: `{${prefix}:bull}`,
+});
+const keys = deriveOtpKeys(config.jwt.secret);
 
 function answer(response, status, body) {
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
@@ -50,54 +51,37 @@ function answer(response, status, body) {
 async function requestCode(request, body) {
   // TRUST_PROXY=true: the client is the first address of X-Forwarded-For, as Fastify reads it.
   const ip = (request.headers['x-forwarded-for'] ?? request.socket.remoteAddress).split(',')[0].trim();
-  const hits = await counters.increment(
-    `${PREFIX}:rate:signup:${ip}`,
-    SIGNUP_WINDOW_SECONDS * 1000,
-    SIGNUP_PER_IP,
-    SIGNUP_WINDOW_SECONDS * 1000,
-    'signup',
-  );
+  const window = windowSeconds * 1000;
+  const hits = await counters.increment(`${prefix}:rate:signup:${ip}`, window, signupPerIp, window, 'signup');
   if (hits.isBlocked) return [429, { error: 'RATE_LIMITED' }];
-  const phoneNumber = normalizePhoneNumber(body?.phone_number, 'RU');
+  const phoneNumber = normalizePhoneNumber(body?.phone_number, config.defaultPhoneRegion);
+  pumping.checkCountry(phoneNumber);
   const id = randomUUID();
   const code = generateOtp();
-  const claims = BUDGETS.filter(([, limit]) => limit > 0).map(([kind, limit]) => ({
-    key:
-      kind === 'deployment'
-        ? kind
-        : kind === 'country'
-          ? `country:${phoneCountry(phoneNumber) ?? 'none'}`
-          : `block:${numberBlock(phoneNumber)}`,
-    limit,
-  }));
-  const reservation = await budgets.reserve(id, claims, WINDOW_MS);
-  if (!reservation.granted) return [429, { error: 'SMS_BUDGET_EXCEEDED' }];
+  const budgets = pumping.claimsFor(phoneNumber);
+  await pumping.reserve(id, budgets);
   const {
     rows: [result],
   } = await pool.query({
-    name: 'request_code_v1',
-    text: 'SELECT outcome, retry_after FROM request_code($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    ...REQUEST_CODE,
     values: [
       id,
       phoneNumber,
       hashOtp(keys.hashKey, id, phoneNumber, code),
       sealOtp(keys.sealKey, id, code),
       null,
-      TTL_SECONDS,
-      RESEND_SECONDS,
-      PER_HOUR,
+      ttlSeconds,
+      resendSeconds,
+      perHour,
       false,
     ],
   });
   if (result.outcome !== 'created') {
-    await budgets.release(
-      id,
-      claims.map((claim) => claim.key),
-    );
+    await pumping.release(id, budgets);
     return [429, { error: 'RATE_LIMITED' }];
   }
   await queue.add(CodeDeliveryJob.DELIVER, { codeRequestId: id }, { ...CODE_DELIVERY_JOB_OPTIONS, jobId: id });
-  return [202, { phone_number: phoneNumber, expires_in: TTL_SECONDS, resend_in: RESEND_SECONDS }];
+  return [202, { phone_number: phoneNumber, expires_in: ttlSeconds, resend_in: resendSeconds }];
 }
 
 createServer((request, response) => {
@@ -114,10 +98,14 @@ createServer((request, response) => {
     }
     requestCode(request, body).then(
       ([status, answered]) => answer(response, status, answered),
-      () => answer(response, 500, { error: 'INTERNAL_ERROR' }),
+      // A refusal of the API's own (a wrong number, a blocked country, a spent budget) keeps its status.
+      (error) =>
+        error instanceof DomainError
+          ? answer(response, ERROR_STATUS[error.code], { error: error.code })
+          : answer(response, 500, { error: 'INTERNAL_ERROR' }),
     );
   });
-}).listen(Number(env.PORT), '127.0.0.1', () => console.log(`signup ceiling on ${env.PORT}`));
+}).listen(config.http.port, '127.0.0.1', () => console.log(`signup ceiling on ${config.http.port}`));
 
 // A clean exit on SIGTERM, so that node --cpu-prof (BENCH_CPU_PROF) writes its profile.
 process.on('SIGTERM', () => process.exit(0));

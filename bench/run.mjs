@@ -680,9 +680,7 @@ async function main() {
     delete withoutRedis.REDIS_URL;
     const onPostgres = startApp('-postgres-queue', withoutRedis);
     await waitReady(`${API}/health/ready`);
-    const front = { api: onPostgres.api, worker: onPostgres.worker };
-    processes.api = front.api;
-    processes.worker = front.worker;
+    Object.assign(processes, onPostgres);
     delete processes.ceiling;
     delete processes.signupCeiling;
     await signupLoad(API, 250, 3);
@@ -691,8 +689,8 @@ async function main() {
     results.postgresQueue500 = { ...at500, allProcesses: allProcesses('api', at500.cpu) };
     await sleep(2000);
     results.postgresQueueSustained = await highestHeld(API, 'API, PostgreSQL queue');
-    results.postgresQueue500.rss = { api: peakRss(front.api.pid), worker: peakRss(front.worker.pid) };
-    for (const child of [front.api, front.worker]) child.kill('SIGTERM');
+    results.postgresQueue500.rss = { api: peakRss(onPostgres.api.pid), worker: peakRss(onPostgres.worker.pid) };
+    for (const child of [onPostgres.api, onPostgres.worker]) child.kill('SIGTERM');
   }
 
   sink.close();

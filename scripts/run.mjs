@@ -54,8 +54,10 @@ async function finish() {
   process.exit(exitCode);
 }
 
+// Both processes with the default heap settings, unless NODE_OPTIONS is set.
+const childEnv = withNodeFlags(env);
 for (const [name, entry] of Object.entries(processes)) {
-  const child = spawn(process.execPath, ['--enable-source-maps', entry], { stdio: 'inherit', env: withNodeFlags(env) });
+  const child = spawn(process.execPath, ['--enable-source-maps', entry], { stdio: 'inherit', env: childEnv });
   children.set(name, child);
   child.on('exit', (code, signal) => {
     children.delete(name);

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
+import { withNodeFlags } from '../../scripts/node-flags.mjs';
 import { waitForDeliveries } from './db.js';
 import { freePort } from './engines.mjs';
 import { checkerOf } from './openapi-check.js';
@@ -24,17 +25,15 @@ export interface BuiltProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** The heap settings every start of the API and the worker uses unless NODE_OPTIONS says otherwise (scripts/node-flags). */
-const NODE_FLAGS = readFileSync('scripts/node-flags', 'utf8').trim();
-
 /**
  * Runs a built app (`npm run build`, which `make test` does first) as its own
- * process, as `npm run start:api` / `start:worker` do in production.
+ * process, as `npm run start:api` / `start:worker` do in production: with the
+ * default heap settings unless NODE_OPTIONS says otherwise.
  */
 export function startBuilt(entry: string, env: Record<string, string>): BuiltProcess {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (\`make test\` does)`);
   const child = spawn(process.execPath, [entry], {
-    env: { NODE_OPTIONS: NODE_FLAGS, ...process.env, ...env },
+    env: withNodeFlags({ ...process.env, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

@@ -3,8 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { CodeRequestEntity, entityManager, runPrepared, type PreparedStatement, type Transaction } from '@app/domain';
 
-/** The sign-in policy is two PostgreSQL functions, both in the sign-in-policy migration: read it there. */
-const REQUEST_CODE: PreparedStatement = {
+/**
+ * The sign-in policy is two PostgreSQL functions, both in the sign-in-policy migration: read it there.
+ * Exported for the bench's signup ceiling, which runs the same statement.
+ */
+export const REQUEST_CODE: PreparedStatement = {
   name: 'request_code_v1',
   text: 'SELECT outcome, retry_after FROM request_code($1, $2, $3, $4, $5, $6, $7, $8, $9)',
 };
