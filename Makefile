@@ -2,6 +2,14 @@
 # Both install what they need first.
 
 SHELL := /bin/bash
+
+# Every target runs on the Node.js that .nvmrc pins (or a newer major already on
+# PATH): scripts/ensure-node fetches it from the npm registry once, into .tools/.
+NODE_BIN := $(shell scripts/ensure-node)
+ifneq ($(.SHELLSTATUS),0)
+$(error the pinned Node.js could not be had: see the line above)
+endif
+export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 INSTALLED := node_modules/.installed
 BUILT := dist/.built
 SOURCES := $(shell find apps libs -name '*.ts' ! -name '*.spec.ts') nest-cli.json tsconfig.json apps/api/tsconfig.app.json apps/worker/tsconfig.app.json
@@ -10,13 +18,13 @@ SOURCES := $(shell find apps libs -name '*.ts' ! -name '*.spec.ts') nest-cli.jso
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/referral_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: help install build run test test-external test-faults test-scale bench postman lint format typecheck migrate docker_run docker_stop
+.PHONY: help install build run dev settings-docs test test-external test-faults test-scale bench postman lint format typecheck migrate docker_run docker_stop
 
 help: ## List the targets
 	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
 
 $(INSTALLED): package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --include=dev --no-audit --no-fund
 	@touch $@
 
 install: $(INSTALLED) ## Install the dependencies (npm ci) when package-lock.json changed
@@ -29,6 +37,12 @@ build: $(BUILT) ## Compile the API and the worker into dist/ (when the sources c
 
 run: build ## Start the API and the worker in the foreground (Ctrl-C stops both)
 	node scripts/run.mjs
+
+dev: build ## As run, and each process is recompiled and restarted when its sources change
+	node scripts/run.mjs --watch
+
+settings-docs: build ## Write docs/configuration.md and .env.example from the settings schema
+	npm run settings:docs
 
 test: build ## Lint, type-check and run every test; without TEST_DATABASE_URL on a throwaway embedded PostgreSQL
 	npm run lint
