@@ -31,7 +31,6 @@ export default async function globalSetup() {
       ...process.env,
       NODE_ENV: 'test',
       DATABASE_URL: process.env.TEST_DATABASE_URL,
-      JWT_SECRET: 'migrations-need-no-secret-but-the-settings-want-one',
       DATA_DIR: join(tmpdir(), 'referral-test-data'),
     },
   });

@@ -1,19 +1,16 @@
+import '@app/domain/node-version';
 import 'reflect-metadata';
-import { closeOnSignals, ConfigError, loadSettings } from '@app/domain';
+import { closeOnSignals, exitOnStartFailure, listenError, loadSettings } from '@app/domain';
 import { createApiApp } from './app.setup.js';
 
 async function main(): Promise<void> {
   const config = await loadSettings();
   const app = await createApiApp(config);
   closeOnSignals(app, 'api');
-  await app.listen({ port: config.http.port, host: config.http.host });
+  const { host, port } = config.http;
+  await app.listen({ port, host }).catch((error: unknown) => {
+    throw listenError('the API', host, port, 'set PORT (and HOST) to a free one', error);
+  });
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-  } else {
-    console.error('api failed to start:', error);
-  }
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('api'));

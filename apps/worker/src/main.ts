@@ -1,5 +1,6 @@
+import '@app/domain/node-version';
 import 'reflect-metadata';
-import { closeOnSignals, ConfigError, loadSettings } from '@app/domain';
+import { closeOnSignals, exitOnStartFailure, loadSettings } from '@app/domain';
 import { createWorker } from './worker.setup.js';
 
 async function main(): Promise<void> {
@@ -8,11 +9,4 @@ async function main(): Promise<void> {
   await worker.init();
 }
 
-main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-  } else {
-    console.error('worker failed to start:', error);
-  }
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('worker'));

@@ -4,6 +4,7 @@ export * from './config/environment.js';
 export * from './config/settings.js';
 export * from './config/logging.js';
 export * from './config/shutdown.js';
+export * from './config/startup.js';
 export * from './cursor.js';
 export * from './database/data-source.js';
 export * from './database/database.module.js';

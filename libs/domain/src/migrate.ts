@@ -1,12 +1,17 @@
+import './config/node-version.js';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { ConfigError } from './config/app-config.js';
+import { loadDatabaseConfig } from './config/app-config.js';
 import { loadSettings } from './config/settings.js';
+import { exitOnStartFailure } from './config/startup.js';
 import { dataSourceOptions, ensureDatabase, runMigrations } from './database/data-source.js';
 
-/** `npm run migrate`: applies pending migrations to DATABASE_DIRECT_URL (default DATABASE_URL) and exits. */
+/**
+ * `npm run migrate`: applies pending migrations to DATABASE_DIRECT_URL (default
+ * DATABASE_URL) and exits. Reads the database's settings and nothing else.
+ */
 async function main(): Promise<void> {
-  const config = await loadSettings();
+  const config = await loadSettings(loadDatabaseConfig);
   if (!config.isProduction) await ensureDatabase(config.database.directUrl);
   const dataSource = new DataSource({
     ...dataSourceOptions(config, 'referral-migrate', { direct: true }),
@@ -21,7 +26,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError ? error.message : error);
-  process.exit(1);
-});
+main().catch(exitOnStartFailure('migrate'));

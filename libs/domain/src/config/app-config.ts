@@ -6,7 +6,7 @@ import { normalizePhoneNumber, isPhoneRegion } from '../phone-number.js';
 import { parseTestNumbers } from '../otp.js';
 import { messageProblem, type MessageSettings } from '../sms-text.js';
 import { runningEmbeddedDatabaseUrl } from './embedded-database.js';
-import { validateEnvironment, type EnvironmentProblem } from './environment.js';
+import { validateEnvironment, type EnvironmentProblem, type EnvironmentVariables } from './environment.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -128,6 +128,8 @@ export class AppConfig {
   queueDashboard: { user: string; password: string } | null;
   worker: { concurrency: number };
   logLevel: LogLevel;
+  /** `pretty`: one short human line each (a terminal in development); `json`: pino's lines. */
+  logFormat: 'json' | 'pretty';
 }
 
 /**
@@ -236,14 +238,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problem('QUEUE_DASHBOARD_PASSWORD', 'must be at least 12 characters in production');
   }
 
-  // Without DATABASE_URL: the embedded PostgreSQL that `make run` keeps in DATA_DIR.
-  const databaseUrl = v.DATABASE_URL ?? runningEmbeddedDatabaseUrl(dataDir);
-  if (!databaseUrl) {
-    problem(
-      'DATABASE_URL',
-      'is unset and no embedded PostgreSQL is running in DATA_DIR: `make run` starts one, or set DATABASE_URL',
-    );
-  }
+  const database = databaseSettings(v, dataDir, isProduction, problem);
 
   const eventsSecret = v.EVENTS_WEBHOOK_SECRET ? Buffer.from(v.EVENTS_WEBHOOK_SECRET.slice(6), 'base64') : null;
   if (eventsSecret && eventsSecret.length < 24) problem('EVENTS_WEBHOOK_SECRET', 'must hold at least 24 bytes');
@@ -257,12 +252,6 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problem('REDIS_CLUSTER_NODES', 'is instead of REDIS_URL: set one of them');
   }
   const cluster = v.REDIS_CLUSTER_NODES ? parseClusterNodes(v.REDIS_CLUSTER_NODES) : null;
-  if (v.DATABASE_POOLER === 'transaction' && !v.DATABASE_DIRECT_URL) {
-    problem(
-      'DATABASE_DIRECT_URL',
-      'is required with DATABASE_POOLER=transaction: migrations and the queue on PostgreSQL need a session',
-    );
-  }
   const metricsPort = v.METRICS_PORT === undefined ? null : Number(v.METRICS_PORT);
   if (metricsPort !== null && metricsPort > 65535) problem('METRICS_PORT', 'must be at most 65535');
   if (metricsPort !== null && metricsPort !== 0 && metricsPort === port) {
@@ -289,13 +278,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       publicUrl: (v.PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
     },
     metrics: { host: v.METRICS_HOST, port: metricsPort },
-    database: {
-      url: databaseUrl ?? '',
-      directUrl: v.DATABASE_DIRECT_URL ?? databaseUrl ?? '',
-      pooler: v.DATABASE_POOLER === 'transaction' ? 'transaction' : null,
-      poolSize: Number(v.DATABASE_POOL_SIZE),
-      migrateAtStart: !isProduction,
-    },
+    database,
     redis: { url: v.REDIS_URL ?? null, cluster, keyPrefix: v.REDIS_KEY_PREFIX },
     queue: { backend: v.REDIS_URL || cluster ? 'redis' : 'postgres' },
     jwt: {
@@ -355,8 +338,68 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     queueDashboard: dashboardUser && dashboardPassword ? { user: dashboardUser, password: dashboardPassword } : null,
     worker: { concurrency: Number(v.WORKER_CONCURRENCY) },
     logLevel: v.LOG_LEVEL as LogLevel,
+    logFormat:
+      (v.LOG_FORMAT as 'json' | 'pretty' | undefined) ?? (!isProduction && process.stdout.isTTY ? 'pretty' : 'json'),
   } satisfies AppConfig);
   return config;
+}
+
+/** The settings a migration needs, and nothing else. */
+export type DatabaseConfig = Pick<AppConfig, 'nodeEnv' | 'isProduction' | 'database'>;
+
+/** The variables a migration reads: a migration job is given the database and nothing else. */
+const DATABASE_VARIABLES = new Set([
+  'NODE_ENV',
+  'DATA_DIR',
+  'DATABASE_URL',
+  'DATABASE_DIRECT_URL',
+  'DATABASE_POOLER',
+  'DATABASE_POOL_SIZE',
+]);
+
+/**
+ * `npm run migrate` (and the image's `migrate`): validates only the database's
+ * settings, so a migration job runs with DATABASE_URL (and DATABASE_DIRECT_URL)
+ * alone, in production too.
+ */
+export function loadDatabaseConfig(env: Record<string, string | undefined> = process.env): DatabaseConfig {
+  const { values: v, problems: all } = validateEnvironment(env);
+  const problems = all.filter(({ variable }) => DATABASE_VARIABLES.has(variable));
+  const problem = (variable: string, text: string) => problems.push({ variable, problem: text });
+  const nodeEnv = v.NODE_ENV as NodeEnv;
+  const isProduction = nodeEnv === 'production';
+  const database = databaseSettings(v, resolve(v.DATA_DIR), isProduction, problem);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { nodeEnv, isProduction, database };
+}
+
+function databaseSettings(
+  v: EnvironmentVariables,
+  dataDir: string,
+  isProduction: boolean,
+  problem: (variable: string, text: string) => void,
+): AppConfig['database'] {
+  // Without DATABASE_URL: the embedded PostgreSQL that `make run` keeps in DATA_DIR.
+  const url = v.DATABASE_URL ?? runningEmbeddedDatabaseUrl(dataDir);
+  if (!url) {
+    problem(
+      'DATABASE_URL',
+      'is unset and no embedded PostgreSQL is running in DATA_DIR: `make run` starts one, or set DATABASE_URL',
+    );
+  }
+  if (v.DATABASE_POOLER === 'transaction' && !v.DATABASE_DIRECT_URL) {
+    problem(
+      'DATABASE_DIRECT_URL',
+      'is required with DATABASE_POOLER=transaction: migrations and the queue on PostgreSQL need a session',
+    );
+  }
+  return {
+    url: url ?? '',
+    directUrl: v.DATABASE_DIRECT_URL ?? url ?? '',
+    pooler: v.DATABASE_POOLER === 'transaction' ? 'transaction' : null,
+    poolSize: Number(v.DATABASE_POOL_SIZE),
+    migrateAtStart: !isProduction,
+  };
 }
 
 /** `host:port` or `redis[s]://[user:password@]host:port` entries; credentials and TLS come from the first that has them. */

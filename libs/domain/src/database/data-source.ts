@@ -17,7 +17,7 @@ import { NAMED_STATEMENTS } from './prepared.js';
  * the client still gives up on a query after 15 s).
  */
 export function dataSourceOptions(
-  config: AppConfig,
+  config: Pick<AppConfig, 'database'>,
   applicationName: string,
   { direct = false }: { direct?: boolean } = {},
 ): DataSourceOptions {

@@ -10,6 +10,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { listenError } from '../config/startup.js';
 
 /**
  * A process's Prometheus registry: prom-client's default process metrics
@@ -76,8 +77,16 @@ class MetricsEndpoint implements OnApplicationBootstrap, OnApplicationShutdown {
       );
     });
     await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) =>
-        reject(new Error(`metrics cannot listen on ${host}:${port} (METRICS_HOST, METRICS_PORT): ${error.code}`)),
+      server.once('error', (error) =>
+        reject(
+          listenError(
+            'metrics',
+            host,
+            port,
+            'give each API and worker on one machine its own METRICS_PORT (or METRICS_PORT=0: no metrics)',
+            error,
+          ),
+        ),
       );
       server.listen(port, host, () => resolve());
     });

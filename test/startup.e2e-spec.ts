@@ -1,0 +1,121 @@
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { API_ENTRY, builtEnv, freePort, startBuilt, waitUntilReady, WORKER_ENTRY } from './support/processes.js';
+
+const MIGRATE_ENTRY = 'dist/apps/api/libs/domain/src/migrate.js';
+
+/** Migrations need a session: past PgBouncer (make test-scale), the direct URL. */
+const directDatabaseUrl = () => process.env.TEST_DATABASE_DIRECT_URL ?? process.env.TEST_DATABASE_URL!;
+
+/** Holds a port on 127.0.0.1, as another process on the machine would. */
+async function occupy(): Promise<{ port: number; server: Server }> {
+  const port = await freePort();
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, server };
+}
+
+/** Runs a built entry point to its end: exit code and everything it printed. */
+function runToEnd(entry: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const process = startBuilt(entry, env);
+  return new Promise((resolve) => process.child.once('exit', (code) => resolve({ code, output: process.output() })));
+}
+
+/** One sentence on one line, naming `setting`, with no stack trace. */
+function expectOneSentence(output: string, setting: string): void {
+  const lines = output.trim().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toContain(setting);
+  expect(output).not.toMatch(/^\s+at /m);
+}
+
+describe('starting the processes', () => {
+  it('runs the migrations in production with DATABASE_URL alone', async () => {
+    const { code, output } = await runToEnd(MIGRATE_ENTRY, {
+      NODE_ENV: 'production',
+      DATABASE_URL: directDatabaseUrl(),
+    });
+    expect({ code, output: output.trim() }).toEqual({ code: 0, output: 'no pending migrations' });
+  });
+
+  it('names DATABASE_URL when a migration is given nothing', async () => {
+    const { code, output } = await runToEnd(MIGRATE_ENTRY, { NODE_ENV: 'production', DATA_DIR: '/nonexistent' });
+    expect(code).toBe(1);
+    expectOneSentence(output.replace(/^migrate: Invalid configuration:\n/, ''), 'DATABASE_URL');
+  });
+
+  it('says in one sentence which setting to change when the HTTP port is taken', async () => {
+    const { port, server } = await occupy();
+    try {
+      const { code, output } = await runToEnd(API_ENTRY, builtEnv({ PORT: String(port) }));
+      expect(code).toBe(1);
+      expectOneSentence(output, 'set PORT');
+      expect(output).toContain(`127.0.0.1:${port}: the port is in use`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it.each([
+    ['an API', API_ENTRY],
+    ['a worker', WORKER_ENTRY],
+  ])('says in one sentence to set METRICS_PORT when %s finds its metrics port taken', async (_, entry) => {
+    const { port, server } = await occupy();
+    try {
+      const { code, output } = await runToEnd(
+        entry,
+        builtEnv({ PORT: String(await freePort()), METRICS_PORT: String(port) }),
+      );
+      expect(code).toBe(1);
+      expectOneSentence(output, 'METRICS_PORT');
+      expect(output).toContain(`metrics cannot listen on 127.0.0.1:${port}: the port is in use`);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('runs a second API beside the first once it is given its own PORT and METRICS_PORT', async () => {
+    const [first, second] = [
+      { port: await freePort(), metrics: await freePort() },
+      { port: await freePort(), metrics: await freePort() },
+    ].map(({ port, metrics }) =>
+      startBuilt(API_ENTRY, builtEnv({ PORT: String(port), METRICS_PORT: String(metrics) })),
+    );
+    try {
+      for (const api of [first, second]) await waitUntilReady(`${api.metrics}`, 30_000, api);
+    } finally {
+      await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+});
+
+describe('the Node.js floor', () => {
+  it('is the same in package.json and in the check each entry point runs first', async () => {
+    const { NODE_FLOOR } = await import('../libs/domain/src/config/node-version.js');
+    const engines = (JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } }).engines.node;
+    expect(engines).toBe(`>=${NODE_FLOOR}`);
+    expect(readFileSync('.nvmrc', 'utf8').trim().split('.')[0]).toBe(NODE_FLOOR.split('.')[0]);
+  });
+
+  it('refuses an older Node.js in one sentence that names the version needed', async () => {
+    // The check is the first module each entry point evaluates; here it runs as it would on Node 22.
+    const child = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `Object.defineProperty(process.versions, 'node', { value: '22.12.0' }); await import(${JSON.stringify(
+          new URL('../' + API_ENTRY, import.meta.url).href,
+        )});`,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let output = '';
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expectOneSentence(output, 'Node.js 24.11 or newer');
+    expect(output).toContain('this is 22.12.0');
+  });
+});
