@@ -7,7 +7,7 @@ describe('the request log', () => {
   let deployment: Deployment;
 
   beforeAll(async () => {
-    deployment = await startDeployment({ workers: 0, env: { LOG_LEVEL: 'info' } });
+    deployment = await startDeployment({ workers: 0, env: { LOG_LEVEL: 'debug' } });
   });
   afterAll(async () => {
     await deployment.stop();
@@ -42,5 +42,52 @@ describe('the request log', () => {
     expect(byId('log-inbox').url).toBe('/api/v1/dev/sms/');
     expect(process.output()).not.toContain('secret-signature');
     expect(process.output()).not.toContain('79991234567');
+  });
+
+  it("puts Nest's listing of every module and route at debug", () => {
+    const lines = deployment.apis[0].process
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { level: number; context?: string; msg?: string });
+    const listings = lines.filter((line) =>
+      ['InstanceLoader', 'RouterExplorer', 'RoutesResolver'].includes(line.context!),
+    );
+    expect(listings.length).toBeGreaterThan(20);
+    expect(listings.every((line) => line.level === 20)).toBe(true);
+  });
+});
+
+describe('the log at info, as a person reads it (LOG_FORMAT=pretty)', () => {
+  let deployment: Deployment;
+
+  beforeAll(async () => {
+    deployment = await startDeployment({ workers: 1, env: { LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' } });
+  });
+  afterAll(async () => {
+    await deployment.stop();
+  });
+
+  it('writes one short line per message, no JSON, no listing of routes and no passing health check', async () => {
+    const { base, process } = deployment.apis[0];
+    await fetch(`${base}/health/live`);
+    await fetch(`${base}/api/v1/nothing-here`);
+    await sleep(300);
+    const lines = process.output().split('\n').filter(Boolean);
+    expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);
+    expect(lines.some((line) => / INFO: api: request GET \/api\/v1\/nothing-here 404 \d+ ms$/.test(line))).toBe(true);
+    expect(lines.filter((line) => line.includes('/health/'))).toEqual([]);
+    expect(lines.filter((line) => /Mapped|RouterExplorer|InstanceLoader/.test(line))).toEqual([]);
+    // What a start says at info: metrics' address and Fastify's listening line (and migrations, on a fresh database).
+    const start = lines.filter((line) => !line.includes('request'));
+    expect(start.length).toBeLessThanOrEqual(3);
+    expect(lines.every((line) => line.length < 200)).toBe(true);
+    expect(
+      deployment.workers[0]
+        .output()
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => !line.startsWith('{')),
+    ).toBe(true);
   });
 });

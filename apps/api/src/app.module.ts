@@ -1,13 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import type { Logger } from 'pino';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import {
   AppConfig,
   AppConfigModule,
   DatabaseModule,
   dataSourceOptions,
-  loggerModule,
   MetricsModule,
   QueueBackendModule,
 } from '@app/domain';
@@ -28,12 +26,11 @@ const API_METRICS_PORT = 9464;
 
 @Module({})
 export class AppModule {
-  static register(config: AppConfig, logger: Logger, metrics: ApiMetrics): DynamicModule {
+  static register(config: AppConfig, metrics: ApiMetrics): DynamicModule {
     return {
       module: AppModule,
       imports: [
         AppConfigModule.forRoot(config),
-        loggerModule(logger),
         MetricsModule.forRoot(metrics, { host: config.metrics.host, port: config.metrics.port ?? API_METRICS_PORT }),
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-api')),
         DatabaseModule,

@@ -1,8 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyBaseLogger } from 'fastify';
-import { Logger } from 'nestjs-pino';
-import { AppConfig, createLogger, prepareDatabase } from '@app/domain';
+import { AppConfig, createLogger, nestLogger, prepareDatabase } from '@app/domain';
 import { AppModule } from './app.module.js';
 import { useJsonBodiesOnly } from './common/json-body.js';
 import { RequestLogController } from './common/request-log.js';
@@ -28,7 +27,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
 
   const metrics = new ApiMetrics();
   const adapter = new FastifyAdapter({
-    // Fastify's own messages and the request lines; Nest's and ours go through nestjs-pino to the same logger.
+    // Fastify's own messages and the request lines; Nest's and ours go through nestLogger to the same logger.
     loggerInstance: logger,
     logController: new RequestLogController((method, route, status, ms) =>
       metrics.observeRequest(method, route, status, ms),
@@ -45,11 +44,10 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     clientErrorHandler: answerClientError,
     return503OnClosing: false,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger, metrics), adapter, {
-    bufferLogs: true,
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, metrics), adapter, {
+    logger: nestLogger(logger),
     bodyParser: false,
   });
-  app.useLogger(app.get(Logger));
 
   const fastify = app.getHttpAdapter().getInstance();
   // Bodies are JSON or nothing: any other content type is 415, not a string or form handed to a DTO.

@@ -1,12 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import type { Logger } from 'pino';
 import {
   AppConfig,
   AppConfigModule,
   DatabaseModule,
   dataSourceOptions,
-  loggerModule,
   MetricsModule,
   QueueBackendModule,
 } from '@app/domain';
@@ -21,12 +19,11 @@ const WORKER_METRICS_PORT = 9465;
 
 @Module({})
 export class WorkerModule {
-  static register(config: AppConfig, logger: Logger, metrics: WorkerMetrics): DynamicModule {
+  static register(config: AppConfig, metrics: WorkerMetrics): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
         AppConfigModule.forRoot(config),
-        loggerModule(logger),
         MetricsModule.forRoot(metrics, {
           host: config.metrics.host,
           port: config.metrics.port ?? WORKER_METRICS_PORT,

@@ -1,7 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { Logger } from 'nestjs-pino';
-import { AppConfig, createLogger, prepareDatabase } from '@app/domain';
+import { AppConfig, createLogger, nestLogger, prepareDatabase } from '@app/domain';
 import { WorkerMetrics } from './metrics/worker-metrics.js';
 import { WorkerModule } from './worker.module.js';
 
@@ -15,9 +14,8 @@ export async function createWorker(config: AppConfig): Promise<INestApplicationC
   const migrations = await prepareDatabase(config, 'referral-worker');
   if (migrations.length > 0) logger.info({ migrations }, 'applied migrations');
   const app = await NestFactory.createApplicationContext(
-    WorkerModule.register(config, logger, new WorkerMetrics(config.sms.transports)),
-    { bufferLogs: true },
+    WorkerModule.register(config, new WorkerMetrics(config.sms.transports)),
+    { logger: nestLogger(logger) },
   );
-  app.useLogger(app.get(Logger));
   return app;
 }

@@ -6,7 +6,8 @@ export type RequestObserver = (method: string, route: string | undefined, status
 /**
  * One line per request, when it completes, on the API's pino logger: the path
  * without its query string (which may carry a phone number), the status, the
- * time and the client; never a header or a body. The observer (the HTTP
+ * time and the client; never a header or a body. Passing health checks are
+ * logged at debug. The observer (the HTTP
  * histogram) hears the same completion, so a request costs one hook, not two.
  */
 export class RequestLogController extends LogController {
@@ -28,6 +29,8 @@ export class RequestLogController extends LogController {
       ip: request.ip,
     };
     if (error || reply.statusCode >= 500) request.log.error({ ...line, err: error }, 'request errored');
+    // A balancer's or an orchestrator's probes, every few seconds for ever: at debug while they pass.
+    else if (line.url.startsWith('/health/') && reply.statusCode < 400) request.log.debug(line, 'request');
     else request.log.info(line, 'request');
   }
 }

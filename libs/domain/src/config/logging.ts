@@ -1,6 +1,7 @@
-import type { DynamicModule } from '@nestjs/common';
-import { LoggerModule } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 import type { AppConfig } from './app-config.js';
 
 /**
@@ -29,18 +30,63 @@ export function pinoOptions(config: AppConfig, name: string): LoggerOptions {
   };
 }
 
-export function createLogger(config: AppConfig, name: string): Logger {
-  return pino(pinoOptions(config, name));
-}
+/** The request line's fields (request-log.ts), said in the message of a pretty line. */
+const REQUEST_FIELDS = ['reqId', 'method', 'url', 'status', 'ms', 'ip'];
 
 /**
- * nestjs-pino: Nest's own logs and ours through the process's one pino logger.
- * Without its per-request middleware: that middleware keeps each request's
- * logger in an AsyncLocalStorage, which on Node 20 slows every promise of the
- * process, and with pino-http's line it cost 135 ms of CPU per 1,000 profile
- * reads (bench (a): 165 ms without it, 300 with it). The API's request line is
- * written by Fastify on the same logger (apps/api/src/common/request-log.ts).
+ * LOG_FORMAT=pretty: one short line each, `12:04:31 INFO api RoutesResolver: …`,
+ * other fields as JSON at its end. Written synchronously, so the last lines
+ * before a crash are not lost.
  */
-export function loggerModule(logger: Logger): DynamicModule {
-  return LoggerModule.forRoot({ pinoHttp: { logger }, forRoutes: [] });
+function prettyStream() {
+  return PinoPretty({
+    colorize: Boolean(process.stdout.isTTY),
+    translateTime: 'SYS:HH:MM:ss',
+    singleLine: true,
+    sync: true,
+    ignore: ['pid', 'hostname', 'name', 'context', ...REQUEST_FIELDS].join(','),
+    messageFormat: '{name}{if context} {context}{end}: {msg}{if method} {method} {url} {status} {ms} ms{end}',
+  });
+}
+
+export function createLogger(config: AppConfig, name: string): Logger {
+  const options = pinoOptions(config, name);
+  return config.logFormat === 'pretty' ? pino(options, prettyStream()) : pino(options);
+}
+
+/** Nest's start-up listings: every module loaded, controller and route mapped, "starting", "started". */
+const NEST_LISTINGS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication']);
+
+/**
+ * The logger a Nest application is created with (its `logger` option): Nest's
+ * own logs and ours through the process's pino logger, by nestjs-pino's Logger
+ * (which reads Nest's calling conventions), with Nest's start-up listings (about
+ * 60 lines at every start) at debug instead of info. Given at creation rather
+ * than buffered and set later: a start that fails would flush the buffer to
+ * Nest's console logger instead. A failed listen is said once, by the entry point
+ * (startup.ts), not also by Nest.
+ *
+ * Without nestjs-pino's per-request middleware (LoggerModule is not imported):
+ * it keeps each request's logger in an AsyncLocalStorage, and with pino-http's
+ * line it cost 135 ms of CPU per 1,000 profile reads on Node 20 (bench (a): 165
+ * ms without it, 300 with it). The API's request line is written by Fastify on
+ * the same logger (apps/api/src/common/request-log.ts).
+ */
+export function nestLogger(logger: Logger): LoggerService {
+  const nest = new NestPinoLogger(new PinoLogger({ pinoHttp: { logger } }), {});
+  const context = (rest: unknown[]) => rest.at(-1) as string;
+  return {
+    log: (message: unknown, ...rest: unknown[]) => {
+      if (NEST_LISTINGS.has(context(rest))) nest.debug(message, ...rest);
+      else nest.log(message, ...rest);
+    },
+    error: (message: unknown, ...rest: unknown[]) => {
+      if (context(rest) === 'NestApplication' && /^Error: listen E/.test(String(message))) return;
+      nest.error(message, ...rest);
+    },
+    warn: (message: unknown, ...rest: unknown[]) => nest.warn(message, ...rest),
+    debug: (message: unknown, ...rest: unknown[]) => nest.debug(message, ...rest),
+    verbose: (message: unknown, ...rest: unknown[]) => nest.verbose(message, ...rest),
+    fatal: (message: unknown, ...rest: unknown[]) => nest.fatal(message, ...rest),
+  };
 }
