@@ -1,3 +1,5 @@
+import './test/support/clean-environment.mjs';
+
 /** Jest runs the TypeScript sources as native ES modules, compiled by SWC. */
 const swc = [
   '@swc/jest',
@@ -15,14 +17,12 @@ const swc = [
 
 const common = {
   testEnvironment: 'node',
-  // CommonJS packages that require() ES-module-only ones: see the resolver.
-  resolver: '<rootDir>/test/support/esm-resolver.cjs',
-  setupFiles: ['<rootDir>/test/support/esm-namespaces.mjs'],
   extensionsToTreatAsEsm: ['.ts'],
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@app/domain$': '<rootDir>/libs/domain/src/index.ts',
+    '^@app/domain/node-version$': '<rootDir>/libs/domain/src/config/node-version.ts',
     // Its ES build imports JSON without an import attribute, which Jest warns about; the CJS build is the same code.
     '^libphonenumber-js/mobile$': '<rootDir>/node_modules/libphonenumber-js/mobile/index.cjs',
     '^(\\.{1,2}/.*)\\.js$': '$1',

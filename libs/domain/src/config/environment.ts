@@ -244,6 +244,14 @@ export class EnvironmentVariables {
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
+  @IsOptional()
+  @IsIn(['json', 'pretty'], { message: 'LOG_FORMAT must be json or pretty' })
+  LOG_FORMAT?: string;
+
+  @IsOptional()
+  @IsString()
+  ENV_FILE?: string;
+
   @IsString()
   @MinLength(1)
   DATA_DIR = './.data';
@@ -251,43 +259,168 @@ export class EnvironmentVariables {
 
 export type EnvironmentProblem = { variable: string; problem: string };
 
+/** What a setting is for, where it belongs, and its default when the schema's value is not the whole story. */
+export interface SettingHelp {
+  group: string;
+  meaning: string;
+  /** Said instead of the schema's default (a computed one, or one that depends on NODE_ENV). */
+  default?: string;
+}
+
+const http = 'HTTP';
+const db = 'Database';
+const redis = 'Redis';
+const auth = 'Sign-in and tokens';
+const sms = 'SMS delivery';
+const pump = 'SMS pumping';
+const events = 'Referral events';
+const ops = 'Operations';
+/** The reference's sections, in order. */
+export const SETTING_GROUPS = [http, db, redis, auth, sms, pump, events, ops];
+
+/**
+ * One entry per setting of the schema above (the type makes a missing one a
+ * compile error): docs/configuration.md and .env.example are generated from it
+ * (settings-reference.ts, `npm run settings:docs`), and a test fails when either drifts.
+ */
+export const SETTING_HELP: { readonly [K in keyof EnvironmentVariables]-?: SettingHelp } = {
+  NODE_ENV: { group: ops, meaning: '`production` turns on the strict checks and turns off migrations at start' },
+  PORT: { group: http, meaning: "the API's HTTP port" },
+  HOST: { group: http, meaning: 'the address the API listens on', default: '127.0.0.1 (0.0.0.0 in production)' },
+  TRUST_PROXY: {
+    group: http,
+    meaning: 'false, true, a hop count or proxy addresses/CIDRs: then the client address comes from X-Forwarded-For',
+  },
+  CORS_ORIGINS: { group: http, meaning: 'browser origins allowed to call the API, comma-separated' },
+  PUBLIC_URL: {
+    group: http,
+    meaning: 'where people reach the page: invite links are {PUBLIC_URL}/?ref={code}',
+    default: 'http://127.0.0.1:$PORT',
+  },
+  SIGNUP_IP_RATE_LIMIT: { group: http, meaning: 'code requests per client address: requests/seconds' },
+  VERIFY_IP_RATE_LIMIT: { group: http, meaning: 'code checks per client address: requests/seconds' },
+  METRICS_PORT: {
+    group: ops,
+    meaning: 'Prometheus /metrics port, never PORT; 0 turns it off; one per process on a machine',
+    default: 'API 9464, worker 9465',
+  },
+  METRICS_HOST: { group: ops, meaning: 'the address /metrics listens on' },
+  DATABASE_URL: {
+    group: db,
+    meaning: 'PostgreSQL (postgres:// or postgresql://)',
+    default: 'the embedded PostgreSQL of DATA_DIR that `make run` starts',
+  },
+  DATABASE_POOL_SIZE: { group: db, meaning: 'connections per process' },
+  DATABASE_POOLER: {
+    group: db,
+    meaning: '`transaction` when DATABASE_URL is PgBouncer (or alike) in transaction mode',
+  },
+  DATABASE_DIRECT_URL: {
+    group: db,
+    meaning: 'a direct connection for migrations and the queue on PostgreSQL (required with DATABASE_POOLER)',
+    default: 'DATABASE_URL',
+  },
+  REDIS_URL: {
+    group: redis,
+    meaning: 'Redis for the queue and the per-IP limits (redis:// or rediss://)',
+    default: 'unset: both run on PostgreSQL',
+  },
+  REDIS_CLUSTER_NODES: {
+    group: redis,
+    meaning: 'a Redis Cluster instead of REDIS_URL: host:port,… or redis[s]://[user:password@]host:port,…',
+  },
+  REDIS_KEY_PREFIX: { group: redis, meaning: 'prefix of every Redis key, and of the queue schema on PostgreSQL' },
+  JWT_SECRET: {
+    group: auth,
+    meaning: 'signs access tokens; at least 32 bytes in production',
+    default: 'generated into DATA_DIR outside production',
+  },
+  JWT_ISSUER: { group: auth, meaning: 'the `iss` of access tokens' },
+  JWT_AUDIENCE: { group: auth, meaning: 'the `aud` of access tokens' },
+  REFRESH_TOKEN_TTL_SECONDS: { group: auth, meaning: 'how long a refresh token lives (30 days)' },
+  ADMIN_PHONE_NUMBERS: { group: auth, meaning: 'phone numbers whose users are admins, comma-separated' },
+  OTP_TEST_NUMBERS: {
+    group: auth,
+    meaning: '+79990000000:1234,…: fixed codes for demos and monitoring, never sent to a gateway',
+  },
+  CODE_TTL_SECONDS: { group: auth, meaning: 'how long a code can be used' },
+  CODE_RESEND_SECONDS: { group: auth, meaning: 'the wait before another code to the same number' },
+  CODES_PER_HOUR: { group: auth, meaning: 'codes per number per rolling hour' },
+  DEFAULT_PHONE_REGION: { group: auth, meaning: 'the region of numbers written in national format' },
+  PHONE_COUNTRIES_ALLOWED: { group: pump, meaning: 'ISO 3166 alpha-2 codes; when set, codes go only there' },
+  PHONE_COUNTRIES_DENIED: { group: pump, meaning: 'ISO 3166 alpha-2 codes no code is sent to' },
+  SMS_BUDGET_PER_HOUR: {
+    group: pump,
+    meaning: 'codes per rolling hour for the whole deployment; 0 is off',
+    default: '10000 in production, off otherwise',
+  },
+  SMS_BUDGET_PER_COUNTRY_PER_HOUR: {
+    group: pump,
+    meaning: 'codes per rolling hour per country; 0 is off',
+    default: '2000 in production, off otherwise',
+  },
+  SMS_BLOCK_LIMIT_PER_HOUR: {
+    group: pump,
+    meaning: 'codes per rolling hour to one block of 1,000 numbers; 0 is off',
+    default: '30 in production, off otherwise',
+  },
+  SMS_TRANSPORT: {
+    group: sms,
+    meaning: 'simulated, webhook, twilio, vonage, smsru, or a list of them tried in order',
+    default: 'simulated (webhook in production, where simulated is refused)',
+  },
+  SMS_WEBHOOK_URL: { group: sms, meaning: 'where the webhook transport POSTs each message' },
+  SMS_GATEWAY_TIMEOUT_MS: { group: sms, meaning: 'how long a gateway may take to answer' },
+  SMS_DELAY_MS: { group: sms, meaning: "the simulated gateway's wait: milliseconds or a range" },
+  SMS_TEMPLATE: { group: sms, meaning: 'the message, with {code}, {minutes} and {app}; one SMS segment' },
+  APP_NAME: { group: sms, meaning: 'the {app} of SMS_TEMPLATE' },
+  SMS_WEBOTP_DOMAIN: { group: sms, meaning: 'adds the `@domain #code` line (WebOTP, Safari autofill)' },
+  SMS_ANDROID_APP_HASH: { group: sms, meaning: 'the Android SMS Retriever app hash, appended to the message' },
+  TWILIO_ACCOUNT_SID: { group: sms, meaning: 'Twilio: the account (AC…)' },
+  TWILIO_AUTH_TOKEN: { group: sms, meaning: "Twilio: the account's auth token" },
+  TWILIO_FROM: { group: sms, meaning: 'Twilio: the sender number or alphanumeric ID' },
+  TWILIO_MESSAGING_SERVICE_SID: { group: sms, meaning: 'Twilio: a messaging service (MG…) instead of TWILIO_FROM' },
+  TWILIO_API_URL: { group: sms, meaning: "Twilio's API" },
+  VONAGE_API_KEY: { group: sms, meaning: 'Vonage: the API key' },
+  VONAGE_API_SECRET: { group: sms, meaning: 'Vonage: the API secret' },
+  VONAGE_FROM: { group: sms, meaning: 'Vonage: the sender number or alphanumeric ID' },
+  VONAGE_API_URL: { group: sms, meaning: "Vonage's SMS API" },
+  SMSRU_API_ID: { group: sms, meaning: 'SMS.ru: the api_id' },
+  SMSRU_FROM: { group: sms, meaning: 'SMS.ru: the sender name' },
+  SMSRU_API_URL: { group: sms, meaning: "SMS.ru's API" },
+  EVENTS_WEBHOOK_URL: { group: events, meaning: "the host app's receiver of signed referral events" },
+  EVENTS_WEBHOOK_SECRET: { group: events, meaning: 'whsec_…: the Standard Webhooks secret events are signed with' },
+  EVENTS_RETRY_SCHEDULE: {
+    group: events,
+    meaning: 'seconds before each retry of an event, comma-separated',
+    default: '5,300,1800,7200,18000,36000,36000',
+  },
+  QUEUE_DASHBOARD_USER: { group: ops, meaning: 'with QUEUE_DASHBOARD_PASSWORD: turns on /admin/queues/' },
+  QUEUE_DASHBOARD_PASSWORD: { group: ops, meaning: "the queue dashboard's password (12+ characters in production)" },
+  WORKER_CONCURRENCY: { group: ops, meaning: 'deliveries in flight per worker' },
+  LOG_LEVEL: { group: ops, meaning: 'fatal, error, warn, info, debug, trace or silent' },
+  LOG_FORMAT: {
+    group: ops,
+    meaning: 'json or pretty (one short line each)',
+    default: 'pretty on a terminal outside production, json otherwise',
+  },
+  DATA_DIR: { group: ops, meaning: "the embedded PostgreSQL's folder and the generated JWT secret" },
+  ENV_FILE: {
+    group: ops,
+    meaning: 'a file of NAME=value lines read at start if it exists; the environment overrides it',
+    default: '.env',
+  },
+};
+
+/** Every variable the processes read, in the order of the schema's help. */
+export const SETTING_NAMES = Object.keys(SETTING_HELP) as Array<keyof EnvironmentVariables>;
+
 /** Validates the raw environment against the schema; unknown variables are ignored. */
 export function validateEnvironment(env: Record<string, string | undefined>): {
   values: EnvironmentVariables;
   problems: EnvironmentProblem[];
 } {
-  const known = Object.keys(new EnvironmentVariables()).concat([
-    'HOST',
-    'METRICS_PORT',
-    'DATABASE_URL',
-    'REDIS_URL',
-    'REDIS_CLUSTER_NODES',
-    'DATABASE_POOLER',
-    'DATABASE_DIRECT_URL',
-    'JWT_SECRET',
-    'SMS_TRANSPORT',
-    'SMS_WEBHOOK_URL',
-    'PUBLIC_URL',
-    'EVENTS_WEBHOOK_URL',
-    'EVENTS_WEBHOOK_SECRET',
-    'EVENTS_RETRY_SCHEDULE',
-    'TWILIO_ACCOUNT_SID',
-    'TWILIO_AUTH_TOKEN',
-    'TWILIO_FROM',
-    'TWILIO_MESSAGING_SERVICE_SID',
-    'VONAGE_API_KEY',
-    'VONAGE_API_SECRET',
-    'VONAGE_FROM',
-    'SMSRU_API_ID',
-    'SMSRU_FROM',
-    'SMS_WEBOTP_DOMAIN',
-    'SMS_ANDROID_APP_HASH',
-    'SMS_BUDGET_PER_HOUR',
-    'SMS_BUDGET_PER_COUNTRY_PER_HOUR',
-    'SMS_BLOCK_LIMIT_PER_HOUR',
-    'QUEUE_DASHBOARD_USER',
-    'QUEUE_DASHBOARD_PASSWORD',
-  ]);
+  const known = SETTING_NAMES;
   // An empty variable means "unset", as in most shells and compose files.
   const plain: Record<string, string> = {};
   for (const name of known) {
