@@ -7,6 +7,7 @@ import { useJsonBodiesOnly } from './common/json-body.js';
 import { RequestLogController } from './common/request-log.js';
 import { answerClientError, answerRouterError, registerEdgeHooks, requestId } from './common/http-edge.js';
 import { InputShapePipe } from './common/input-shape.pipe.js';
+import { trustProxyOption } from './common/client-address.js';
 import { registerDocs } from './docs/docs.js';
 import { ApiMetrics } from './metrics/api-metrics.js';
 import { createValidationPipe } from './common/validation.pipe.js';
@@ -35,8 +36,8 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     // No child logger per request (pino serialises its bindings each time).
     childLoggerFactory: (parent: FastifyBaseLogger) => parent,
     bodyLimit: config.http.bodyLimitBytes,
-    // Fastify takes a hop count too, though the adapter's type does not say so.
-    trustProxy: config.http.trustProxy as boolean | string[],
+    // The adapter's type names no function, which Fastify takes.
+    trustProxy: trustProxyOption(config.http.trustProxy) as boolean | string[],
     genReqId: requestId,
     routerOptions: { ignoreTrailingSlash: true },
     // Answered in the API's own error body and headers (common/http-edge.ts), not Fastify's.

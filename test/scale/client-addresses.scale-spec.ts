@@ -1,0 +1,106 @@
+import { request } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { hasEngine, startHaproxy, type Haproxy } from '../support/engines.mjs';
+import { nextPhone } from '../support/phones.js';
+import { startDeployment, type Deployment } from '../support/processes.js';
+
+const HAS_HAPROXY = hasEngine('haproxy', 'haproxy');
+const LIMIT = 3;
+/** Six clients, each on a loopback address of its own (the whole 127.0.0.0/8 is this machine's). */
+const CLIENTS = ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14', '127.0.0.15', '127.0.0.16'];
+
+/** A code request from a given source address, with whatever X-Forwarded-For the client chooses to write. */
+function signupFrom(base: string, source: string, forwardedFor?: string): Promise<number> {
+  const body = JSON.stringify({ phone_number: nextPhone() });
+  const url = new URL('/api/v1/auth/signup/', base);
+  return new Promise((resolve, reject) => {
+    const sent = request(
+      url,
+      {
+        method: 'POST',
+        localAddress: source,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
+        },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+      },
+    );
+    sent.on('error', reject);
+    sent.end(body);
+  });
+}
+
+/** How many of `count` code requests from each client were taken (202), and how many limited (429). */
+async function perClient(send: (source: string, i: number) => Promise<number>, count: number) {
+  const answers = await Promise.all(
+    CLIENTS.map(async (source) => {
+      const statuses: number[] = [];
+      for (let i = 0; i < count; i++) statuses.push(await send(source, i));
+      return [
+        source,
+        { taken: statuses.filter((s) => s === 202).length, limited: statuses.filter((s) => s === 429).length },
+      ];
+    }),
+  );
+  return Object.fromEntries(answers) as Record<string, { taken: number; limited: number }>;
+}
+
+const eachGets = (taken: number, limited: number) =>
+  Object.fromEntries(CLIENTS.map((source) => [source, { taken, limited }]));
+
+/**
+ * SPEC section 11, in the shape docs/deploy.md describes: HAProxy in front of
+ * two APIs, clients on distinct source addresses. Each client has its own
+ * per-IP limit whatever it writes in X-Forwarded-For, with the balancer named
+ * by a hop count or by its address.
+ */
+(HAS_HAPROXY ? describe : describe.skip)('client addresses behind HAProxy, clients on distinct addresses', () => {
+  const deployments: Deployment[] = [];
+  const balancers: Haproxy[] = [];
+  afterAll(async () => {
+    await Promise.all(balancers.map((haproxy) => haproxy.stop()));
+    await Promise.all(deployments.map((deployment) => deployment.stop()));
+  });
+
+  async function behindHaproxy(trustProxy: string): Promise<{ deployment: Deployment; haproxy: Haproxy }> {
+    const deployment = await startDeployment({
+      apis: 2,
+      workers: 0,
+      env: { TRUST_PROXY: trustProxy, SIGNUP_IP_RATE_LIMIT: `${LIMIT}/60`, VERIFY_IP_RATE_LIMIT: '100000/60' },
+    });
+    deployments.push(deployment);
+    const haproxy = await startHaproxy(deployment.apis.map((api) => Number(new URL(api.base).port)));
+    balancers.push(haproxy);
+    // Both servers up in HAProxy's checks (2 good checks 500 ms apart).
+    await sleep(1_500);
+    return { deployment, haproxy };
+  }
+
+  it.each([
+    ['a hop count (TRUST_PROXY=1)', '1'],
+    ["the balancer's address (TRUST_PROXY=127.0.0.1)", '127.0.0.1'],
+    ['a CIDR (TRUST_PROXY=127.0.0.0/30)', '127.0.0.0/30'],
+  ])('gives each client its own limit, forged X-Forwarded-For or not, with %s', async (_, trustProxy) => {
+    const { haproxy } = await behindHaproxy(trustProxy);
+    // Every client writes a different address on each request: to the limit it is still one client.
+    const forging = await perClient((source, i) => signupFrom(haproxy.url, source, `203.0.113.${i + 1}`), LIMIT + 2);
+    console.log(
+      `behind HAProxy (TRUST_PROXY=${trustProxy}), ${LIMIT + 2} requests per client: ${JSON.stringify(forging)}`,
+    );
+    expect(forging).toEqual(eachGets(LIMIT, 2));
+  });
+
+  it('counts a client that reaches an API directly by its own address, whatever it forges, when the balancer is named', async () => {
+    const { deployment } = await behindHaproxy('127.0.0.1');
+    const direct = await perClient(
+      (source, i) => signupFrom(deployment.apis[0].base, source, `127.0.0.1, 198.51.100.${i + 1}`),
+      LIMIT + 1,
+    );
+    expect(direct).toEqual(eachGets(LIMIT, 1));
+  });
+});
