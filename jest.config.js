@@ -24,7 +24,7 @@ const common = {
     '^@app/domain$': '<rootDir>/libs/domain/src/index.ts',
     '^@app/domain/node-version$': '<rootDir>/libs/domain/src/config/node-version.ts',
     // Its ES build imports JSON without an import attribute, which Jest warns about; the CJS build is the same code.
-    '^libphonenumber-js/mobile$': '<rootDir>/node_modules/libphonenumber-js/mobile/index.cjs',
+    '^libphonenumber-js/max$': '<rootDir>/node_modules/libphonenumber-js/max/index.cjs',
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },
 };

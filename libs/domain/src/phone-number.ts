@@ -1,6 +1,13 @@
-// The "mobile" metadata: a number is valid only if it is a mobile one (fixed-line-or-mobile
-// ranges included), and it is a fraction of the size of the full metadata.
-import { parsePhoneNumberFromString, type CountryCode, isSupportedCountry } from 'libphonenumber-js/mobile';
+// The full ("max") metadata: a number's type is only right when every type's ranges are known
+// (the "mobile" metadata called a Botswanan VoIP range mobile, and passed the plans of no
+// country: +800, +808, +870, +878, +881, +882, +883, +888, +979). sendable() decides.
+import {
+  parsePhoneNumberFromString,
+  type CountryCode,
+  isSupportedCountry,
+  type NumberType,
+  type PhoneNumber,
+} from 'libphonenumber-js/max';
 import { DomainError, ErrorCode } from './errors.js';
 
 const ALLOWED_CHARACTERS = /^[+\d\s().-]{4,32}$/;
@@ -9,11 +16,25 @@ export function isPhoneRegion(value: string): value is CountryCode {
   return isSupportedCountry(value);
 }
 
+/** The types a code may be sent to: a mobile, or a range whose plan cannot tell mobile from fixed (the US, …). */
+export const SENDABLE_TYPES: ReadonlySet<NumberType> = new Set<NumberType>(['MOBILE', 'FIXED_LINE_OR_MOBILE']);
+
+/**
+ * Codes go only to numbers that belong to a country and are of a mobile-capable
+ * type (SPEC section 11): premium rate, toll free, shared cost, VoIP, personal,
+ * pager, UAN, voicemail, satellite and the other non-geographic plans are where
+ * toll fraud lives, and no country deny-list reaches the ones of no country.
+ */
+function sendable(parsed: PhoneNumber): boolean {
+  const type = parsed.getType();
+  return parsed.isValid() && parsed.country !== undefined && type !== undefined && SENDABLE_TYPES.has(type);
+}
+
 /**
  * Normalises a mobile number to E.164. Accepts international numbers with or
  * without the leading `+` and numbers in the national format of `region`.
- * Anything else, including valid numbers that are not mobile, throws
- * INVALID_PHONE_NUMBER.
+ * Anything else, including valid numbers that are not mobile or belong to no
+ * country, throws INVALID_PHONE_NUMBER.
  */
 export function normalizePhoneNumber(input: unknown, region: CountryCode): string {
   if (typeof input !== 'string') throw invalid();
@@ -23,7 +44,7 @@ export function normalizePhoneNumber(input: unknown, region: CountryCode): strin
   const candidates = raw.startsWith('+') ? [raw] : [raw, `+${raw}`];
   for (const candidate of candidates) {
     const parsed = parsePhoneNumberFromString(candidate, region);
-    if (parsed?.isValid()) return parsed.number;
+    if (parsed && sendable(parsed)) return parsed.number;
   }
   throw invalid();
 }
