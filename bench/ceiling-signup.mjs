@@ -74,6 +74,9 @@ async function requestCode(request, body) {
       resendSeconds,
       perHour,
       false,
+      false,
+      config.otp.failuresPerWindow,
+      config.otp.failureWindowSeconds,
     ],
   });
   if (result.outcome !== 'created') {

@@ -4,6 +4,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
+import { OTP_REQUEST_OUTCOMES } from '../apps/api/src/metrics/api-metrics.js';
 import { testDatabase } from './support/db.js';
 import { EVENTS_SECRET, startReceiver, type Receiver } from './support/events-receiver.js';
 import { hasEngine } from './support/engines.mjs';
@@ -90,15 +91,7 @@ describe('metrics', () => {
       expect(workerText).toContain(`# TYPE ${name} `);
     }
     // Every outcome's series exists from the start.
-    for (const outcome of [
-      'sent',
-      'cooldown',
-      'hourly_cap',
-      'locked',
-      'ip_limited',
-      'country_blocked',
-      'budget_exceeded',
-    ]) {
+    for (const outcome of OTP_REQUEST_OUTCOMES) {
       expect(apiText).toContain(`otp_requests_total{outcome="${outcome}"}`);
     }
     expect(workerText).toMatch(/queue_jobs\{queue="code-delivery",state="waiting"\} \d+/);

@@ -45,6 +45,29 @@ describe('starting the processes', () => {
     expectOneSentence(output.replace(/^migrate: Invalid configuration:\n/, ''), 'DATABASE_URL');
   });
 
+  it.each([
+    ['TRUST_PROXY=true, which trusts what a client writes', { TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [
+      'a fixed-code test number that is an admin',
+      { ADMIN_PHONE_NUMBERS: '+79990000009', OTP_TEST_NUMBERS: '+79990000009:1234' },
+      'OTP_TEST_NUMBERS',
+    ],
+  ])('refuses to start in production with %s, naming the setting', async (_, settings, named) => {
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: directDatabaseUrl(),
+      JWT_SECRET: 'p'.repeat(40),
+      SMS_TRANSPORT: 'webhook',
+      SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',
+      PORT: String(await freePort()),
+      METRICS_PORT: '0',
+    };
+    const { code, output } = await runToEnd(API_ENTRY, { ...production, ...settings });
+    expect(code).toBe(1);
+    expect(output).toMatch(new RegExp(`^  - ${named}: `, 'm'));
+    expect(output).not.toMatch(/^\s+at /m);
+  });
+
   it('says in one sentence which setting to change when the HTTP port is taken', async () => {
     const { port, server } = await occupy();
     try {

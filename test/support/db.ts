@@ -2,8 +2,8 @@ import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Every table the apps write, but the per-IP counters (each stack keeps its own keys there). */
-const TABLES =
-  'users, code_requests, sign_in_attempts, sessions, refresh_tokens, sms_messages, referral_counts, sms_attempts, sms_budget_hits, sms_budget_trips, events, event_attempts';
+/** Kept across files: the migrations' record, the events endpoint's one row, and the per-IP counters (keyed by each stack's prefix). */
+const KEPT = ['typeorm_migrations', 'events_endpoint', 'rate_limits'];
 
 /** A plain client on the test database, for tests that run the apps as separate processes. */
 export async function testDatabase(): Promise<pg.Client> {
@@ -22,8 +22,14 @@ export async function withTestDatabase<T>(work: (db: pg.Client) => Promise<T>): 
 }
 
 /** Empties every table (a test that counts rows starts from here). */
-export async function resetTables(db: { query(sql: string): Promise<unknown> }): Promise<void> {
-  await db.query(`TRUNCATE ${TABLES} RESTART IDENTITY CASCADE`);
+export async function resetTables(db: { query(sql: string, parameters?: unknown[]): Promise<unknown> }): Promise<void> {
+  // Every other table of the schema, so a table a migration adds is emptied too.
+  const found = (await db.query(
+    `SELECT quote_ident(tablename) AS name FROM pg_tables WHERE schemaname = current_schema() AND tablename <> ALL ($1)`,
+    [KEPT],
+  )) as Array<{ name: string }> | { rows: Array<{ name: string }> };
+  const tables = (Array.isArray(found) ? found : found.rows).map((table) => table.name);
+  await db.query(`TRUNCATE ${tables.join(', ')} RESTART IDENTITY CASCADE`);
   await db.query(`UPDATE events_endpoint SET disabled_at = NULL, disabled_reason = NULL`);
 }
 

@@ -9,6 +9,7 @@ export const OTP_REQUEST_OUTCOMES = [
   'ip_limited',
   'country_blocked',
   'budget_exceeded',
+  'username_taken',
 ] as const;
 export type OtpRequestOutcome = (typeof OTP_REQUEST_OUTCOMES)[number];
 

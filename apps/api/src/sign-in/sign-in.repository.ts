@@ -1,18 +1,31 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { CodeRequestEntity, entityManager, runPrepared, type PreparedStatement, type Transaction } from '@app/domain';
+import { Not, type DataSource } from 'typeorm';
+import {
+  CodeRequestEntity,
+  entityManager,
+  runPrepared,
+  type CodeRequestStatus,
+  type PreparedStatement,
+  type Transaction,
+} from '@app/domain';
 
 /**
  * The sign-in policy is two PostgreSQL functions, both in the sign-in-policy migration: read it there.
  * Exported for the bench's signup ceiling, which runs the same statement.
  */
 export const REQUEST_CODE: PreparedStatement = {
-  name: 'request_code_v1',
-  text: 'SELECT outcome, retry_after FROM request_code($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+  name: 'request_code_v2',
+  text: 'SELECT outcome, retry_after FROM request_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
 };
 
-export interface CodeRequestLimits {
+/** The rolling ceiling of wrong codes per number (SPEC section 11), which requests and checks both honour. */
+export interface FailureWindow {
+  failuresPerWindow: number;
+  windowSeconds: number;
+}
+
+export interface CodeRequestLimits extends FailureWindow {
   ttlSeconds: number;
   resendSeconds: number;
   perHour: number;
@@ -20,13 +33,16 @@ export interface CodeRequestLimits {
   exempt: boolean;
 }
 
-export interface VerificationLimits {
+export interface VerificationLimits extends FailureWindow {
   maxAttemptsPerCode: number;
   lockAfterFailures: number;
-  lockSeconds: number;
+  lockSteps: number[];
 }
 
-export type CodeRequestOutcome = { outcome: 'created' | 'locked' | 'cooldown' | 'hourly'; retry_after: number };
+export type CodeRequestOutcome = {
+  outcome: 'created' | 'locked' | 'cooldown' | 'hourly' | 'username_taken';
+  retry_after: number;
+};
 export type VerificationOutcome = {
   outcome: 'signed_in' | 'invalid' | 'locked';
   retry_after: number;
@@ -43,7 +59,14 @@ export class SignInRepository {
    * with the new one: one prepared round trip, bench (d), signups.
    */
   async requestCode(
-    request: { id: string; phoneNumber: string; codeHash: Buffer; codeSealed: Buffer; username: string | null },
+    request: {
+      id: string;
+      phoneNumber: string;
+      codeHash: Buffer;
+      codeSealed: Buffer;
+      username: string | null;
+      usernameTaken: boolean;
+    },
     limits: CodeRequestLimits,
   ): Promise<CodeRequestOutcome> {
     const [result] = await runPrepared<CodeRequestOutcome>(this.db, REQUEST_CODE, [
@@ -56,14 +79,17 @@ export class SignInRepository {
       limits.resendSeconds,
       limits.perHour,
       limits.exempt,
+      request.usernameTaken,
+      limits.failuresPerWindow,
+      limits.windowSeconds,
     ]);
     return result;
   }
 
-  /** The phone's newest code request, whatever its state: what a submitted code is checked against. */
+  /** The phone's newest code, whatever its state (a refused request is none): what a submitted code is checked against. */
   newestCode(phoneNumber: string): Promise<Pick<CodeRequestEntity, 'id' | 'codeHash'> | null> {
     return this.db.manager.findOne(CodeRequestEntity, {
-      where: { phoneNumber },
+      where: { phoneNumber, status: Not<CodeRequestStatus>('refused') },
       order: { createdAt: 'DESC' },
       select: { id: true, codeHash: true },
     });
@@ -76,14 +102,16 @@ export class SignInRepository {
     limits: VerificationLimits,
   ): Promise<VerificationOutcome> {
     const [result] = await entityManager(this.db, tx).query<VerificationOutcome[]>(
-      'SELECT outcome, retry_after, requested_username FROM verify_code($1, $2, $3, $4, $5, $6)',
+      'SELECT outcome, retry_after, requested_username FROM verify_code($1, $2, $3, $4, $5, $6, $7, $8)',
       [
         attempt.phoneNumber,
         attempt.requestId,
         attempt.matches,
         limits.maxAttemptsPerCode,
         limits.lockAfterFailures,
-        limits.lockSeconds,
+        limits.lockSteps,
+        limits.failuresPerWindow,
+        limits.windowSeconds,
       ],
     );
     return result;

@@ -22,7 +22,7 @@ import { ApiMetrics, type OtpRequestOutcome } from '../metrics/api-metrics.js';
 import { UsersService } from '../users/users.service.js';
 import type { CodeRequestedDto } from './dto/code-requested.dto.js';
 import type { SignedInDto } from './dto/signed-in.dto.js';
-import { SignInRepository } from './sign-in.repository.js';
+import { SignInRepository, type FailureWindow } from './sign-in.repository.js';
 
 /** The per-phone rules' verdicts as the metric spells them (SPEC section 9). */
 const REQUEST_OUTCOMES = {
@@ -30,6 +30,7 @@ const REQUEST_OUTCOMES = {
   cooldown: 'cooldown',
   hourly: 'hourly_cap',
   locked: 'locked',
+  username_taken: 'username_taken',
 } as const satisfies Record<string, OtpRequestOutcome>;
 
 /** Stands in for a missing code so that an unknown phone costs the same HMAC as a known one. */
@@ -66,16 +67,17 @@ export class SignInService {
    */
   async requestCode(rawPhone: string, username: string | undefined): Promise<CodeRequestedDto> {
     const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
-    const fixedCode = this.config.otp.testNumbers.get(phoneNumber);
+    const policy = this.policyFor(phoneNumber);
     // Fixed-code test numbers are never sent to a gateway: the pumping defences leave them be.
-    if (fixedCode === undefined) this.pumping.checkCountry(phoneNumber);
-    // Checked against every live user whoever asks, so the answer says nothing about the phone.
-    if (username && (await this.users.isUsernameTaken(username))) throw new DomainError(ErrorCode.USERNAME_TAKEN);
+    if (policy.fixedCode === undefined) this.pumping.checkCountry(phoneNumber);
+    // Checked against every live user whoever asks, so the answer says nothing about the phone; answered only
+    // once the phone's gates let the request through, and counted by them like a code (request_code).
+    const usernameTaken = username !== undefined && (await this.users.isUsernameTaken(username));
 
     const { ttlSeconds, resendSeconds, perHour } = this.config.otp;
     const id = randomUUID();
-    const code = fixedCode ?? generateOtp();
-    const budgets = fixedCode === undefined ? this.pumping.claimsFor(phoneNumber) : [];
+    const code = policy.fixedCode ?? generateOtp();
+    const budgets = policy.fixedCode === undefined && !usernameTaken ? this.pumping.claimsFor(phoneNumber) : [];
     await this.pumping.reserve(id, budgets);
     const result = await this.signIn
       .requestCode(
@@ -85,10 +87,9 @@ export class SignInService {
           codeHash: hashOtp(this.keys.hashKey, id, phoneNumber, code),
           codeSealed: sealOtp(this.keys.sealKey, id, code),
           username: username ?? null,
+          usernameTaken,
         },
-        // Fixed-code test numbers serve monitoring that signs in every minute: no
-        // cooldown or hourly cap for them (the per-IP limits and the lockout still hold).
-        { ttlSeconds, resendSeconds, perHour, exempt: fixedCode !== undefined },
+        { ttlSeconds, resendSeconds, perHour, exempt: policy.exempt, ...policy.window },
       )
       .catch(async (error: unknown) => {
         await this.pumping.release(id, budgets).catch(() => undefined);
@@ -100,6 +101,8 @@ export class SignInService {
     switch (result.outcome) {
       case 'created':
         break;
+      case 'username_taken':
+        throw new DomainError(ErrorCode.USERNAME_TAKEN);
       case 'locked':
         throw tooManyAttempts(result.retry_after);
       case 'cooldown':
@@ -125,6 +128,25 @@ export class SignInService {
   }
 
   /**
+   * Fixed-code test numbers skip the cooldown and the hourly cap (the per-IP
+   * limits and the locks still hold), and their code never changes, so their
+   * rolling ceiling of wrong codes is the lock's size, not 100 a day.
+   */
+  private policyFor(phoneNumber: string): PhonePolicy {
+    const { testNumbers, failuresPerWindow, testNumberFailuresPerWindow, failureWindowSeconds } = this.config.otp;
+    const fixedCode = testNumbers.get(phoneNumber);
+    const test = fixedCode !== undefined;
+    return {
+      fixedCode,
+      exempt: test,
+      window: {
+        failuresPerWindow: test ? testNumberFailuresPerWindow : failuresPerWindow,
+        windowSeconds: failureWindowSeconds,
+      },
+    };
+  }
+
+  /**
    * Checks phone and code together. Every failure answers the same INVALID_CODE;
    * the counters behind the limits are committed before the answer is sent. The
    * first success for a phone creates its user.
@@ -133,14 +155,14 @@ export class SignInService {
     const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
     const newest = await this.signIn.newestCode(phoneNumber);
     const matches = otpMatches(this.keys.hashKey, newest?.codeHash ?? DUMMY_HASH, newest?.id ?? '', phoneNumber, code);
-    const { maxAttemptsPerCode, lockAfterFailures, lockSeconds } = this.config.otp;
+    const { maxAttemptsPerCode, lockAfterFailures, lockSteps } = this.config.otp;
 
     // A refusal commits its counters; only then is it answered.
     const result = await this.uow.run(async (tx) => {
       const verdict = await this.signIn.verify(
         tx,
         { phoneNumber, requestId: newest?.id ?? null, matches },
-        { maxAttemptsPerCode, lockAfterFailures, lockSeconds },
+        { maxAttemptsPerCode, lockAfterFailures, lockSteps, ...this.policyFor(phoneNumber).window },
       );
       if (verdict.outcome !== 'signed_in') return { refused: verdict };
       const user = await this.users.findOrCreateByPhone(tx, phoneNumber, verdict.requested_username);
@@ -160,6 +182,15 @@ export class SignInService {
     const answer: SignedInDto = TokenResponseDto.of(issued, user.referralCode, user.created);
     return referral ? { ...answer, referral } : answer;
   }
+}
+
+/** What a number's sign-in is held to, decided here alone. */
+interface PhonePolicy {
+  /** A fixed-code test number's code (OTP_TEST_NUMBERS); never sent to a gateway. */
+  fixedCode: string | undefined;
+  /** No cooldown and no hourly cap: a monitor signs in every minute. */
+  exempt: boolean;
+  window: FailureWindow;
 }
 
 function tooManyAttempts(retryAfterSeconds: number): DomainError {

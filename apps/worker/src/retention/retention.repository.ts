@@ -8,10 +8,12 @@ import {
   RateLimitEntity,
   RefreshTokenEntity,
   SignInAttemptEntity,
+  SignInFailureEntity,
   SmsBudgetHitEntity,
   SmsBudgetTripEntity,
   SmsMessageEntity,
   UnitOfWork,
+  UsernameChangeEntity,
 } from '@app/domain';
 
 /** Any fixed number: one worker at a time erases, the others skip their turn. */
@@ -68,7 +70,12 @@ export class RetentionRepository {
         .from(SignInAttemptEntity)
         .where('updated_at < now() - make_interval(days => :days)', { days: periods.idleCountersDays })
         .andWhere('(locked_until IS NULL OR locked_until < now())')
+        // The escalation remembers a lock for a day after it ends.
+        .andWhere(`(last_lock_ends IS NULL OR last_lock_ends < now() - interval '1 day')`)
         .execute();
+      // Past the rolling windows they count in: a day of wrong codes, an hour of renames.
+      await manager.delete(SignInFailureEntity, { failedAt: olderThan('mins', 24 * 60 + periods.spentBudgetMinutes) });
+      await manager.delete(UsernameChangeEntity, { changedAt: olderThan('mins', 60 + periods.spentBudgetMinutes) });
       await manager.delete(RefreshTokenEntity, { expiresAt: olderThan('days', periods.expiredRefreshTokensDays) });
       await manager.delete(RateLimitEntity, { windowEnds: olderThan('mins', periods.spentRateLimitMinutes) });
       await manager.delete(SmsBudgetHitEntity, { at: olderThan('mins', 60 + periods.spentBudgetMinutes) });

@@ -99,7 +99,7 @@ describe('loadConfig', () => {
       perCountryPerHour: null,
       perBlockPerHour: null,
     });
-    expect(config.otp).toMatchObject({ ttlSeconds: 300, resendSeconds: 60, perHour: 5, lockSeconds: 900 });
+    expect(config.otp).toMatchObject({ ttlSeconds: 300, resendSeconds: 60, perHour: 5, lockSteps: [900, 3600, 86400] });
     expect(config.jwt.accessTtlSeconds).toBe(900);
     expect(config.defaultPhoneRegion).toBe('RU');
     expect(config.queueDashboard).toBeNull();
@@ -214,6 +214,23 @@ describe('loadConfig', () => {
         SMS_BLOCK_LIMIT_PER_HOUR: '100',
       });
       expect(relaxed.pumping).toMatchObject({ perHour: null, perCountryPerHour: 2_000, perBlockPerHour: 100 });
+    });
+
+    it('refuses TRUST_PROXY=true, which trusts what the client wrote, and takes a hop count or addresses', () => {
+      expect(problemsOf({ ...production, JWT_SECRET: secret, TRUST_PROXY: 'true' })).toEqual(['TRUST_PROXY']);
+      expect(problemsOf({ ...production, JWT_SECRET: secret, TRUST_PROXY: '1' })).toEqual([]);
+      expect(problemsOf({ ...production, JWT_SECRET: secret, TRUST_PROXY: '10.0.0.0/8' })).toEqual([]);
+      expect(problemsOf({ JWT_SECRET: secret, TRUST_PROXY: 'true' })).toEqual([]);
+    });
+
+    it('refuses a fixed-code test number that is also an admin, naming OTP_TEST_NUMBERS', () => {
+      const both = { ADMIN_PHONE_NUMBERS: '+79990000000', OTP_TEST_NUMBERS: '+7 999 000-00-00:1234' };
+      expect(problemsOf({ ...production, JWT_SECRET: secret, ...both })).toEqual(['OTP_TEST_NUMBERS']);
+      expect(problemsOf({ ...production, JWT_SECRET: secret, ...both, ADMIN_PHONE_NUMBERS: '+79990000001' })).toEqual(
+        [],
+      );
+      // Outside production a demo may sign its admin in with a fixed code.
+      expect(problemsOf({ JWT_SECRET: secret, ...both })).toEqual([]);
     });
 
     it('does not migrate at start and listens on every interface', () => {

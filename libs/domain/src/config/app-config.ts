@@ -84,9 +84,17 @@ export class AppConfig {
     perHour: number;
     maxAttemptsPerCode: number;
     lockAfterFailures: number;
-    lockSeconds: number;
+    /** Each lock's length in seconds: the first lock takes the first, each within a day of the last the next. */
+    lockSteps: number[];
+    /** Wrong codes per number in any `failureWindowSeconds`, whatever succeeded between (NIST SP 800-63B: 100). */
+    failuresPerWindow: number;
+    /** The same for a fixed-code test number, whose code never changes. */
+    testNumberFailuresPerWindow: number;
+    failureWindowSeconds: number;
     testNumbers: ReadonlyMap<string, string>;
   };
+  /** Renames of one user per rolling hour (PATCH /users/{username}/), so usernames cannot be probed by renaming. */
+  users: { renamesPerHour: number };
   rateLimits: { signupPerIp: RateLimit; verifyPerIp: RateLimit };
   sms: {
     /** Tried in this order for each message: the next one when one fails. */
@@ -169,6 +177,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problem('OTP_TEST_NUMBERS', (error as Error).message);
   }
 
+  if (isProduction) {
+    // A fixed code is 10,000 guesses from an account: never one that administers the others.
+    const adminTestNumbers = [...testNumbers.keys()].filter((phone) => adminPhoneNumbers.has(phone));
+    if (adminTestNumbers.length > 0) {
+      problem(
+        'OTP_TEST_NUMBERS',
+        `${adminTestNumbers.join(', ')} is also in ADMIN_PHONE_NUMBERS: a fixed-code number cannot be an admin in production`,
+      );
+    }
+  }
+
   const transports = splitList(v.SMS_TRANSPORT ?? (isProduction ? 'webhook' : 'simulated')) as TransportName[];
   if (new Set(transports).size !== transports.length) problem('SMS_TRANSPORT', 'names a transport twice');
   if (transports.includes('simulated')) {
@@ -246,6 +265,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problem('EVENTS_WEBHOOK_SECRET', 'is required with EVENTS_WEBHOOK_URL: every event is signed');
   }
 
+  if (isProduction && v.TRUST_PROXY === 'true') {
+    problem(
+      'TRUST_PROXY',
+      "true trusts whatever X-Forwarded-For a client writes; in production give the hop count (1 behind one load balancer) or the proxies' addresses",
+    );
+  }
+
   const port = Number(v.PORT);
   if (port > 65535) problem('PORT', 'must be at most 65535');
   if (v.REDIS_URL && v.REDIS_CLUSTER_NODES) {
@@ -294,9 +320,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       perHour: Number(v.CODES_PER_HOUR),
       maxAttemptsPerCode: 5,
       lockAfterFailures: 10,
-      lockSeconds: 15 * 60,
+      lockSteps: [15 * 60, 3600, 24 * 3600],
+      failuresPerWindow: 100,
+      testNumberFailuresPerWindow: 10,
+      failureWindowSeconds: 24 * 3600,
       testNumbers,
     },
+    users: { renamesPerHour: 5 },
     rateLimits: { signupPerIp: parseRate(v.SIGNUP_IP_RATE_LIMIT), verifyPerIp: parseRate(v.VERIFY_IP_RATE_LIMIT) },
     sms: {
       transports,

@@ -1,6 +1,7 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
-export type CodeRequestStatus = 'pending' | 'used' | 'burned' | 'replaced';
+/** `refused`: a request the phone's gates let through for a taken username; it counts, sends nothing. */
+export type CodeRequestStatus = 'pending' | 'used' | 'burned' | 'replaced' | 'refused';
 
 /**
  * One sign-in code sent to one phone. The code itself is kept only as a keyed
@@ -8,7 +9,7 @@ export type CodeRequestStatus = 'pending' | 'used' | 'burned' | 'replaced';
  * dropped or expired, and is erased then.
  */
 @Entity('code_requests')
-@Check('code_requests_status_check', "status IN ('pending', 'used', 'burned', 'replaced')")
+@Check('code_requests_status_check', "status IN ('pending', 'used', 'burned', 'replaced', 'refused')")
 // At most one live code per phone: a new code replaces the old one.
 @Index('code_requests_one_pending_key', ['phoneNumber'], { unique: true, where: "status = 'pending'" })
 // Descending on created_at: the migration's.

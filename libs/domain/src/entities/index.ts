@@ -1,4 +1,5 @@
 import { CodeRequestEntity } from './code-request.entity.js';
+import { ReferredPhoneEntity, SignInFailureEntity, UsernameChangeEntity } from './defences.entity.js';
 import { EventAttemptEntity, EventEntity, EventsEndpointEntity } from './event.entity.js';
 import { RateLimitEntity } from './rate-limit.entity.js';
 import { ReferralCountEntity } from './referral-count.entity.js';
@@ -11,6 +12,7 @@ import { SmsMessageEntity } from './sms-message.entity.js';
 import { UserEntity } from './user.entity.js';
 
 export * from './code-request.entity.js';
+export * from './defences.entity.js';
 export * from './event.entity.js';
 export * from './rate-limit.entity.js';
 export * from './referral-count.entity.js';
@@ -38,4 +40,7 @@ export const ENTITIES = [
   EventEntity,
   EventAttemptEntity,
   EventsEndpointEntity,
+  SignInFailureEntity,
+  ReferredPhoneEntity,
+  UsernameChangeEntity,
 ];

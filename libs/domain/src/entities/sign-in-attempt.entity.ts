@@ -20,6 +20,13 @@ export class SignInAttemptEntity {
   @Column({ name: 'locked_until', type: 'timestamptz', nullable: true })
   lockedUntil: Date | null;
 
+  /** The step of the last lock (1: the first of OTP lock steps); escalates while locks come within a day. */
+  @Column({ name: 'lock_level', type: 'smallint', default: 0 })
+  lockLevel: number;
+
+  @Column({ name: 'last_lock_ends', type: 'timestamptz', nullable: true })
+  lastLockEnds: Date | null;
+
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 }

@@ -6,6 +6,7 @@ import { RequestCodeFunction1764500000000 } from './1764500000000-request-code-f
 import { SignInPolicy1764600000000 } from './1764600000000-sign-in-policy.js';
 import { SmsGatewaysAndBudgets1764700000000 } from './1764700000000-sms-gateways-and-budgets.js';
 import { EventsOutbox1764800000000 } from './1764800000000-events-outbox.js';
+import { Defences1764900000000 } from './1764900000000-defences.js';
 
 /** Every migration, oldest first. A new migration is a new file added here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   SignInPolicy1764600000000,
   SmsGatewaysAndBudgets1764700000000,
   EventsOutbox1764800000000,
+  Defences1764900000000,
 ];
