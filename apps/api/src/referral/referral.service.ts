@@ -1,5 +1,14 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode, normalizeReferralCode, REFERRAL_CODE_PATTERN, type Transaction } from '@app/domain';
+import {
+  AppConfig,
+  deriveReferredPhoneKey,
+  DomainError,
+  ErrorCode,
+  normalizeReferralCode,
+  REFERRAL_CODE_PATTERN,
+  referredPhoneFingerprint,
+  type Transaction,
+} from '@app/domain';
 import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage, type PageQueryDto } from '../common/keyset.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { LeaderboardDto } from './dto/leaderboard.dto.js';
@@ -11,6 +20,7 @@ import { ReferralsRepository, type Activation } from './referrals.repository.js'
 /** The answer of each activation outcome; `activated` and `unchanged` (a retried request) succeed. */
 const ACTIVATION_ERRORS: Record<Exclude<Activation, 'activated' | 'unchanged'>, ErrorCode> = {
   already: ErrorCode.REFERRAL_ALREADY_ACTIVATED,
+  counted_before: ErrorCode.REFERRAL_ALREADY_ACTIVATED,
   not_found: ErrorCode.REFERRAL_CODE_NOT_FOUND,
   self: ErrorCode.REFERRAL_SELF,
   cycle: ErrorCode.REFERRAL_CYCLE,
@@ -26,6 +36,7 @@ const ACTIVATION_OUTCOMES: Record<Exclude<Activation, 'no_user'>, ReferralActiva
   activated: 'activated',
   unchanged: 'already',
   already: 'already',
+  counted_before: 'already',
   not_found: 'not_found',
   self: 'self',
   cycle: 'cycle',
@@ -34,14 +45,19 @@ const ACTIVATION_OUTCOMES: Record<Exclude<Activation, 'no_user'>, ReferralActiva
 /** Invite codes: activating someone's, and the list of those who activated yours. */
 @Injectable()
 export class ReferralService {
+  private readonly phoneKey: Buffer;
+
   constructor(
+    config: AppConfig,
     private readonly referrals: ReferralsRepository,
     private readonly metrics: ApiMetrics,
-  ) {}
+  ) {
+    this.phoneKey = deriveReferredPhoneKey(config.jwt.secret);
+  }
 
   /** Activates someone's invite code (any case) for a user, in the caller's transaction. */
   async activate(tx: Transaction, userId: string, rawCode: string): Promise<void> {
-    const outcome = this.counted(await this.referrals.activate(tx, userId, normalizeReferralCode(rawCode)));
+    const outcome = this.counted(await this.activateAs(tx, userId, normalizeReferralCode(rawCode), 'alone'));
     if (outcome === 'activated' || outcome === 'unchanged') return;
     throw new DomainError(ACTIVATION_ERRORS[outcome]);
   }
@@ -57,10 +73,40 @@ export class ReferralService {
       this.metrics.referralActivations.count('not_found');
       return { activated: false, error: ErrorCode.REFERRAL_CODE_NOT_FOUND };
     }
-    const outcome = this.counted(await this.referrals.activateOrSkip(tx, userId, code));
+    const outcome = this.counted(await this.activateAs(tx, userId, code, 'or-skip'));
     if (outcome === 'activated') return { activated: true, error: null };
     if (outcome === 'unchanged') return { activated: false, error: ErrorCode.REFERRAL_ALREADY_ACTIVATED };
     return { activated: false, error: ACTIVATION_ERRORS[outcome] as ReferralOutcomeDto['error'] };
+  }
+
+  /**
+   * One person, one referral: the referee's phone fingerprint goes with the
+   * activation, and a phone counted before (under a deleted account) is refused.
+   */
+  private async activateAs(
+    tx: Transaction,
+    userId: string,
+    code: string,
+    how: 'alone' | 'or-skip',
+  ): Promise<Activation> {
+    const referee = await this.referrals.referee(tx, userId);
+    if (!referee) return 'no_user';
+    const phoneHash = referredPhoneFingerprint(this.phoneKey, referee.phone);
+    return how === 'alone'
+      ? this.referrals.activate(tx, userId, code, phoneHash)
+      : this.referrals.activateOrSkip(tx, userId, code, phoneHash);
+  }
+
+  /**
+   * Before a user is deleted: a referred user's phone is remembered, so the
+   * same person signing up again is not counted again (referrals made before
+   * fingerprints were kept are covered here too).
+   */
+  async rememberBeforeDeletion(tx: Transaction, userId: string): Promise<void> {
+    const referee = await this.referrals.referee(tx, userId);
+    if (referee?.referred) {
+      await this.referrals.rememberReferredPhone(tx, referredPhoneFingerprint(this.phoneKey, referee.phone));
+    }
   }
 
   private counted<T extends Activation>(outcome: T): T {

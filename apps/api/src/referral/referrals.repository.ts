@@ -63,7 +63,9 @@ const TOTAL: PreparedStatement = {
  * once, and the trigger walks the chain to refuse a circle. This repository
  * only says which rule spoke.
  */
-export type Activation = 'activated' | 'unchanged' | 'already' | 'not_found' | 'self' | 'cycle' | 'no_user';
+/** `counted_before`: the user's phone number was counted as a referral before, under an account since deleted. */
+export type Activation =
+  'activated' | 'unchanged' | 'already' | 'counted_before' | 'not_found' | 'self' | 'cycle' | 'no_user';
 
 export type ReferralRow = ReferralUserDto & { cursor_at: string; id: string };
 
@@ -89,7 +91,7 @@ export class ReferralsRepository {
    * and it then finds the circle. That rare case costs about a second,
    * PostgreSQL's deadlock_timeout.
    */
-  async activate(tx: Transaction, userId: string, code: string): Promise<Activation> {
+  async activate(tx: Transaction, userId: string, code: string, phoneHash: Buffer): Promise<Activation> {
     const manager = entityManager(this.db, tx);
     try {
       const [rows] = await manager.query<[ActivatedRow[], number]>(
@@ -102,6 +104,8 @@ export class ReferralsRepository {
         [userId, code],
       );
       if (rows.length > 0) {
+        // A phone counted once is never counted again: the caller undoes the update above.
+        if (!(await this.rememberReferredPhone(tx, phoneHash))) return 'counted_before';
         await this.recordActivation(tx, userId, rows[0]);
         return 'activated';
       }
@@ -127,14 +131,32 @@ export class ReferralsRepository {
    * `activate` inside a savepoint: a refusal (some of which the database raises)
    * is undone alone, and the caller's transaction goes on, as a sign-in does.
    */
-  async activateOrSkip(tx: Transaction, userId: string, code: string): Promise<Activation> {
+  async activateOrSkip(tx: Transaction, userId: string, code: string, phoneHash: Buffer): Promise<Activation> {
     const manager = entityManager(this.db, tx);
     await manager.query('SAVEPOINT referral_activation');
-    const outcome = await this.activate(tx, userId, code);
+    const outcome = await this.activate(tx, userId, code, phoneHash);
     await manager.query(
       outcome === 'activated' ? 'RELEASE SAVEPOINT referral_activation' : 'ROLLBACK TO SAVEPOINT referral_activation',
     );
     return outcome;
+  }
+
+  /** A live user's phone number and whether someone referred them (null: no such live user). */
+  async referee(tx: Transaction, userId: string): Promise<{ phone: string; referred: boolean } | null> {
+    const [row] = await entityManager(this.db, tx).query<Array<{ phone_number: string; referred: boolean }>>(
+      `SELECT phone_number, referrer_id IS NOT NULL AS referred FROM users WHERE id = $1 AND deleted_at IS NULL`,
+      [userId],
+    );
+    return row ? { phone: row.phone_number, referred: row.referred } : null;
+  }
+
+  /** Records a referred phone's fingerprint; false when it was recorded before. */
+  async rememberReferredPhone(tx: Transaction, phoneHash: Buffer): Promise<boolean> {
+    const rows = await entityManager(this.db, tx).query<unknown[]>(
+      `INSERT INTO referred_phones (phone_hash) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1`,
+      [phoneHash],
+    );
+    return rows.length > 0;
   }
 
   /** The `referral.activated` event, with the referrer's count as the trigger left it in this transaction. */

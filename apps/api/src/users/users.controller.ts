@@ -39,6 +39,8 @@ const CHANGE_ERRORS = [
   ErrorCode.REFERRAL_CODE_NOT_FOUND,
   ErrorCode.REFERRAL_SELF,
   ErrorCode.REFERRAL_CYCLE,
+  // Renames: a few per user per hour.
+  ErrorCode.RATE_LIMITED,
 ];
 
 @ApiTags('users')
@@ -106,7 +108,9 @@ export class UsersController {
   @Patch(':username')
   @ApiOperation({
     summary: 'Change the username or activate an invite code',
-    description: 'Activating the same code again is a harmless no-op. Other fields are refused with 400.',
+    description:
+      'Activating the same code again is a harmless no-op. Other fields are refused with 400. ' +
+      'A user renames themselves at most 5 times an hour (a refused rename counts too), then 429 with Retry-After.',
   })
   @ApiParam(USERNAME_PARAM)
   @ApiResponse({ status: 200, type: ProfileResponseDto })

@@ -164,6 +164,25 @@ export class UsersRepository {
   }
 
   /**
+   * Counts one rename of a user against its hourly limit, under the user's row
+   * lock so concurrent renames take turns. Null when it is allowed; else the
+   * seconds until the oldest counted rename leaves the hour.
+   */
+  async claimRename(tx: Transaction, userId: string, perHour: number): Promise<number | null> {
+    const manager = entityManager(this.db, tx);
+    await manager.query(`SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [userId]);
+    const [window] = await manager.query<Array<{ renames: number; wait: number }>>(
+      `SELECT count(*)::integer AS renames,
+              greatest(1, ceil(extract(epoch FROM min(changed_at) + interval '1 hour' - now())))::integer AS wait
+         FROM username_changes WHERE user_id = $1 AND changed_at > now() - interval '1 hour'`,
+      [userId],
+    );
+    if (window.renames >= perHour) return window.wait;
+    await manager.query(`INSERT INTO username_changes (user_id) VALUES ($1)`, [userId]);
+    return null;
+  }
+
+  /**
    * Erases phone and username and marks the row deleted (a tombstone keeps the
    * invite code), with its `user.deleted` event; false when gone already.
    */

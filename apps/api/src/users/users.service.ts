@@ -122,6 +122,17 @@ export class UsersService {
   /** Changes the writable fields, all or nothing: a refused activation leaves the username as it was. */
   async updateUser(caller: AuthUser, username: string, body: UpdateUserDto): Promise<ProfileResponseDto> {
     const userId = await this.resolve(caller, username);
+    // Every attempt counts (in a transaction of its own), a refused one too: a 409 says a name is taken.
+    // Admins are not held to it.
+    if (body.username !== undefined && !caller.isAdmin) {
+      const { renamesPerHour } = this.config.users;
+      const retryAfterSeconds = await this.uow.run((tx) => this.users.claimRename(tx, userId, renamesPerHour));
+      if (retryAfterSeconds !== null) {
+        throw new DomainError(ErrorCode.RATE_LIMITED, `At most ${renamesPerHour} renames per hour. Try again later.`, {
+          retryAfterSeconds,
+        });
+      }
+    }
     return this.uow.run(async (tx) => {
       if (body.username !== undefined && (await this.users.rename(tx, userId, body.username)) === 'taken') {
         throw new DomainError(ErrorCode.USERNAME_TAKEN);
@@ -140,6 +151,7 @@ export class UsersService {
   async deleteUser(caller: AuthUser, username: string): Promise<void> {
     const userId = await this.resolve(caller, username);
     await this.uow.run(async (tx) => {
+      await this.referrals.rememberBeforeDeletion(tx, userId);
       if (!(await this.users.softDelete(tx, userId))) throw new DomainError(ErrorCode.USER_NOT_FOUND);
       await this.tokens.endAllSessions(tx, userId);
     });
