@@ -350,6 +350,24 @@ function peakRss(pid) {
   return round(Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) / 1024, 0);
 }
 
+/**
+ * Each process's peak RSS since the previous call: VmHWM, then reset by writing 5
+ * to /proc/<pid>/clear_refs (Linux; the bench's own children), so the next phase
+ * reads its own peak.
+ */
+function phasePeakRss(children) {
+  const peaks = {};
+  for (const [name, child] of Object.entries(children)) {
+    peaks[name] = peakRss(child.pid);
+    try {
+      writeFileSync(`/proc/${child.pid}/clear_refs`, '5');
+    } catch {
+      // not resettable here: the next phase reads the peak so far
+    }
+  }
+  return peaks;
+}
+
 async function main() {
   const { db, tokens } = await prepareDatabase();
   const redis = new Redis(REDIS_URL);
@@ -412,6 +430,8 @@ async function main() {
     await sleep(100);
   await sleep(1000);
   const results = {};
+  // Peak RSS per phase (the start's own first): phasePeakRss() after each.
+  results.phaseRss = { start: phasePeakRss({ api, worker }) };
 
   const processes = { api, worker, ceiling, signupCeiling };
   /** Runs `work` and answers its result with the CPU each process spent per 1,000 of its requests. */
@@ -459,6 +479,7 @@ async function main() {
     results.profile.shareOfCeiling = round((100 * results.profile.rps) / results.ceiling.rps, 0);
   }
 
+  if (phase('a')) results.phaseRss.a = phasePeakRss({ api, worker });
   // (b) The influencer's profile (20,000 referrals), 64 connections.
   if (phase('b')) {
     const influencer = {
@@ -473,6 +494,7 @@ async function main() {
     say(`(b) influencer: ${results.influencer.rps} req/s p99 ${results.influencer.p99} ms`);
   }
 
+  if (phase('b')) results.phaseRss.b = phasePeakRss({ api, worker });
   // (c) The 1st and the 500th page of the influencer's referrals (20 a page).
   if (phase('c')) {
     let cursor = null;
@@ -506,6 +528,7 @@ async function main() {
     );
   }
 
+  if (phase('c')) results.phaseRss.c = phasePeakRss({ api, worker });
   // (d) Signups from distinct clients and numbers: at a steady 500/s, then the highest rate held,
   // by the API and by the signup ceiling alternately. CPU per signup counts every process that
   // works for it: the API (or the ceiling), the worker delivering its codes, PostgreSQL and Redis.
@@ -588,6 +611,7 @@ async function main() {
     );
   }
 
+  if (phase('d')) results.phaseRss.d = phasePeakRss({ api, worker });
   // (e) 10,000 code requests over 10 s (1,000 a second), through the webhook to the sink,
   // which answers each after 1-2 s: how long after the last request the last code arrives.
   const drained = async () => {
@@ -638,6 +662,7 @@ async function main() {
     };
   }
 
+  if (phase('e')) results.phaseRss.e = phasePeakRss({ api, worker });
   // (f) Activations (PATCH) by distinct users, each once, of random owners' codes.
   if (phase('f')) {
     const activationRuns = [];
@@ -668,8 +693,13 @@ async function main() {
     results.activation = medianOf(activationRuns);
   }
 
+  if (phase('f')) results.phaseRss.f = phasePeakRss({ api, worker });
   // (g) Peak resident memory, with the default settings, over every phase above.
-  results.rss = { api: peakRss(api.pid), worker: peakRss(worker.pid) };
+  const peaks = Object.values(results.phaseRss);
+  results.rss = {
+    api: Math.max(peakRss(api.pid), ...peaks.map((peak) => peak.api)),
+    worker: Math.max(peakRss(worker.pid), ...peaks.map((peak) => peak.worker)),
+  };
   for (const child of [api, worker, ceiling, signupCeiling]) child.kill('SIGTERM');
 
   // (p) Signups on the PostgreSQL queue backend (no REDIS_URL): the queue, the per-IP counters
@@ -794,8 +824,12 @@ function table({ machine, minutes, database = 'direct', results: r }) {
       '',
     ],
     [
-      '(g) peak RSS over the bench, default settings',
-      `API ${r.rss.api} MB, worker ${r.rss.worker} MB`,
+      '(g) peak RSS over the bench, default settings (per phase: start, a-f)',
+      `API ${r.rss.api} MB, worker ${r.rss.worker} MB; per phase API ${Object.entries(r.phaseRss)
+        .map(([name, peak]) => `${name} ${peak.api}`)
+        .join(', ')}; worker ${Object.entries(r.phaseRss)
+        .map(([name, peak]) => `${name} ${peak.worker}`)
+        .join(', ')}`,
       '',
       target(r.rss.api < 150 && r.rss.worker < 150, 'each under 150 MB'),
     ],
