@@ -113,6 +113,43 @@ describe('starting the processes', () => {
   });
 });
 
+describe('`make run`', () => {
+  it('ends its start with where everything is, and stops both processes on SIGTERM', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['scripts/run.mjs'], {
+      env: {
+        ...process.env,
+        ...builtEnv({ PORT: String(port), METRICS_PORT: '0', DATABASE_URL: directDatabaseUrl() }),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + 30_000;
+    while (!/\n {2}queue {7}.*\n/.test(output) && Date.now() < deadline && child.exitCode === null) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const base = `http://127.0.0.1:${port}`;
+    const banner = output.slice(output.indexOf('[run] ready in'));
+    expect(banner).toMatch(/^\[run\] ready in \d+\.\d s\n/);
+    for (const row of [
+      `page        ${base}/`,
+      `Swagger UI  ${base}/swagger/`,
+      `ReDoc       ${base}/redoc/`,
+      `SMS inbox   ${base}/api/v1/dev/sms/?phone_number=`,
+      'queues      dashboard off (set QUEUE_DASHBOARD_USER and QUEUE_DASHBOARD_PASSWORD)',
+      'metrics     API off, worker off',
+      'database    DATABASE_URL (',
+    ]) {
+      expect(banner).toContain(`\n  ${row}`);
+    }
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
+
 describe('the Node.js floor', () => {
   it('is the same in package.json and in the check each entry point runs first', async () => {
     const { NODE_FLOOR } = await import('../libs/domain/src/config/node-version.js');
