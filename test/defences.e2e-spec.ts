@@ -326,3 +326,25 @@ describe('fixed-code test numbers', () => {
     await verify('4321').expect(429);
   });
 });
+
+describe('usernames, when the SMS budget is spent', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { SMS_BUDGET_PER_HOUR: '1' }, worker: false });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('answers the same for a taken name and a free one', async () => {
+    const owner = await createUser(stack);
+    const signup = (username: string) =>
+      stack.http().post('/api/v1/auth/signup/').send({ phone_number: nextPhone(), username });
+    await signup('first_comer').expect(202);
+    const taken = await signup(owner.username).expect(429);
+    const free = await signup('nobody_else').expect(429);
+    expect([taken.body.error, taken.body.message]).toEqual([free.body.error, free.body.message]);
+    expect(taken.body.error).toBe('SMS_BUDGET_EXCEEDED');
+  });
+});

@@ -77,7 +77,8 @@ export class SignInService {
     const { ttlSeconds, resendSeconds, perHour } = this.config.otp;
     const id = randomUUID();
     const code = policy.fixedCode ?? generateOtp();
-    const budgets = policy.fixedCode === undefined && !usernameTaken ? this.pumping.claimsFor(phoneNumber) : [];
+    // Claimed whatever the name, so a spent budget answers the same for a taken one; a refused request releases them.
+    const budgets = policy.fixedCode === undefined ? this.pumping.claimsFor(phoneNumber) : [];
     await this.pumping.reserve(id, budgets);
     const result = await this.signIn
       .requestCode(
