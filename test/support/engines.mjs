@@ -147,11 +147,32 @@ function redisCli(port, args) {
  * ports (redis-cli --cluster create), with a short cluster-node-timeout so a
  * killed master's replica takes over within seconds. Keeps nothing on disk.
  */
+/** Whether nothing listens on the port now. */
+function isFree(port) {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port for a cluster node: its cluster bus listens 10,000 above it, which must
+ * exist (at most 65,535) and be free too. A random port alone failed now and then:
+ * a node whose bus could not listen never joined, and the cluster never reached ok.
+ */
+async function clusterNodePort() {
+  for (;;) {
+    const port = await freePort();
+    if (port + 10_000 <= 65_535 && (await isFree(port + 10_000))) return port;
+  }
+}
+
 export async function startRedisCluster({ masters = 3, nodeTimeoutMs = 1000 } = {}) {
   const dir = engineDir('redis-cluster');
   const nodes = [];
   for (let i = 0; i < masters * 2; i++) {
-    const port = await freePort();
+    const port = await clusterNodePort();
     const engine = run(
       'redis-server',
       [
