@@ -83,9 +83,12 @@ function bearerChallenge(code: ErrorCode, request: FastifyRequest): string {
   return sentToken ? 'Bearer realm="referral-service", error="invalid_token"' : 'Bearer realm="referral-service"';
 }
 
-/** A failed readiness check says which dependency is down. */
+/**
+ * A failed readiness check says which dependency is down, and no more: the
+ * error's text (a host, a driver's message) goes to the log, not to whoever asks.
+ */
 function healthDetails(exception: HttpException): ErrorDetail[] | undefined {
-  const response = exception.getResponse() as { error?: Record<string, { message?: string }> } | string;
+  const response = exception.getResponse() as { error?: Record<string, unknown> } | string;
   if (typeof response !== 'object' || !response.error || exception.getStatus() !== 503) return undefined;
-  return Object.entries(response.error).map(([field, result]) => ({ field, message: result.message ?? 'down' }));
+  return Object.keys(response.error).map((field) => ({ field, message: 'down' }));
 }

@@ -28,6 +28,33 @@ export class ErrorBodyDto {
   details?: ErrorDetail[];
 }
 
+/** What an error may say of the input (SPEC section 11): names and messages cut short, and a few details at most. */
+export const ERROR_DETAIL_LIMITS = { details: 10, field: 64, message: 200 };
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * Details as an answer may carry them: a client's key is named once, cut at 64
+ * characters (in its message too), and the list stops at ten with a count of
+ * the rest, so no input makes the answer grow with it.
+ */
+export function boundedDetails(details: ErrorDetail[]): ErrorDetail[] {
+  const { details: most, field: fieldMax, message: messageMax } = ERROR_DETAIL_LIMITS;
+  const seen = new Set<string>();
+  const unique = details.filter(({ field, message }) => {
+    const key = `${field}\0${message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const listed = unique.slice(0, most).map(({ field, message }) => {
+    const short = cut(field, fieldMax);
+    return { field: short, message: cut(field ? message.split(field).join(short) : message, messageMax) };
+  });
+  if (unique.length > most) listed.push({ field: 'body', message: `and ${unique.length - most} more` });
+  return listed;
+}
+
 /** The one error body, whichever layer answers: the router, the body parser, a guard, a handler. */
 export function errorBody(
   code: ErrorCode,
@@ -40,6 +67,6 @@ export function errorBody(
     error: code,
     message,
     request_id: requestId,
-    ...(details ? { details } : {}),
+    ...(details ? { details: boundedDetails(details) } : {}),
   };
 }

@@ -68,7 +68,9 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
 }
 
 /**
- * Every request gets the security headers and its X-Request-Id first thing.
+ * Every request gets the security headers and its X-Request-Id first thing,
+ * and every answer of the API and the health checks `Cache-Control: no-store`
+ * (SPEC section 11; the page and the docs' files keep their own caching).
  * While the server drains (SIGTERM), new requests on open connections are
  * answered 503 in the error body, so a load balancer sends them elsewhere.
  */
@@ -80,6 +82,9 @@ export function registerEdgeHooks(fastify: FastifyInstance): void {
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(SECURITY_HEADERS).header('X-Request-Id', request.id);
+    // The API's answers carry personal data or tokens, or say how a dependency is: no cache keeps any of them.
+    if (request.url.startsWith('/api/') || request.url.startsWith('/health/'))
+      void reply.header('Cache-Control', 'no-store');
     if (closing) {
       void reply.header('Connection', 'close');
       done(new DomainError(ErrorCode.SERVICE_UNAVAILABLE));

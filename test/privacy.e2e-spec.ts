@@ -1,0 +1,125 @@
+import fc from 'fast-check';
+import { createUser } from './support/factory.js';
+import { startStack, type Stack } from './support/stack.js';
+
+const ADMIN = '+79990000003';
+
+interface Operation {
+  method: string;
+  path: string;
+}
+
+/** SPEC section 11: no answer that can carry personal data or tokens may be kept by a cache. */
+describe('Cache-Control on every operation of the document', () => {
+  let stack: Stack;
+  let operations: Operation[];
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { ADMIN_PHONE_NUMBERS: ADMIN }, worker: false });
+    const document = (await stack.http().get('/swagger.json').expect(200)).body as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods)
+        .filter((method) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+        .map((method) => ({ method, path })),
+    );
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('answers every operation, as an admin and as nobody, right or refused, with no-store', async () => {
+    const admin = await createUser(stack, ADMIN);
+    const missing: string[] = [];
+    // The admin's own answers carry the most; the anonymous ones are the refusals.
+    for (const token of [admin.token, null]) {
+      for (const { method, path } of operations) {
+        const url = path.replace('{username}', 'me').replace(/\{[^}]+\}/g, '00000000-0000-0000-0000-000000000000');
+        const sent = stack.http()[method as 'get'](url);
+        if (token) void sent.set('Authorization', `Bearer ${token}`);
+        const response = ['post', 'put', 'patch'].includes(method) ? await sent.send({}) : await sent;
+        // Terminus answers the health checks with its own `no-cache, no-store, must-revalidate`.
+        if (!/(^|,\s*)no-store(,|$)/.test(String(response.headers['cache-control']))) {
+          missing.push(`${method.toUpperCase()} ${path} ${response.status}: ${response.headers['cache-control']}`);
+        }
+      }
+    }
+    expect(operations.length).toBeGreaterThanOrEqual(20);
+    expect(missing).toEqual([]);
+  });
+});
+
+/** SPEC section 11: an error names an unknown key once, cut short, and lists a few details at most. */
+describe('errors echo nothing at length', () => {
+  let stack: Stack;
+  let bodyTaking: Operation[];
+
+  beforeAll(async () => {
+    stack = await startStack({ env: { ADMIN_PHONE_NUMBERS: ADMIN }, worker: false });
+    const document = (await stack.http().get('/swagger.json').expect(200)).body as {
+      paths: Record<string, Record<string, { requestBody?: unknown }>>;
+    };
+    bodyTaking = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods)
+        .filter(([method, operation]) => ['post', 'put', 'patch'].includes(method) && operation.requestBody)
+        .map(([method]) => ({ method, path })),
+    );
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  it('keeps every answer small whatever the keys: long ones, many ones, to every body-taking operation', async () => {
+    const admin = await createUser(stack, ADMIN);
+    expect(bodyTaking.length).toBeGreaterThanOrEqual(7);
+    let largest = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...bodyTaking),
+        fc.integer({ min: 1, max: 14_000 }),
+        fc.integer({ min: 1, max: 1_200 }),
+        async ({ method, path }, keyLength, keyCount) => {
+          const body: Record<string, number> = {};
+          // Many keys, or one long one, within the 16 kB body limit.
+          if (keyCount > 1) for (let i = 0; i < keyCount; i++) body[`k${i}`] = 1;
+          else body['x'.repeat(keyLength)] = 1;
+          const url = path.replace('{username}', 'me').replace(/\{[^}]+\}/g, '00000000-0000-0000-0000-000000000000');
+          const response = await stack
+            .http()
+            [method as 'post'](url)
+            .set('Authorization', `Bearer ${admin.token}`)
+            .send(body);
+          const size = Buffer.byteLength(response.text);
+          largest = Math.max(largest, size);
+          expect(response.status).toBeGreaterThanOrEqual(400);
+          expect(size).toBeLessThan(2_048);
+          for (const detail of (response.body as { details?: Array<{ field: string; message: string }> }).details ??
+            []) {
+            expect(detail.field.length).toBeLessThanOrEqual(64);
+            expect(detail.message.length).toBeLessThanOrEqual(200);
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
+    console.log(`the largest error answer any of ${bodyTaking.length} body-taking operations gave: ${largest} bytes`);
+  });
+
+  it('names a 12,000-character unknown key once, cut short, and counts a thousand past the tenth', async () => {
+    const long = await stack
+      .http()
+      .post('/api/v1/auth/refresh/')
+      .send({ refresh_token: 'x'.repeat(43), ['k'.repeat(12_000)]: 1 })
+      .expect(400);
+    expect(long.body.details).toEqual([
+      { field: `${'k'.repeat(63)}…`, message: `property ${'k'.repeat(63)}… should not exist` },
+    ]);
+    const many: Record<string, number> = { refresh_token: 0 };
+    for (let i = 0; i < 1_000; i++) many[`k${i}`] = 1;
+    const listed = await stack.http().post('/api/v1/auth/refresh/').send(many).expect(400);
+    expect(listed.body.details).toHaveLength(11);
+    expect(listed.body.details[10]).toEqual({ field: 'body', message: expect.stringMatching(/^and \d+ more$/) });
+    expect(Buffer.byteLength(listed.text)).toBeLessThan(2_048);
+  });
+});
