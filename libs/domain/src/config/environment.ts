@@ -289,7 +289,8 @@ export const SETTING_HELP: { readonly [K in keyof EnvironmentVariables]-?: Setti
   HOST: { group: http, meaning: 'the address the API listens on', default: '127.0.0.1 (0.0.0.0 in production)' },
   TRUST_PROXY: {
     group: http,
-    meaning: 'false, true, a hop count or proxy addresses/CIDRs: then the client address comes from X-Forwarded-For',
+    meaning:
+      "false; a hop count (1: the address one load balancer appended to X-Forwarded-For); the proxies' addresses/CIDRs; true (refused in production)",
   },
   CORS_ORIGINS: { group: http, meaning: 'browser origins allowed to call the API, comma-separated' },
   PUBLIC_URL: {
@@ -341,7 +342,8 @@ export const SETTING_HELP: { readonly [K in keyof EnvironmentVariables]-?: Setti
   ADMIN_PHONE_NUMBERS: { group: auth, meaning: 'phone numbers whose users are admins, comma-separated' },
   OTP_TEST_NUMBERS: {
     group: auth,
-    meaning: '+79990000000:1234,…: fixed codes for demos and monitoring, never sent to a gateway',
+    meaning:
+      '+79990000000:1234,…: fixed codes for demos and monitoring, never sent to a gateway; no admin in production',
   },
   CODE_TTL_SECONDS: { group: auth, meaning: 'how long a code can be used' },
   CODE_RESEND_SECONDS: { group: auth, meaning: 'the wait before another code to the same number' },
