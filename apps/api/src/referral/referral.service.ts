@@ -80,21 +80,15 @@ export class ReferralService {
   }
 
   /**
-   * One person, one referral: the referee's phone fingerprint goes with the
-   * activation, and a phone counted before (under a deleted account) is refused.
+   * One person, one referral: the activation records the referee's phone
+   * fingerprint (from the phone its own UPDATE returns), and a phone counted
+   * before, under a deleted account, is refused.
    */
-  private async activateAs(
-    tx: Transaction,
-    userId: string,
-    code: string,
-    how: 'alone' | 'or-skip',
-  ): Promise<Activation> {
-    const referee = await this.referrals.referee(tx, userId);
-    if (!referee) return 'no_user';
-    const phoneHash = referredPhoneFingerprint(this.phoneKey, referee.phone);
+  private activateAs(tx: Transaction, userId: string, code: string, how: 'alone' | 'or-skip'): Promise<Activation> {
+    const fingerprint = (phone: string) => referredPhoneFingerprint(this.phoneKey, phone);
     return how === 'alone'
-      ? this.referrals.activate(tx, userId, code, phoneHash)
-      : this.referrals.activateOrSkip(tx, userId, code, phoneHash);
+      ? this.referrals.activate(tx, userId, code, fingerprint)
+      : this.referrals.activateOrSkip(tx, userId, code, fingerprint);
   }
 
   /**

@@ -71,6 +71,7 @@ export type ReferralRow = ReferralUserDto & { cursor_at: string; id: string };
 
 interface ActivatedRow {
   referee_username: string | null;
+  referee_phone: string;
   referrer_id: string;
   referrer_username: string | null;
   referral_code: string;
@@ -91,7 +92,12 @@ export class ReferralsRepository {
    * and it then finds the circle. That rare case costs about a second,
    * PostgreSQL's deadlock_timeout.
    */
-  async activate(tx: Transaction, userId: string, code: string, phoneHash: Buffer): Promise<Activation> {
+  async activate(
+    tx: Transaction,
+    userId: string,
+    code: string,
+    fingerprint: (phone: string) => Buffer,
+  ): Promise<Activation> {
     const manager = entityManager(this.db, tx);
     try {
       const [rows] = await manager.query<[ActivatedRow[], number]>(
@@ -99,13 +105,13 @@ export class ReferralsRepository {
            FROM users o
           WHERE u.id = $1 AND u.deleted_at IS NULL AND u.referrer_id IS NULL
             AND o.referral_code = $2 AND o.deleted_at IS NULL
-         RETURNING u.username AS referee_username, o.id AS referrer_id, o.username AS referrer_username,
-                   o.referral_code, u.referred_at`,
+         RETURNING u.username AS referee_username, u.phone_number AS referee_phone, o.id AS referrer_id,
+                   o.username AS referrer_username, o.referral_code, u.referred_at`,
         [userId, code],
       );
       if (rows.length > 0) {
         // A phone counted once is never counted again: the caller undoes the update above.
-        if (!(await this.rememberReferredPhone(tx, phoneHash))) return 'counted_before';
+        if (!(await this.rememberReferredPhone(tx, fingerprint(rows[0].referee_phone)))) return 'counted_before';
         await this.recordActivation(tx, userId, rows[0]);
         return 'activated';
       }
@@ -131,10 +137,15 @@ export class ReferralsRepository {
    * `activate` inside a savepoint: a refusal (some of which the database raises)
    * is undone alone, and the caller's transaction goes on, as a sign-in does.
    */
-  async activateOrSkip(tx: Transaction, userId: string, code: string, phoneHash: Buffer): Promise<Activation> {
+  async activateOrSkip(
+    tx: Transaction,
+    userId: string,
+    code: string,
+    fingerprint: (phone: string) => Buffer,
+  ): Promise<Activation> {
     const manager = entityManager(this.db, tx);
     await manager.query('SAVEPOINT referral_activation');
-    const outcome = await this.activate(tx, userId, code, phoneHash);
+    const outcome = await this.activate(tx, userId, code, fingerprint);
     await manager.query(
       outcome === 'activated' ? 'RELEASE SAVEPOINT referral_activation' : 'ROLLBACK TO SAVEPOINT referral_activation',
     );
