@@ -1,5 +1,6 @@
 export function hasEngine(program: string, debianPackage: string): boolean;
-export function freePort(): Promise<number>;
+export function freePort(options?: { span?: number }): Promise<number>;
+export function tracked<T extends import('node:child_process').ChildProcess>(child: T): T;
 
 export interface PgBouncer {
   port: number;

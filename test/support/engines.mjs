@@ -2,7 +2,7 @@
 // The real engines the tests drive, from Debian's packages, each started by the test on loopback ports
 // in a folder of its own, and stopped (folder removed) by it.
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,15 +25,38 @@ export function hasEngine(program, debianPackage) {
   }
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
+/** Ports this module handed out: never twice, whether or not their engine still listens. */
+const handedOut = new Set();
+
+/** The first port of the kernel's ephemeral range (outgoing connections' local ports, and `listen(0)`). */
+function ephemeralLow() {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/**
+ * A free TCP port on 127.0.0.1 for a process the test starts, taken below the
+ * kernel's ephemeral range (by default 20,768-32,767). A port from `listen(0)`
+ * lies inside that range, and between the check and the engine's own listen the
+ * kernel may give it to an outgoing connection as its local port (a pool's
+ * connection to PostgreSQL, say): CI once lost an API's metrics port that way
+ * ("metrics cannot listen on 127.0.0.1:39065"). `span` leaves room above the
+ * port (a Redis Cluster node's bus listens 10,000 higher, below the range too).
+ */
+export async function freePort({ span = 0 } = {}) {
+  const top = ephemeralLow() - 1 - span;
+  const bottom = Math.max(1_024, ephemeralLow() - 12_000);
+  for (let tries = 0; tries < 1_000; tries++) {
+    const port = bottom + Math.floor(Math.random() * (top - bottom + 1));
+    if (handedOut.has(port) || !(await isFree(port)) || (span && !(await isFree(port + span)))) continue;
+    handedOut.add(port);
+    if (span) handedOut.add(port + span);
+    return port;
+  }
+  throw new Error(`no free port between ${bottom} and ${top} in 1,000 tries`);
 }
 
 async function waitForPort(port, what, child, timeoutMs = 15_000) {
@@ -50,9 +73,18 @@ async function waitForPort(port, what, child, timeoutMs = 15_000) {
   throw new Error(`${what} did not listen on ${port} within ${timeoutMs} ms`);
 }
 
+/**
+ * Hands a started process to the test environment (test/support/environment.mjs), which kills it when
+ * the file ends with it still running; outside a test file (the global setup) this does nothing.
+ */
+export function tracked(child) {
+  globalThis.startedProcesses?.add(child);
+  return child;
+}
+
 function run(program, args, dir, options = {}) {
   let log = '';
-  const child = spawn(program, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const child = tracked(spawn(program, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], ...options }));
   child.stdout.on('data', (chunk) => (log += chunk));
   child.stderr.on('data', (chunk) => (log += chunk));
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -156,23 +188,13 @@ function isFree(port) {
   });
 }
 
-/**
- * A port for a cluster node: its cluster bus listens 10,000 above it, which must
- * exist (at most 65,535) and be free too. A random port alone failed now and then:
- * a node whose bus could not listen never joined, and the cluster never reached ok.
- */
-async function clusterNodePort() {
-  for (;;) {
-    const port = await freePort();
-    if (port + 10_000 <= 65_535 && (await isFree(port + 10_000))) return port;
-  }
-}
-
 export async function startRedisCluster({ masters = 3, nodeTimeoutMs = 1000 } = {}) {
   const dir = engineDir('redis-cluster');
   const nodes = [];
   for (let i = 0; i < masters * 2; i++) {
-    const port = await clusterNodePort();
+    // A node's cluster bus listens 10,000 above its port: both must be free (a node whose bus
+    // could not listen never joined, and the cluster never reached ok).
+    const port = await freePort({ span: 10_000 });
     const engine = run(
       'redis-server',
       [

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { withNodeFlags } from '../../scripts/node-flags.mjs';
 import { waitForDeliveries } from './db.js';
-import { freePort } from './engines.mjs';
+import { freePort, tracked } from './engines.mjs';
 import { checkerOf } from './openapi-check.js';
 import { nextPhone } from './phones.js';
 import { baseTestEnv, testKeyPrefix } from './test-env.js';
@@ -32,10 +32,12 @@ export interface BuiltProcess {
  */
 export function startBuilt(entry: string, env: Record<string, string>): BuiltProcess {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (\`make test\` does)`);
-  const child = spawn(process.execPath, [entry], {
-    env: withNodeFlags({ ...process.env, ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = tracked(
+    spawn(process.execPath, [entry], {
+      env: withNodeFlags({ ...process.env, ...env }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let log = '';
   child.stdout.on('data', (chunk: Buffer) => (log += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
@@ -93,15 +95,21 @@ export async function startDeployment(
   const metricsEnv = async (): Promise<Record<string, string>> =>
     options.metrics ? { METRICS_PORT: String(await freePort()) } : {};
   const apis: Deployment['apis'] = [];
-  for (let i = 0; i < (options.apis ?? 1); i++) {
-    const port = await freePort();
-    const api = startBuilt(API_ENTRY, { ...env, ...(await metricsEnv()), PORT: String(port) });
-    apis.push({ base: `http://127.0.0.1:${port}`, process: api });
-  }
   const workers: BuiltProcess[] = [];
-  for (let i = 0; i < (options.workers ?? 1); i++)
-    workers.push(startBuilt(WORKER_ENTRY, { ...env, ...(await metricsEnv()) }));
-  for (const api of apis) await waitUntilReady(`${api.base}/health/ready`, 30_000, api.process);
+  try {
+    for (let i = 0; i < (options.apis ?? 1); i++) {
+      const port = await freePort();
+      const api = startBuilt(API_ENTRY, { ...env, ...(await metricsEnv()), PORT: String(port) });
+      apis.push({ base: `http://127.0.0.1:${port}`, process: api });
+    }
+    for (let i = 0; i < (options.workers ?? 1); i++)
+      workers.push(startBuilt(WORKER_ENTRY, { ...env, ...(await metricsEnv()) }));
+    for (const api of apis) await waitUntilReady(`${api.base}/health/ready`, 30_000, api.process);
+  } catch (error) {
+    // A deployment that did not come up stops whole: the caller has nothing to stop it with.
+    await Promise.all([...apis.map((api) => api.process.stop('SIGKILL')), ...workers.map((w) => w.stop('SIGKILL'))]);
+    throw error;
+  }
   const deployment: Deployment = {
     apis,
     workers,
@@ -195,12 +203,10 @@ export async function startRedisServer(): Promise<RedisServer> {
     port,
     url: `redis://127.0.0.1:${port}`,
     async start() {
-      child = spawn(
-        'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-        {
+      child = tracked(
+        spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
           stdio: 'ignore',
-        },
+        }),
       );
       for (let i = 0; i < 100; i++) {
         try {
