@@ -14,7 +14,7 @@ const LAYERS = {
   'apps/api/src': {
     common: [],
     metrics: [],
-    auth: ['common'],
+    auth: ['common', 'rate-limit'],
     queue: ['common'],
     'rate-limit': ['common', 'metrics'],
     referral: ['common', 'auth', 'metrics'],

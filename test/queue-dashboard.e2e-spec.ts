@@ -89,4 +89,89 @@ describe('the queue dashboard', () => {
       }
     });
   });
+
+  describe('read-only unless QUEUE_DASHBOARD_WRITE=true', () => {
+    const dashboard = (stack: Stack, method: string, path: string) =>
+      stack.http()[method as 'put'](`/admin/queues/api/queues/code-delivery/${path}`).auth(USER, PASSWORD);
+
+    it('refuses every write with 405 and Allow: GET, HEAD, and the queue stays as it was', async () => {
+      const stack = await startStack({
+        worker: false,
+        env: { QUEUE_DASHBOARD_USER: USER, QUEUE_DASHBOARD_PASSWORD: PASSWORD },
+      });
+      try {
+        for (const [method, path] of [
+          ['put', 'pause'],
+          ['put', 'clean/failed'],
+          ['put', 'empty'],
+          ['put', 'obliterate'],
+          ['put', 'retry/failed'],
+          ['post', 'add'],
+        ]) {
+          const refused = await dashboard(stack, method, path).send({}).expect(405);
+          expect(refused.headers.allow).toBe('GET, HEAD');
+          expect(refused.body).toMatchObject({ status_code: 405, error: 'METHOD_NOT_ALLOWED' });
+        }
+        expect(await stack.queue.isPaused()).toBe(false);
+        // Reading still works, and Bull Board itself shows the queue as read-only.
+        const listed = await stack.http().get('/admin/queues/api/queues').auth(USER, PASSWORD).expect(200);
+        expect(listed.body.queues[0]).toMatchObject({ name: 'code-delivery', readOnlyMode: true });
+      } finally {
+        await stack.close();
+      }
+    });
+
+    it('pauses and resumes the queue with QUEUE_DASHBOARD_WRITE=true', async () => {
+      const stack = await startStack({
+        worker: false,
+        env: { QUEUE_DASHBOARD_USER: USER, QUEUE_DASHBOARD_PASSWORD: PASSWORD, QUEUE_DASHBOARD_WRITE: 'true' },
+      });
+      try {
+        await dashboard(stack, 'put', 'pause').expect(200);
+        expect(await stack.queue.isPaused()).toBe(true);
+        await dashboard(stack, 'put', 'resume').expect(200);
+        expect(await stack.queue.isPaused()).toBe(false);
+      } finally {
+        await stack.close();
+      }
+    });
+  });
+
+  describe('wrong credentials, per client address', () => {
+    let stack: Stack;
+
+    beforeAll(async () => {
+      // Client addresses from X-Forwarded-For for the test (a proxy in front).
+      stack = await startStack({
+        worker: false,
+        env: { QUEUE_DASHBOARD_USER: USER, QUEUE_DASHBOARD_PASSWORD: PASSWORD, TRUST_PROXY: 'true' },
+      });
+    });
+    afterAll(async () => {
+      await stack.close();
+    });
+
+    const from = (address: string, authorization?: string) => {
+      const call = stack.http().get('/admin/queues/api/queues').set('x-forwarded-for', address);
+      return authorization ? call.set('authorization', authorization) : call;
+    };
+
+    it('refuses an address after 10 wrong tries, the right password included, and no other address', async () => {
+      for (let i = 0; i < 10; i++) await from('203.0.113.9', basic(USER, `guess ${i}`)).expect(401);
+      const locked = await from('203.0.113.9', basic(USER, 'guess 10')).expect(429);
+      expect(locked.body.error).toBe('RATE_LIMITED');
+      const right = await from('203.0.113.9', basic(USER, PASSWORD)).expect(429);
+      expect(Number(right.headers['retry-after'])).toBeGreaterThan(800);
+      expect(Number(right.headers['retry-after'])).toBeLessThanOrEqual(900);
+      // The operator on another address is let in.
+      await from('198.51.100.9', basic(USER, PASSWORD)).expect(200);
+    });
+
+    it('does not count requests without credentials (a browser asks first), nor right ones', async () => {
+      for (let i = 0; i < 15; i++) await from('198.51.100.10').expect(401);
+      for (let i = 0; i < 15; i++) await from('198.51.100.10', basic(USER, PASSWORD)).expect(200);
+      for (let i = 0; i < 9; i++) await from('198.51.100.10', basic('root', PASSWORD)).expect(401);
+      await from('198.51.100.10', basic(USER, PASSWORD)).expect(200);
+    });
+  });
 });

@@ -263,6 +263,38 @@ describe('failover: SMS_TRANSPORT=twilio,vonage', () => {
   });
 });
 
+describe('failed jobs under a refusal run (QUEUE_KEEP_FAILED=3)', () => {
+  let gateway: Gateway;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    gateway = await startGateway('twilio');
+    stack = await gatewayStack([['twilio', gateway.url]], { QUEUE_KEEP_FAILED: '3' });
+  });
+  afterAll(async () => {
+    await stack.close();
+    await gateway.close();
+  });
+
+  it('keeps the newest three failed jobs, however many fail', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) {
+      gateway.script('bad-number');
+      const id = await signup(stack, nextPhone());
+      await settled(stack, id, 300);
+      ids.push(id);
+    }
+    await until('the last job failed', async () =>
+      (await stack.queue.getFailed()).some((job) => job.id === ids.at(-1)) ? true : undefined,
+    );
+    const kept = (await stack.queue.getFailed()).map((job) => job.id).sort();
+    expect(kept).toEqual(ids.slice(-3).sort());
+    // The requests themselves stay in PostgreSQL with their attempts: only the queue forgets.
+    for (const id of ids)
+      expect(await attemptsOf(stack, id)).toEqual([expect.objectContaining({ state: 'permanent' })]);
+  });
+});
+
 describe('a job run again after its message was accepted', () => {
   it('sends nothing more on that transport', async () => {
     const gateway = await startGateway('twilio');

@@ -276,3 +276,45 @@ describe('every protected route, whatever its group', () => {
     }
   });
 });
+
+describe('the per-address limit on refresh and logout', () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    // Three a minute per client address, read from X-Forwarded-For for the test (a proxy in front).
+    stack = await startStack({ env: { TOKEN_IP_RATE_LIMIT: '3/60', TRUST_PROXY: 'true' }, worker: false });
+  });
+  afterAll(async () => {
+    await stack.close();
+  });
+
+  const from = (address: string, path: 'refresh' | 'logout', refreshToken: string) =>
+    stack.http().post(`/api/v1/auth/${path}/`).set('x-forwarded-for', address).send({ refresh_token: refreshToken });
+
+  it('counts refreshes and logouts of one address together, answers 429 with Retry-After past it, and changes nothing', async () => {
+    const guesses = ['refresh', 'logout', 'refresh'] as const;
+    for (const [i, path] of guesses.entries()) {
+      const answer = await from('203.0.113.7', path, `guessed-refresh-token-${i}`);
+      expect(answer.status).toBe(path === 'refresh' ? 401 : 204);
+    }
+    const user = await createUser(stack);
+    for (const path of ['refresh', 'logout'] as const) {
+      const limited = await from('203.0.113.7', path, user.refreshToken).expect(429);
+      expect(limited.body.error).toBe('RATE_LIMITED');
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+    }
+    // Neither refused request touched the session: its token still refreshes, from another address.
+    await from('198.51.100.20', 'refresh', user.refreshToken).expect(200);
+  });
+
+  it('leaves every other address its own three', async () => {
+    const users = await Promise.all([1, 2, 3].map(() => createUser(stack)));
+    for (const [i, user] of users.entries()) {
+      const address = `198.51.100.${100 + i}`;
+      const rotated = await from(address, 'refresh', user.refreshToken).expect(200);
+      const again = await from(address, 'refresh', rotated.body.refresh_token).expect(200);
+      await from(address, 'logout', again.body.refresh_token).expect(204);
+    }
+  });
+});

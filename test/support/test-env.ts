@@ -54,6 +54,7 @@ export function baseTestEnv(): Record<string, string> {
     SMS_DELAY_MS: '10-30',
     SIGNUP_IP_RATE_LIMIT: '100000/60',
     VERIFY_IP_RATE_LIMIT: '100000/60',
+    TOKEN_IP_RATE_LIMIT: '100000/60',
     DATA_DIR: '/tmp/referral-test-data',
     // Off unless a test serves them (on a port of its own): stacks run side by side.
     METRICS_PORT: '0',

@@ -3,6 +3,8 @@
  * payload of each job. Jobs carry ids only; the worker reads the rest from
  * PostgreSQL, so no secret ever rests in the queue.
  */
+import type { AppConfig } from './config/app-config.js';
+
 export const CODE_DELIVERY_QUEUE = 'code-delivery';
 
 export const CodeDeliveryJob = {
@@ -19,16 +21,20 @@ export interface JobPayloads {
 
 /**
  * Retries with exponential backoff (1 s, 2 s, 4 s, ...); failed jobs stay for
- * inspection. Only the last 1,000 completed jobs are kept, for the dashboard:
- * delivery is idempotent, so a request queued again after its job was removed
- * is found delivered and dropped.
+ * inspection, the newest QUEUE_KEEP_FAILED of them for at most 14 days (by age
+ * alone a pumping run to refused numbers filled Redis, which runs with
+ * `noeviction`). Only the last 1,000 completed jobs are kept, for the
+ * dashboard: delivery is idempotent, so a request queued again after its job
+ * was removed is found delivered and dropped.
  */
-export const CODE_DELIVERY_JOB_OPTIONS = {
-  attempts: 6,
-  backoff: { type: 'exponential', delay: 1000 },
-  removeOnComplete: { count: 1000 },
-  removeOnFail: { age: 14 * 24 * 3600 },
-} as const;
+export function codeDeliveryJobOptions(config: AppConfig) {
+  return {
+    attempts: 6,
+    backoff: { type: 'exponential', delay: 1000 },
+    removeOnComplete: { count: 1000 },
+    removeOnFail: { age: 14 * 24 * 3600, count: config.queue.keepFailed },
+  } as const;
+}
 
 /** One job per code request: the job id is the request id, so a second add is a no-op. */
 export function codeDeliveryJobId(codeRequestId: string): string {

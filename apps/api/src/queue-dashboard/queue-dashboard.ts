@@ -1,10 +1,15 @@
 import basicAuth from '@fastify/basic-auth';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyReply } from 'fastify';
 import type { Queue } from 'bullmq';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppConfig, CODE_DELIVERY_QUEUE, ErrorCode } from '@app/domain';
+import { DataSource } from 'typeorm';
+import { COUNTERS_REDIS } from '../common/counters.module.js';
 import { errorBody } from '../common/error-body.js';
+import { ERROR_STATUS } from '../common/error-status.js';
+import { authFailures } from './auth-failures.js';
 
 export const QUEUE_DASHBOARD_PATH = '/admin/queues';
 
@@ -12,6 +17,9 @@ export const QUEUE_DASHBOARD_PATH = '/admin/queues';
  * Bull Board, the queue dashboard, at /admin/queues/ behind HTTP basic auth
  * (@fastify/basic-auth) with QUEUE_DASHBOARD_USER and QUEUE_DASHBOARD_PASSWORD.
  * Without them it does not exist (404), and its packages are not even loaded.
+ * It only reads unless QUEUE_DASHBOARD_WRITE=true, and an address with 10 wrong
+ * credentials in 15 minutes is refused (429) until the window ends, right ones
+ * included.
  */
 export async function registerQueueDashboard(app: NestFastifyApplication, config: AppConfig): Promise<void> {
   const credentials = config.queueDashboard;
@@ -24,7 +32,10 @@ export async function registerQueueDashboard(app: NestFastifyApplication, config
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(QUEUE_DASHBOARD_PATH);
   createBullBoard({
-    queues: [new BullMQAdapter(app.get<Queue>(getQueueToken(CODE_DELIVERY_QUEUE)))],
+    // Read-only unless QUEUE_DASHBOARD_WRITE=true: Bull Board then hides its buttons and refuses its writes too.
+    queues: [
+      new BullMQAdapter(app.get<Queue>(getQueueToken(CODE_DELIVERY_QUEUE)), { readOnlyMode: !credentials.write }),
+    ],
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Referral service' } },
   });
@@ -41,21 +52,50 @@ export async function registerQueueDashboard(app: NestFastifyApplication, config
         },
         authenticate: { realm: 'queue dashboard' },
       });
-      // A refusal in the API's error body, with basic-auth's Basic challenge, before Bull Board sees the request.
-      scope.addHook('onRequest', (request, reply, done) =>
-        scope.basicAuth(request, reply, (error?: Error) => {
-          if (!error) return done();
-          void reply
-            .code(401)
-            .send(
-              errorBody(
-                ErrorCode.UNAUTHORIZED,
-                request.id,
-                'Authentication is required: send the dashboard credentials.',
-              ),
-            );
-        }),
-      );
+      const failures = authFailures(config.redis.keyPrefix, app.get(COUNTERS_REDIS), app.get(DataSource));
+      const refuse = (reply: FastifyReply, code: ErrorCode, requestId: string, message?: string) =>
+        reply.code(ERROR_STATUS[code]).send(errorBody(code, requestId, message));
+      // Before Bull Board sees the request: an address past its wrong tries, then the credentials, then
+      // the method. Every refusal in the API's error body (a 401 with basic-auth's Basic challenge).
+      scope.addHook('onRequest', async (request, reply) => {
+        let waitSeconds: number;
+        try {
+          waitSeconds = await failures.blockedFor(request.ip);
+        } catch {
+          return refuse(reply, ErrorCode.SERVICE_UNAVAILABLE, request.id);
+        }
+        if (waitSeconds > 0) {
+          reply.header('retry-after', String(waitSeconds));
+          return refuse(
+            reply,
+            ErrorCode.RATE_LIMITED,
+            request.id,
+            'Too many wrong dashboard credentials from your network. Try again later.',
+          );
+        }
+        const accepted = await new Promise<boolean>((resolve) =>
+          scope.basicAuth(request, reply, (error?: Error) => resolve(!error)),
+        );
+        if (!accepted) {
+          // Only a try counts: a browser's first request, without credentials, is how it learns to ask.
+          if (request.headers.authorization) await failures.fail(request.ip).catch(() => undefined);
+          return refuse(
+            reply,
+            ErrorCode.UNAUTHORIZED,
+            request.id,
+            'Authentication is required: send the dashboard credentials.',
+          );
+        }
+        if (!credentials.write && request.method !== 'GET' && request.method !== 'HEAD') {
+          reply.header('allow', 'GET, HEAD');
+          return refuse(
+            reply,
+            ErrorCode.METHOD_NOT_ALLOWED,
+            request.id,
+            'The queue dashboard is read-only: QUEUE_DASHBOARD_WRITE=true lets it retry, pause and clean.',
+          );
+        }
+      });
       await scope.register(serverAdapter.registerPlugin(), { prefix: QUEUE_DASHBOARD_PATH });
     });
 }

@@ -2,11 +2,12 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import {
-  CODE_DELIVERY_JOB_OPTIONS,
   CODE_DELIVERY_QUEUE,
   CodeDeliveryJob,
   type CodeDeliveryPayload,
   codeDeliveryJobId,
+  codeDeliveryJobOptions,
+  AppConfig,
 } from '@app/domain';
 
 /** The API's side of the code-delivery queue. */
@@ -14,7 +15,10 @@ import {
 export class CodeDeliveryQueue {
   private readonly logger = new Logger(CodeDeliveryQueue.name);
 
-  constructor(@InjectQueue(CODE_DELIVERY_QUEUE) private readonly queue: Queue<CodeDeliveryPayload>) {
+  constructor(
+    @InjectQueue(CODE_DELIVERY_QUEUE) private readonly queue: Queue<CodeDeliveryPayload>,
+    private readonly config: AppConfig,
+  ) {
     // Connection trouble is reported by the failing calls (and /health/ready); without a
     // listener BullMQ would print every reconnect attempt.
     queue.on('error', () => undefined);
@@ -29,7 +33,7 @@ export class CodeDeliveryQueue {
       await this.queue.add(
         CodeDeliveryJob.DELIVER,
         { codeRequestId },
-        { ...CODE_DELIVERY_JOB_OPTIONS, jobId: codeDeliveryJobId(codeRequestId) },
+        { ...codeDeliveryJobOptions(this.config), jobId: codeDeliveryJobId(codeRequestId) },
       );
       return true;
     } catch (error) {

@@ -3,8 +3,8 @@ import { SkipThrottle, ThrottlerGuard, type ThrottlerLimitDetail, type Throttler
 import { DomainError, ErrorCode } from '@app/domain';
 import { ApiMetrics } from '../metrics/api-metrics.js';
 
-/** The per-client-IP limits; their sizes come from SIGNUP_IP_RATE_LIMIT and VERIFY_IP_RATE_LIMIT. */
-export const IP_LIMITS = ['signup', 'verify'] as const;
+/** The per-client-IP limits; their sizes come from SIGNUP_, VERIFY_ and TOKEN_IP_RATE_LIMIT. */
+export const IP_LIMITS = ['signup', 'verify', 'token'] as const;
 export type IpLimit = (typeof IP_LIMITS)[number];
 
 /**

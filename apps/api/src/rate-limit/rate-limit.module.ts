@@ -49,6 +49,7 @@ export class RateLimitModule {
     const sizes: Record<IpLimit, { limit: number; windowSeconds: number }> = {
       signup: config.rateLimits.signupPerIp,
       verify: config.rateLimits.verifyPerIp,
+      token: config.rateLimits.tokenPerIp,
     };
     return {
       module: RateLimitModule,

@@ -2,11 +2,12 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import {
-  CODE_DELIVERY_JOB_OPTIONS,
   CODE_DELIVERY_QUEUE,
   CodeDeliveryJob,
   type CodeDeliveryPayload,
   codeDeliveryJobId,
+  codeDeliveryJobOptions,
+  AppConfig,
   PeriodicSweep,
 } from '@app/domain';
 import { CodeRequestsRepository } from './code-requests.repository.js';
@@ -29,6 +30,7 @@ export class UndeliveredCodesSweep extends PeriodicSweep {
   constructor(
     private readonly requests: CodeRequestsRepository,
     @InjectQueue(CODE_DELIVERY_QUEUE) private readonly queue: Queue<CodeDeliveryPayload>,
+    private readonly config: AppConfig,
   ) {
     super(SWEEP_EVERY_MS);
   }
@@ -41,7 +43,7 @@ export class UndeliveredCodesSweep extends PeriodicSweep {
       ids.map((id) => ({
         name: CodeDeliveryJob.DELIVER,
         data: { codeRequestId: id },
-        opts: { ...CODE_DELIVERY_JOB_OPTIONS, jobId: codeDeliveryJobId(id) },
+        opts: { ...codeDeliveryJobOptions(this.config), jobId: codeDeliveryJobId(id) },
       })),
     );
     return ids.length;

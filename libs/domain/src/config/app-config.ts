@@ -76,7 +76,11 @@ export class AppConfig {
    * queue and the per-IP limits live in PostgreSQL.
    */
   redis: { url: string | null; cluster: RedisClusterConfig | null; keyPrefix: string };
-  queue: { backend: 'redis' | 'postgres' };
+  queue: {
+    backend: 'redis' | 'postgres';
+    /** Failed code-delivery jobs kept for inspection, newest first (each at most 14 days). */
+    keepFailed: number;
+  };
   jwt: { secret: string; issuer: string; audience: string; accessTtlSeconds: number; refreshTtlSeconds: number };
   otp: {
     ttlSeconds: number;
@@ -95,7 +99,7 @@ export class AppConfig {
   };
   /** Renames of one user per rolling hour (PATCH /users/{username}/), so usernames cannot be probed by renaming. */
   users: { renamesPerHour: number };
-  rateLimits: { signupPerIp: RateLimit; verifyPerIp: RateLimit };
+  rateLimits: { signupPerIp: RateLimit; verifyPerIp: RateLimit; tokenPerIp: RateLimit };
   sms: {
     /** Tried in this order for each message: the next one when one fails. */
     transports: TransportName[];
@@ -133,7 +137,7 @@ export class AppConfig {
   };
   adminPhoneNumbers: ReadonlySet<string>;
   defaultPhoneRegion: CountryCode;
-  queueDashboard: { user: string; password: string } | null;
+  queueDashboard: { user: string; password: string; write: boolean } | null;
   worker: { concurrency: number };
   logLevel: LogLevel;
   /** `pretty`: one short human line each (a terminal in development); `json`: pino's lines. */
@@ -306,7 +310,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     metrics: { host: v.METRICS_HOST, port: metricsPort },
     database,
     redis: { url: v.REDIS_URL ?? null, cluster, keyPrefix: v.REDIS_KEY_PREFIX },
-    queue: { backend: v.REDIS_URL || cluster ? 'redis' : 'postgres' },
+    queue: { backend: v.REDIS_URL || cluster ? 'redis' : 'postgres', keepFailed: Number(v.QUEUE_KEEP_FAILED) },
     jwt: {
       secret: jwtSecret,
       issuer: v.JWT_ISSUER,
@@ -327,7 +331,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       testNumbers,
     },
     users: { renamesPerHour: 5 },
-    rateLimits: { signupPerIp: parseRate(v.SIGNUP_IP_RATE_LIMIT), verifyPerIp: parseRate(v.VERIFY_IP_RATE_LIMIT) },
+    rateLimits: {
+      signupPerIp: parseRate(v.SIGNUP_IP_RATE_LIMIT),
+      verifyPerIp: parseRate(v.VERIFY_IP_RATE_LIMIT),
+      tokenPerIp: parseRate(v.TOKEN_IP_RATE_LIMIT),
+    },
     sms: {
       transports,
       webhookUrl: v.SMS_WEBHOOK_URL ?? null,
@@ -365,7 +373,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     adminPhoneNumbers,
     defaultPhoneRegion: safeRegion,
-    queueDashboard: dashboardUser && dashboardPassword ? { user: dashboardUser, password: dashboardPassword } : null,
+    queueDashboard:
+      dashboardUser && dashboardPassword
+        ? { user: dashboardUser, password: dashboardPassword, write: v.QUEUE_DASHBOARD_WRITE === 'true' }
+        : null,
     worker: { concurrency: Number(v.WORKER_CONCURRENCY) },
     logLevel: v.LOG_LEVEL as LogLevel,
     logFormat:

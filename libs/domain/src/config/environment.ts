@@ -227,6 +227,9 @@ export class EnvironmentVariables {
   @Matches(RATE, { message: 'VERIFY_IP_RATE_LIMIT must look like 30/60 (requests per seconds)' })
   VERIFY_IP_RATE_LIMIT = '30/60';
 
+  @Matches(RATE, { message: 'TOKEN_IP_RATE_LIMIT must look like 60/60 (requests per seconds)' })
+  TOKEN_IP_RATE_LIMIT = '60/60';
+
   @IsString()
   CORS_ORIGINS = '';
 
@@ -238,8 +241,14 @@ export class EnvironmentVariables {
   @MinLength(1)
   QUEUE_DASHBOARD_PASSWORD?: string;
 
+  @IsIn(['true', 'false'])
+  QUEUE_DASHBOARD_WRITE = 'false';
+
   @Matches(/^[1-9]\d*$/)
   WORKER_CONCURRENCY = '1000';
+
+  @Matches(/^[1-9]\d*$/, { message: 'QUEUE_KEEP_FAILED must be a whole number of jobs, 1 or more' })
+  QUEUE_KEEP_FAILED = '5000';
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
@@ -300,6 +309,10 @@ export const SETTING_HELP: { readonly [K in keyof EnvironmentVariables]-?: Setti
   },
   SIGNUP_IP_RATE_LIMIT: { group: http, meaning: 'code requests per client address: requests/seconds' },
   VERIFY_IP_RATE_LIMIT: { group: http, meaning: 'code checks per client address: requests/seconds' },
+  TOKEN_IP_RATE_LIMIT: {
+    group: http,
+    meaning: 'token refreshes and logouts per client address: requests/seconds (an app refreshes every 15 minutes)',
+  },
   METRICS_PORT: {
     group: ops,
     meaning: 'Prometheus /metrics port, never PORT; 0 turns it off; one per process on a machine',
@@ -399,7 +412,15 @@ export const SETTING_HELP: { readonly [K in keyof EnvironmentVariables]-?: Setti
   },
   QUEUE_DASHBOARD_USER: { group: ops, meaning: 'with QUEUE_DASHBOARD_PASSWORD: turns on /admin/queues/' },
   QUEUE_DASHBOARD_PASSWORD: { group: ops, meaning: "the queue dashboard's password (12+ characters in production)" },
+  QUEUE_DASHBOARD_WRITE: {
+    group: ops,
+    meaning: 'true lets the dashboard retry, promote, pause, clean and remove jobs; otherwise it only reads',
+  },
   WORKER_CONCURRENCY: { group: ops, meaning: 'deliveries in flight per worker' },
+  QUEUE_KEEP_FAILED: {
+    group: ops,
+    meaning: 'failed code deliveries kept for inspection, the newest first; each at most 14 days',
+  },
   LOG_LEVEL: { group: ops, meaning: 'fatal, error, warn, info, debug, trace or silent' },
   LOG_FORMAT: {
     group: ops,
