@@ -49,8 +49,8 @@ function answer(response, status, body) {
 }
 
 async function requestCode(request, body) {
-  // TRUST_PROXY=true: the client is the first address of X-Forwarded-For, as Fastify reads it.
-  const ip = (request.headers['x-forwarded-for'] ?? request.socket.remoteAddress).split(',')[0].trim();
+  // TRUST_PROXY=1: the client is the address the one proxy appended, the last of X-Forwarded-For.
+  const ip = (request.headers['x-forwarded-for'] ?? request.socket.remoteAddress).split(',').at(-1).trim();
   const window = windowSeconds * 1000;
   const hits = await counters.increment(`${prefix}:rate:signup:${ip}`, window, signupPerIp, window, 'signup');
   if (hits.isBlocked) return [429, { error: 'RATE_LIMITED' }];

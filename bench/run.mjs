@@ -42,8 +42,8 @@ const codeOf = (n) => {
   return code;
 };
 
-/** BENCH_PHASES=a,d runs only those phases (a-f, p); every phase by default. */
-const ALL_PHASES = 'a,b,c,d,e,f,p';
+/** BENCH_PHASES=a,d runs only those phases (a-f, s, p); every phase by default. */
+const ALL_PHASES = 'a,b,c,d,e,f,s,p';
 const PHASES = new Set((process.env.BENCH_PHASES ?? ALL_PHASES).split(',').map((phase) => phase.trim()));
 const phase = (name) => PHASES.has(name);
 
@@ -193,7 +193,8 @@ function appEnv(extra) {
     JWT_SECRET: SECRET,
     SMS_TRANSPORT: 'webhook',
     SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
-    TRUST_PROXY: 'true',
+    // One proxy in front, as docs/deploy.md has it: the bench stands in for it and writes the client's address.
+    TRUST_PROXY: '1',
     // The pumping budgets stay on, as in production, with room for the bench's load (0 turns them off).
     SMS_BUDGET_PER_HOUR: process.env.SMS_BUDGET_PER_HOUR ?? '10000000',
     SMS_BUDGET_PER_COUNTRY_PER_HOUR: process.env.SMS_BUDGET_PER_COUNTRY_PER_HOUR ?? '10000000',
@@ -694,6 +695,25 @@ async function main() {
   }
 
   if (phase('f')) results.phaseRss.f = phasePeakRss({ api, worker });
+  // (s) The docs' largest answers, unauthenticated: Swagger UI's and ReDoc's bundles, gzip asked, 8 connections.
+  if (phase('s')) {
+    const bundle = (path) => ({
+      url: `${API}${path}`,
+      connections: 8,
+      duration: 5,
+      headers: { 'accept-encoding': 'gzip, deflate, br' },
+    });
+    const swaggerRuns = [];
+    const redocRuns = [];
+    for (let i = 0; i < RUNS; i++) {
+      swaggerRuns.push(await cannonMetered(bundle('/swagger/swagger-ui-bundle.js')));
+      redocRuns.push(await cannonMetered(bundle('/redoc/redoc.standalone.js')));
+    }
+    results.swaggerBundle = medianOf(swaggerRuns);
+    results.redocBundle = medianOf(redocRuns);
+    say(`(s) Swagger UI bundle: ${results.swaggerBundle.rps} req/s, ${results.swaggerBundle.cpu.api} ms API CPU/1k`);
+    results.phaseRss.s = phasePeakRss({ api, worker });
+  }
   // (g) Peak resident memory, with the default settings, over every phase above.
   const peaks = Object.values(results.phaseRss);
   results.rss = {
@@ -823,8 +843,14 @@ function table({ machine, minutes, database = 'direct', results: r }) {
       cpuText(r.activation.cpu),
       '',
     ],
+    r.swaggerBundle && [
+      '(s) GET the Swagger UI / ReDoc bundle, gzip asked, 8 connections',
+      `${r.swaggerBundle.rps} / ${r.redocBundle.rps} req/s, p99 ${r.swaggerBundle.p99} / ${r.redocBundle.p99} ms`,
+      `API CPU ${r.swaggerBundle.cpu.api} / ${r.redocBundle.cpu.api} ms per 1,000`,
+      '',
+    ],
     [
-      '(g) peak RSS over the bench, default settings (per phase: start, a-f)',
+      '(g) peak RSS over the bench, default settings (per phase: start, a-f, s)',
       `API ${r.rss.api} MB, worker ${r.rss.worker} MB; per phase API ${Object.entries(r.phaseRss)
         .map(([name, peak]) => `${name} ${peak.api}`)
         .join(', ')}; worker ${Object.entries(r.phaseRss)

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { createUser } from './support/factory.js';
 import { nextPhone, startStack, type Stack } from './support/stack.js';
@@ -32,6 +34,7 @@ describe('HTTP surface', () => {
     for (const [path, file, served = (text: string) => text] of [
       ['/app.js', 'apps/api/src/web/public/app.js'],
       ['/redoc/redoc.standalone.js', 'node_modules/redoc/bundles/redoc.standalone.js', ownLogo],
+      ['/swagger/swagger-ui-bundle.js', 'node_modules/swagger-ui-dist/swagger-ui-bundle.js'],
     ] as const) {
       const onDisk = served(readFileSync(file, 'utf8'));
       const plain = await stack.http().get(path).set('Accept-Encoding', 'identity').expect(200);
@@ -44,6 +47,44 @@ describe('HTTP surface', () => {
       expect(zipped.headers.etag).toBe(plain.headers.etag);
       await stack.http().get(path).set('If-None-Match', plain.headers.etag).expect(304);
     }
+  });
+
+  it("gzips a bundle once: the same bytes every time, as each client's Accept-Encoding asks", async () => {
+    const port = (stack.api.getHttpServer().address() as { port: number }).port;
+    const raw = (path: string, headers: Record<string, string>, method = 'GET') =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        const call = request({ host: '127.0.0.1', port, path, method, headers }, (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+          answer.on('end', () =>
+            resolve({ status: answer.statusCode!, headers: answer.headers, body: Buffer.concat(chunks) }),
+          );
+        });
+        call.on('error', reject).end();
+      });
+    const path = '/swagger/swagger-ui-bundle.js';
+    const onDisk = readFileSync('node_modules/swagger-ui-dist/swagger-ui-bundle.js');
+    const first = await raw(path, { 'accept-encoding': 'br, gzip;q=0.8' });
+    const second = await raw(path, { 'accept-encoding': 'gzip' });
+    expect(first.headers).toMatchObject({
+      'content-encoding': 'gzip',
+      vary: 'accept-encoding',
+      'cache-control': 'public, max-age=86400',
+    });
+    expect(first.body.equals(second.body)).toBe(true);
+    expect(gunzipSync(first.body).equals(onDisk)).toBe(true);
+    expect(first.body.length).toBeLessThan(onDisk.length / 2);
+    // gzip;q=0 and no header at all: the plain bytes. HEAD: the headers alone. Any tag (*): 304.
+    for (const headers of [{ 'accept-encoding': 'gzip;q=0, identity' }, {}] as Array<Record<string, string>>) {
+      const plain = await raw(path, headers);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.body.equals(onDisk)).toBe(true);
+    }
+    const head = await raw(path, { 'accept-encoding': 'gzip' }, 'HEAD');
+    expect([head.status, head.body.length, head.headers.etag]).toEqual([200, 0, first.headers.etag]);
+    expect((await raw(path, { 'if-none-match': '*' })).status).toBe(304);
+    expect((await raw(path, { 'if-none-match': '"another", ' + String(first.headers.etag) })).status).toBe(304);
+    expect((await raw(path, { 'if-none-match': 'W/"another"' })).status).toBe(200);
   });
 
   it('answers malformed JSON with 400 MALFORMED_JSON and changes nothing', async () => {

@@ -54,7 +54,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // Bodies are JSON or nothing: any other content type is 415, not a string or form handed to a DTO.
   useJsonBodiesOnly(fastify);
   registerEdgeHooks(fastify);
-  await registerWebPage(fastify, { inbox: config.sms.transports.includes('simulated') });
+  registerWebPage(fastify, { inbox: config.sms.transports.includes('simulated') });
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
@@ -66,7 +66,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready'] });
   // The input's shape first (an object, not too deep, no NUL), then the DTOs.
   app.useGlobalPipes(new InputShapePipe(), createValidationPipe());
-  await registerDocs(app);
+  registerDocs(app);
   await registerQueueDashboard(app, config);
   return app;
 }

@@ -1,9 +1,11 @@
-import compress from '@fastify/compress';
-import etag from '@fastify/etag';
-import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { constants, gzip } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/** A file served as it is on disk (@fastify/static: ETag, Last-Modified, 304, ranges). */
+/** A file served as it is on disk. */
 export interface FileOnDisk {
   /** The URL path, exactly; no part of the request ever becomes a path on disk. */
   path: string;
@@ -22,31 +24,86 @@ export interface RenderedFile {
   maxAge: number;
 }
 
+/** Below this, gzip saves less than it costs. */
+const GZIP_FROM_BYTES = 1024;
+
+const TYPES: Record<string, string> = {
+  '.js': 'application/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.html': 'text/html; charset=utf-8',
+};
+
+/** One file, ready to send: its bytes, its gzip (made once), its ETag. */
+interface Prepared {
+  type: string;
+  raw: Buffer;
+  gzipped: Buffer | null;
+  etag: string;
+}
+
+async function prepare(type: string, raw: Buffer): Promise<Prepared> {
+  const gzipped =
+    raw.length >= GZIP_FROM_BYTES ? await promisify(gzip)(raw, { level: constants.Z_BEST_COMPRESSION }) : null;
+  // Weak: the gzipped and the plain answer are the same file (RFC 9110 section 8.8.1).
+  const etag = `W/"${createHash('sha256').update(raw).digest('base64url').slice(0, 27)}"`;
+  return { type, raw, gzipped: gzipped && gzipped.length < raw.length ? gzipped : null, etag };
+}
+
+/** Whether the client takes gzip: named with a non-zero q, or `*` (RFC 9110 section 12.5.3). */
+function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  for (const part of header.toLowerCase().split(',')) {
+    const [coding, ...params] = part.trim().split(';');
+    if (coding !== 'gzip' && coding !== '*') continue;
+    const q = params.map((param) => /^\s*q=([\d.]+)\s*$/.exec(param)).find(Boolean);
+    return !q || Number(q[1]) > 0;
+  }
+  return false;
+}
+
+function send(file: Prepared, maxAge: number, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply
+    .header('content-type', file.type)
+    .header('cache-control', maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache')
+    .header('etag', file.etag);
+  if (file.gzipped) reply.header('vary', 'accept-encoding');
+  const tags = request.headers['if-none-match'];
+  // Weak comparison (RFC 9110 section 13.1.2): a tag matches with or without its W/.
+  if (tags && tags.split(',').some((tag) => ['*', file.etag.slice(2)].includes(tag.trim().replace(/^W\//, ''))))
+    return reply.code(304).send();
+  if (file.gzipped && acceptsGzip(request.headers['accept-encoding']))
+    return reply.header('content-encoding', 'gzip').send(file.gzipped);
+  return reply.send(file.raw);
+}
+
 /**
- * The web page, the docs and their bundles: in a scope of their own, gzipped
- * (@fastify/compress, from 1 kB) and with ETags (@fastify/etag for rendered
- * files), so none of it touches the API's routes, whose answers stay as they are.
+ * The web page, the docs and their bundles. Each file is read (or rendered) and
+ * gzipped once, at its first request, then kept in memory with its ETag: a
+ * request costs a lookup and a write, not a compression (Swagger UI's bundle is
+ * 1.6 MB, ReDoc's 1.1 MB, both served to anyone). `If-None-Match` answers 304;
+ * a client that does not take gzip gets the plain bytes. The API's own routes
+ * are untouched.
  */
-export async function servePublicFiles(
+export function servePublicFiles(
   fastify: FastifyInstance,
   files: { onDisk: FileOnDisk[]; rendered: RenderedFile[] },
-): Promise<void> {
-  await fastify.register(async (scope) => {
-    await scope.register(compress, { global: true, threshold: 1024, encodings: ['gzip'] });
-    await scope.register(etag);
-    await scope.register(fastifyStatic, { root: files.onDisk[0]?.root ?? process.cwd(), serve: false });
-    for (const { path, root, file, maxAge } of files.onDisk) {
-      scope.get(path, (_request, reply) => reply.sendFile(file, root, { maxAge: maxAge * 1000 }));
-    }
-    for (const { path, type, render, maxAge } of files.rendered) {
-      let body: string | undefined;
-      scope.get(path, (_request, reply) => {
-        body ??= render();
-        return reply
-          .type(type)
-          .header('Cache-Control', maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache')
-          .send(body);
+): void {
+  const route = (path: string, maxAge: number, load: () => Promise<Prepared>) => {
+    let prepared: Promise<Prepared> | undefined;
+    fastify.get(path, async (request, reply) => {
+      prepared ??= load().catch((error: unknown) => {
+        prepared = undefined;
+        throw error;
       });
-    }
-  });
+      return send(await prepared, maxAge, request, reply);
+    });
+  };
+  for (const { path, root, file, maxAge } of files.onDisk) {
+    const type = TYPES[/\.[a-z]+$/.exec(file)?.[0] ?? ''] ?? 'application/octet-stream';
+    route(path, maxAge, async () => prepare(type, await readFile(join(root, file))));
+  }
+  for (const { path, type, render, maxAge } of files.rendered) {
+    route(path, maxAge, () => prepare(type, Buffer.from(render())));
+  }
 }

@@ -52,10 +52,10 @@ const REDOC_PAGE = page(
  * /swagger/ and ReDoc at /redoc/. Both UIs come from npm and are served here:
  * no CDN, so the docs work offline.
  */
-export function registerDocs(app: NestFastifyApplication): Promise<void> {
+export function registerDocs(app: NestFastifyApplication): void {
   const document = JSON.stringify(buildOpenApiDocument(app));
   const rendered = (path: string, type: string, render: () => string, maxAge = 0) => ({ path, type, render, maxAge });
-  return servePublicFiles(app.getHttpAdapter().getInstance(), {
+  servePublicFiles(app.getHttpAdapter().getInstance(), {
     onDisk: [
       { path: '/swagger/swagger-ui.css', root: SWAGGER_UI, file: 'swagger-ui.css', maxAge: DAY },
       { path: '/swagger/swagger-ui-bundle.js', root: SWAGGER_UI, file: 'swagger-ui-bundle.js', maxAge: DAY },

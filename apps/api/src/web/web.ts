@@ -16,9 +16,9 @@ const QR_LIBRARY = createRequire(import.meta.url).resolve('qrcode-generator');
  * its own HTML whether the simulated phone inbox exists, rather than by asking
  * for it and logging a 404 where it does not.
  */
-export function registerWebPage(fastify: FastifyInstance, options: { inbox: boolean }): Promise<void> {
+export function registerWebPage(fastify: FastifyInstance, options: { inbox: boolean }): void {
   const onDisk = (path: string, file: string, maxAge: number) => ({ path, root: WEB_ROOT, file, maxAge });
-  return servePublicFiles(fastify, {
+  servePublicFiles(fastify, {
     onDisk: [
       onDisk('/app.js', 'app.js', 300),
       onDisk('/style.css', 'style.css', 300),
