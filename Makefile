@@ -18,7 +18,7 @@ SOURCES := $(shell find apps libs -name '*.ts' ! -name '*.spec.ts') nest-cli.jso
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/referral_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: help install build run dev settings-docs test test-external test-faults test-scale bench postman lint format typecheck migrate docker_run docker_stop
+.PHONY: help install build run dev settings-docs test test-external test-faults test-scale bench postman lint format typecheck migrate docker_run docker_demo docker_stop
 
 help: ## List the targets
 	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -85,9 +85,15 @@ typecheck: install ## TypeScript, no output
 migrate: build ## Apply the database migrations to DATABASE_URL
 	npm run migrate
 
-docker_run: ## Build the image and start PostgreSQL, Redis, the API and the worker with Docker Compose
+docker_run: ## Build the image and start PostgreSQL, Redis, the API and the worker with Docker Compose, production settings
+	scripts/compose-secret
 	docker compose up --build -d
-	@echo "API on http://127.0.0.1:$${PORT:-3000}/"
+	@echo "API on port $${PORT:-3000}; it starts once an SMS gateway is set (docker compose logs api says what is missing)"
 
-docker_stop: ## Stop the Docker Compose services (data volumes are kept)
-	docker compose down
+docker_demo: ## The same with the simulated phone and development settings, on this machine's 127.0.0.1 only
+	scripts/compose-secret
+	docker compose -f docker-compose.yml -f docker-compose.demo.yml up --build -d
+	@echo "Demo on http://127.0.0.1:$${PORT:-3000}/"
+
+docker_stop: ## Stop the Docker Compose services, the demo's too (data volumes are kept)
+	docker compose -f docker-compose.yml -f docker-compose.demo.yml down

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { networkInterfaces } from 'node:os';
 import { createUser } from './support/factory.js';
 import { startStack, type Stack } from './support/stack.js';
 
@@ -113,5 +114,50 @@ describe('errors echo nothing at length', () => {
     expect(listed.body.details).toHaveLength(11);
     expect(listed.body.details[10]).toEqual({ field: 'body', message: expect.stringMatching(/^and \d+ more$/) });
     expect(Buffer.byteLength(listed.text)).toBeLessThan(2_048);
+  });
+});
+
+/** This machine's first address that is not loopback: another host's view of it. */
+function outsideAddress(): string {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((candidate) => candidate && candidate.family === 'IPv4' && !candidate.internal)?.address;
+  if (!address) throw new Error('this machine has no IPv4 address besides loopback to test the inbox from');
+  return address;
+}
+
+/** SPEC section 11: the simulated inbox (sign-in codes) answers the machine itself, whatever a client writes. */
+describe('the simulated inbox', () => {
+  const inboxOf = (host: string, port: number, headers: Record<string, string> = {}) =>
+    fetch(`http://${host}:${port}/api/v1/dev/sms/?phone_number=%2B79990001234`, { headers });
+
+  it('answers loopback, and refuses another address with 403 even when it writes 127.0.0.1 as X-Forwarded-For', async () => {
+    const open = await startStack({ worker: false, host: '0.0.0.0', env: { TRUST_PROXY: 'true' } });
+    try {
+      const port = (open.api.getHttpServer().address() as { port: number }).port;
+      expect((await inboxOf('127.0.0.1', port)).status).toBe(200);
+      for (const headers of [{}, { 'x-forwarded-for': '127.0.0.1' }] as Array<Record<string, string>>) {
+        const refused = await inboxOf(outsideAddress(), port, headers);
+        expect(refused.status).toBe(403);
+        expect(await refused.json()).toMatchObject({
+          error: 'FORBIDDEN',
+          message: expect.stringMatching(/this machine/),
+        });
+      }
+    } finally {
+      await open.close();
+    }
+  });
+
+  it('answers the addresses DEV_INBOX_FROM names (the compose demo: its network gateway)', async () => {
+    const outside = outsideAddress();
+    const named = await startStack({ worker: false, host: '0.0.0.0', env: { DEV_INBOX_FROM: `${outside}/32` } });
+    try {
+      const port = (named.api.getHttpServer().address() as { port: number }).port;
+      expect((await inboxOf(outside, port)).status).toBe(200);
+      expect((await inboxOf('127.0.0.1', port)).status).toBe(200);
+    } finally {
+      await named.close();
+    }
   });
 });

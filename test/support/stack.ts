@@ -21,6 +21,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Start the worker in this process too (default true). */
   worker?: boolean;
+  /** The address the API listens on (default 127.0.0.1). */
+  host?: string;
 }
 
 export interface Stack {
@@ -49,7 +51,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const prefix = testKeyPrefix();
   const config = loadConfig({ ...baseTestEnv(), REDIS_KEY_PREFIX: prefix, ...options.env });
   const api = await createApiApp(config);
-  await api.listen({ port: 0, host: '127.0.0.1' });
+  await api.listen({ port: 0, host: options.host ?? '127.0.0.1' });
   const db = api.get(DataSource);
   const queue = api.get<Queue>(getQueueToken(CODE_DELIVERY_QUEUE));
   const checker = await checkerFor((await request(api.getHttpServer()).get('/swagger.json').expect(200)).body);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { isIP } from 'node:net';
 import type { CountryCode } from 'libphonenumber-js';
 import { normalizePhoneNumber, isPhoneRegion } from '../phone-number.js';
 import { parseTestNumbers } from '../otp.js';
@@ -104,6 +105,8 @@ export class AppConfig {
     /** Tried in this order for each message: the next one when one fails. */
     transports: TransportName[];
     webhookUrl: string | null;
+    /** Besides loopback, the connections (socket addresses or CIDRs) the simulated inbox answers. */
+    inboxFrom: string[];
     delayMs: { min: number; max: number };
     /** How long a gateway (or the webhook) has to answer once the request went out. */
     gatewayTimeoutMs: number;
@@ -269,6 +272,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problem('EVENTS_WEBHOOK_SECRET', 'is required with EVENTS_WEBHOOK_URL: every event is signed');
   }
 
+  for (const entry of splitList(v.DEV_INBOX_FROM ?? '')) {
+    const [address, prefix] = entry.split('/');
+    const bits = isIP(address) === 6 ? 128 : 32;
+    if (!isIP(address) || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= bits)))
+      problem('DEV_INBOX_FROM', `${entry} is not an address or a CIDR`);
+  }
   if (isProduction && v.TRUST_PROXY === 'true') {
     problem(
       'TRUST_PROXY',
@@ -338,6 +347,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     sms: {
       transports,
+      inboxFrom: splitList(v.DEV_INBOX_FROM ?? ''),
       webhookUrl: v.SMS_WEBHOOK_URL ?? null,
       delayMs: { min: delayMin, max: delayMax },
       gatewayTimeoutMs: Number(v.SMS_GATEWAY_TIMEOUT_MS),

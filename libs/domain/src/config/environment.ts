@@ -89,6 +89,12 @@ export class EnvironmentVariables {
   SMS_TRANSPORT?: string;
 
   @IsOptional()
+  @Matches(/^[\d.:a-fA-F/]+(\s*,\s*[\d.:a-fA-F/]+)*$/, {
+    message: 'DEV_INBOX_FROM must be a comma-separated list of addresses or CIDRs',
+  })
+  DEV_INBOX_FROM?: string;
+
+  @IsOptional()
   @Matches(HTTP_URL, { message: 'SMS_WEBHOOK_URL must be an http:// or https:// URL' })
   SMS_WEBHOOK_URL?: string;
 
@@ -378,6 +384,12 @@ export const SETTING_HELP: { readonly [K in keyof EnvironmentVariables]-?: Setti
     group: pump,
     meaning: 'codes per rolling hour to one block of 1,000 numbers; 0 is off',
     default: '30 in production, off otherwise',
+  },
+  DEV_INBOX_FROM: {
+    group: sms,
+    meaning:
+      'with SMS_TRANSPORT=simulated: addresses or CIDRs besides loopback whose connections may read the simulated inbox (the compose demo: its network gateway)',
+    default: 'unset: this machine only',
   },
   SMS_TRANSPORT: {
     group: sms,

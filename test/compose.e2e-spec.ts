@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse, type Tags } from 'yaml';
+import { ConfigError, loadConfig } from '@app/domain';
+
+/** Compose's `!override` (a list that replaces the other file's instead of joining it), read as the list. */
+const COMPOSE_TAGS: Tags = [{ tag: '!override', collection: 'seq', resolve: (value) => value }];
+
+interface Service {
+  environment?: Record<string, string>;
+  ports?: unknown;
+  command?: string[];
+}
+interface ComposeFile {
+  services: Record<string, Service>;
+  networks?: { default?: { ipam?: { config?: Array<{ subnet: string; gateway: string }> } } };
+}
+
+const composeFile = (name: string) =>
+  parse(readFileSync(name, 'utf8'), { merge: true, customTags: COMPOSE_TAGS }) as ComposeFile;
+
+/** Compose's interpolation of `${NAME}`, `${NAME:-default}` and `${NAME:?message}` from the given variables. */
+function interpolate(value: string, variables: Record<string, string>): string {
+  return value.replace(/\$\{(\w+)(?::([-?])([^}]*))?\}/g, (_whole, name: string, kind?: string, rest?: string) => {
+    const set = variables[name];
+    if (set) return set;
+    if (kind === '?') throw new Error(`compose refuses to start: ${name} ${rest}`);
+    return kind === '-' ? (rest ?? '') : '';
+  });
+}
+
+/** The environment a service's container gets: its `environment`, interpolated (the files' later ones win). */
+function environmentOf(service: string, variables: Record<string, string>, ...files: ComposeFile[]) {
+  const merged = Object.assign({}, ...files.map((file) => file.services[service]?.environment ?? {})) as Record<
+    string,
+    string
+  >;
+  return Object.fromEntries(
+    Object.entries(merged).map(([name, value]) => [name, interpolate(String(value), variables)]),
+  );
+}
+
+/** SPEC section 11: compose as shipped runs production settings; the simulated inbox exists only in the demo. */
+describe('docker-compose.yml as shipped', () => {
+  const production = composeFile('docker-compose.yml');
+  const demo = composeFile('docker-compose.demo.yml');
+
+  it('runs the API and the worker with NODE_ENV=production whatever the caller sets', () => {
+    for (const service of ['api', 'worker', 'migrate']) {
+      expect(environmentOf(service, { NODE_ENV: 'development' }, production).NODE_ENV).toBe('production');
+    }
+  });
+
+  it('refuses to start without a JWT secret and an SMS gateway, naming both', () => {
+    for (const service of ['api', 'worker']) {
+      const attempt = () => loadConfig(environmentOf(service, {}, production));
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(/JWT_SECRET[\s\S]*SMS_WEBHOOK_URL|SMS_WEBHOOK_URL[\s\S]*JWT_SECRET/);
+    }
+  });
+
+  it('with the secret `make docker_run` generates and a gateway: production, budgets on, no simulated phone', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'referral-compose-'));
+    try {
+      mkdirSync(join(folder, 'scripts'));
+      copyFileSync('scripts/compose-secret', join(folder, 'scripts', 'compose-secret'));
+      const run = () => execFileSync(join(folder, 'scripts', 'compose-secret'), { env: { PATH: process.env.PATH } });
+      run();
+      const written = readFileSync(join(folder, '.env'), 'utf8');
+      const secret = /^JWT_SECRET=([A-Za-z0-9_-]+)$/m.exec(written)?.[1] ?? '';
+      expect(secret).toHaveLength(64);
+      run();
+      expect(readFileSync(join(folder, '.env'), 'utf8')).toBe(written);
+
+      const variables = { JWT_SECRET: secret, SMS_WEBHOOK_URL: 'https://sms.example.com/send' };
+      for (const service of ['api', 'worker']) {
+        const config = loadConfig(environmentOf(service, variables, production));
+        expect(config.isProduction).toBe(true);
+        expect(config.sms.transports).toEqual(['webhook']);
+        expect(config.pumping.perHour).toBeGreaterThan(0);
+        expect(config.pumping.perBlockPerHour).toBeGreaterThan(0);
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('has a demo with the simulated phone, published on 127.0.0.1 only, its inbox open to its gateway only', () => {
+    const config = loadConfig(environmentOf('api', { JWT_SECRET: 'x'.repeat(64) }, production, demo));
+    expect(config.isProduction).toBe(false);
+    expect(config.sms.transports).toEqual(['simulated']);
+    const [network] = demo.networks?.default?.ipam?.config ?? [];
+    expect(config.sms.inboxFrom).toEqual([network.gateway]);
+    expect(demo.services.api.ports).toEqual(['127.0.0.1:${PORT:-3000}:3000']);
+    expect(readFileSync('docker-compose.demo.yml', 'utf8')).toMatch(/ports: !override\n/);
+    expect(environmentOf('worker', {}, production, demo)).toMatchObject({
+      NODE_ENV: 'development',
+      SMS_TRANSPORT: 'simulated',
+    });
+  });
+});
