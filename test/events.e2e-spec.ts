@@ -64,13 +64,20 @@ describe('events delivered to the host app', () => {
     const inviter = await createUser(stack, nextPhone(), 'ev_inviter');
     const friend = await createUser(stack, nextPhone(), 'ev_friend');
     await as(stack, friend).patch('/api/v1/users/me/', { used_referral_code: inviter.referralCode }).expect(200);
-    await as(stack, friend).delete('/api/v1/users/me/').expect(204);
-
     const [created] = (await eventsOf(stack, 'user.created')).filter((event) => event.body.includes(friend.id));
     const [activated] = await eventsOf(stack, 'referral.activated');
-    const [deleted] = await eventsOf(stack, 'user.deleted');
     const got = (id: string) => until(`delivery of ${id}`, () => deliveredOf(receiver, id));
-    const [createdAt, activatedAt, deletedAt] = [await got(created.id), await got(activated.id), await got(deleted.id)];
+    const [createdAt, activatedAt] = [await got(created.id), await got(activated.id)];
+    // Deleted once both were delivered: an undelivered event loses the user's phone and username (below).
+    await until('both marked delivered', async () =>
+      (await eventsOf(stack)).filter((row) => [created.id, activated.id].includes(row.id) && row.status === 'delivered')
+        .length === 2
+        ? true
+        : undefined,
+    );
+    await as(stack, friend).delete('/api/v1/users/me/').expect(204);
+    const [deleted] = await eventsOf(stack, 'user.deleted');
+    const deletedAt = await got(deleted.id);
 
     expect(createdAt.payload).toEqual({
       type: 'user.created',
@@ -103,9 +110,8 @@ describe('events delivered to the host app', () => {
     expect(activatedAt.body).toBe(activated.body);
     expect(Math.abs(activatedAt.timestamp - Math.floor(activatedAt.at / 1000))).toBeLessThanOrEqual(1);
     expect(activatedAt.headers['content-type']).toBe('application/json');
-    await until('marked delivered', async () =>
-      (await eventsOf(stack, 'referral.activated'))[0].status === 'delivered' ? true : undefined,
-    );
+    // Delivered events keep what was sent until the retention sweep.
+    expect((await eventsOf(stack, 'user.created')).find((row) => row.id === created.id)?.body).toContain(friend.phone);
   });
 
   it('is refused by the verifier when the body is changed, the timestamp is old, or the secret differs', async () => {
@@ -403,6 +409,83 @@ describe('the time from PATCH /users/me/ to the receiver’s verified receipt', 
       const backend = stack.config.queue.backend;
       console.log(`PATCH to verified receipt (${backend} queue): p50 ${p50} ms, p99 ${p99} ms over 200`);
       expect(took).toHaveLength(200);
+    } finally {
+      await stack.close();
+      await receiver.close();
+    }
+  });
+});
+
+/** SPEC section 11: a deleted user's phone and username leave every event not yet delivered. */
+describe('a user deleted before their events were delivered', () => {
+  it('is erased from each undelivered body, on their side only, and the host gets the erased bodies, signed', async () => {
+    const receiver = await startReceiver();
+    // No worker yet: every event stays pending.
+    const stack = await eventStack(receiver, {}, false);
+    try {
+      const inviter = await createUser(stack, nextPhone(), 'er_inviter');
+      const friend = await createUser(stack, nextPhone(), 'er_friend');
+      const invited = await createUser(stack, nextPhone(), 'er_invited');
+      await as(stack, friend).patch('/api/v1/users/me/', { used_referral_code: inviter.referralCode }).expect(200);
+      await as(stack, invited).patch('/api/v1/users/me/', { used_referral_code: friend.referralCode }).expect(200);
+      await as(stack, friend).delete('/api/v1/users/me/').expect(204);
+
+      // This test's events (the file's earlier ones were delivered).
+      const rows = (await eventsOf(stack)).filter((row) =>
+        [inviter, friend, invited].some((user) => row.body.includes(user.id)),
+      );
+      expect(rows.map((row) => row.type).sort()).toEqual([
+        'referral.activated',
+        'referral.activated',
+        'user.created',
+        'user.created',
+        'user.created',
+        'user.deleted',
+      ]);
+      expect(rows.every((row) => row.status === 'pending')).toBe(true);
+      const text = rows.map((row) => row.body).join('\n');
+      expect(text).not.toContain(friend.phone);
+      expect(text).not.toContain('er_friend');
+      // Everyone else is as they were.
+      for (const kept of [inviter.phone, invited.phone, 'er_inviter', 'er_invited']) expect(text).toContain(kept);
+
+      await stack.startWorker();
+      const got = (id: string) => until(`delivery of ${id}`, () => deliveredOf(receiver, id), 15_000);
+      const payloads = new Map<string, unknown>();
+      for (const row of rows) payloads.set(row.id, (await got(row.id)).payload);
+      const ofType = (type: string) => rows.filter((row) => row.type === type).map((row) => payloads.get(row.id));
+      expect(ofType('user.created')).toContainEqual(
+        expect.objectContaining({
+          data: expect.objectContaining({ id: friend.id, username: null, phone_number: null }),
+        }),
+      );
+      expect(ofType('referral.activated')).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({
+            data: expect.objectContaining({
+              referrer: { id: inviter.id, username: 'er_inviter' },
+              referee: { id: friend.id, username: null },
+            }),
+          }),
+          expect.objectContaining({
+            data: expect.objectContaining({
+              referrer: { id: friend.id, username: null },
+              referee: { id: invited.id, username: 'er_invited' },
+            }),
+          }),
+        ]),
+      );
+      expect(ofType('user.deleted')).toEqual([
+        {
+          type: 'user.deleted',
+          timestamp: expect.any(String),
+          data: { id: friend.id, deleted_at: expect.any(String) },
+        },
+      ]);
+      // What the admin's list serves is the erased body too.
+      const admin = await createUser(stack, ADMIN_PHONE);
+      const listed = await as(stack, admin).get('/api/v1/admin/events/?status=delivered&limit=100').expect(200);
+      expect(JSON.stringify(listed.body)).not.toContain(friend.phone);
     } finally {
       await stack.close();
       await receiver.close();

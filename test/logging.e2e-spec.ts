@@ -16,14 +16,18 @@ describe('the request log', () => {
   it('writes one line per request, inside the API prefix or not, and no header, body or query string', async () => {
     const { base, process } = deployment.apis[0];
     const token = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.secret-signature';
-    const ids = ['log-live', 'log-ready', 'log-signup', 'log-missing', 'log-me', 'log-inbox'];
+    const ids = ['log-live', 'log-ready', 'log-signup', 'log-missing', 'log-me', 'log-inbox', 'log-user', 'log-typed'];
+    const phone = nextPhone();
     const sent = [
       fetch(`${base}/health/live`, { headers: { 'x-request-id': ids[0] } }),
       fetch(`${base}/health/ready`, { headers: { 'x-request-id': ids[1] } }),
-      postJson(`${base}/api/v1/auth/signup/`, { phone_number: nextPhone() }, { 'x-request-id': ids[2] }),
+      postJson(`${base}/api/v1/auth/signup/`, { phone_number: phone }, { 'x-request-id': ids[2] }),
       fetch(`${base}/api/v1/nothing-here`, { headers: { 'x-request-id': ids[3] } }),
       fetch(`${base}/api/v1/users/me/`, { headers: { 'x-request-id': ids[4], authorization: `Bearer ${token}` } }),
       fetch(`${base}/api/v1/dev/sms/?phone_number=%2B79991234567`, { headers: { 'x-request-id': ids[5] } }),
+      // A phone where a username goes, and one in a path no route has, as a person would type it.
+      fetch(`${base}/api/v1/users/${encodeURIComponent(phone)}/`, { headers: { 'x-request-id': ids[6] } }),
+      fetch(`${base}/api/v1/lookup/+7 999 123-45-68/`, { headers: { 'x-request-id': ids[7] } }),
     ];
     await Promise.all(sent);
     await sleep(300);
@@ -39,9 +43,13 @@ describe('the request log', () => {
     const byId = (id: string) => requests.find((line) => line.reqId === id)!;
     expect(byId('log-live')).toMatchObject({ url: '/health/live', status: 200, method: 'GET' });
     expect(byId('log-missing')).toMatchObject({ status: 404 });
-    expect(byId('log-inbox').url).toBe('/api/v1/dev/sms/');
+    // A matched request is logged by its route pattern: no username, no query.
+    expect(byId('log-inbox').url).toBe('/api/v1/dev/sms');
+    expect(byId('log-user').url).toBe('/api/v1/users/:username');
+    expect(byId('log-typed')).toMatchObject({ status: 404, url: '/api/v1/lookup/[phone]/' });
     expect(process.output()).not.toContain('secret-signature');
-    expect(process.output()).not.toContain('79991234567');
+    for (const digits of ['79991234567', phone.slice(1), '999 123-45-68'])
+      expect(process.output()).not.toContain(digits);
   });
 
   it("puts Nest's listing of every module and route at debug", () => {

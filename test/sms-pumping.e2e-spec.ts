@@ -180,7 +180,7 @@ describe.each(STORES)('a block walk over two API processes, budgets on %s', (sto
         .split('\n')
         .filter((line) => line.includes('SMS budget tripped'));
       expect(trips).toHaveLength(1);
-      expect(JSON.parse(trips[0])).toMatchObject({ level: 40, budget: `block:${inBlock(block, 0).slice(0, -3)}` });
+      expect(JSON.parse(trips[0])).toMatchObject({ level: 40, budget: `block:${inBlock(block, 0).slice(1, -3)}` });
     } finally {
       await deployment.stop();
     }

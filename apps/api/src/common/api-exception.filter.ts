@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCode, isUnavailableError, type ErrorDetail } from '@app/domain';
 import { errorBody, type ErrorBodyDto } from './error-body.js';
 import { errorCodeForStatus } from './error-status.js';
+import { loggedUrl } from './request-log.js';
 
 interface FrameworkError {
   statusCode?: number;
@@ -36,9 +37,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     if (retryAfter !== undefined) void reply.header('Retry-After', String(retryAfter));
     if (status === 401) void reply.header('WWW-Authenticate', bearerChallenge(body.error, request));
     if (status === 503) {
-      this.logger.warn({ err: exception, request_id: request.id, url: request.url }, 'dependency unavailable');
+      this.logger.warn({ err: exception, request_id: request.id, url: loggedUrl(request) }, 'dependency unavailable');
     } else if (status >= 500) {
-      this.logger.error({ err: exception, request_id: request.id, url: request.url }, 'request failed');
+      this.logger.error({ err: exception, request_id: request.id, url: loggedUrl(request) }, 'request failed');
     }
     void reply.status(status).send(body);
   }

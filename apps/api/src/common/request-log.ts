@@ -4,8 +4,18 @@ import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 export type RequestObserver = (method: string, route: string | undefined, statusCode: number, ms: number) => void;
 
 /**
- * One line per request, when it completes, on the API's pino logger: the path
- * without its query string (which may carry a phone number), the status, the
+ * What a log line says of a request's address: the route pattern it matched
+ * (`/api/v1/users/:username/`: no username, no query, where the simulated inbox
+ * takes a phone number), or for a request no route matched, its path without
+ * the query, cut at 100 characters.
+ */
+export function loggedUrl(request: FastifyRequest): string {
+  return request.routeOptions.url ?? request.url.split('?')[0].slice(0, 100);
+}
+
+/**
+ * One line per request, when it completes, on the API's pino logger: the route
+ * pattern (loggedUrl), the status, the
  * time and the client; never a header or a body. Passing health checks are
  * logged at debug. The observer (the HTTP
  * histogram) hears the same completion, so a request costs one hook, not two.
@@ -23,7 +33,7 @@ export class RequestLogController extends LogController {
     const line = {
       reqId: request.id,
       method: request.method,
-      url: request.url.split('?')[0],
+      url: loggedUrl(request),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime),
       ip: request.ip,

@@ -52,7 +52,9 @@ export class PumpingService {
     this.metrics.otpRequests.count('budget_exceeded');
     if (await this.budgets.firstTrip(reservation.key, WINDOW_MS)) {
       const limit = claims.find((claim) => claim.key === reservation.key)?.limit;
-      this.logger.warn({ budget: reservation.key, limit }, 'SMS budget tripped: codes refused until it has room again');
+      // A block's key without its plus: a number's first digits, which the log's phone mask would hide.
+      const budget = reservation.key.replace(/^block:\+/, 'block:');
+      this.logger.warn({ budget, limit }, 'SMS budget tripped: codes refused until it has room again');
     }
     throw new DomainError(ErrorCode.SMS_BUDGET_EXCEEDED, undefined, {
       retryAfterSeconds: Math.max(1, Math.ceil(reservation.retryAfterMs / 1000)),

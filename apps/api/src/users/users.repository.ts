@@ -5,6 +5,7 @@ import {
   cursorAt,
   entityManager,
   isoUtc,
+  eraseUserFromEvents,
   recordEvent,
   ReferralCountEntity,
   runPrepared,
@@ -184,7 +185,8 @@ export class UsersRepository {
 
   /**
    * Erases phone and username and marks the row deleted (a tombstone keeps the
-   * invite code), with its `user.deleted` event; false when gone already.
+   * invite code), erases both from the events not yet delivered, and records
+   * `user.deleted` (ids only); false when gone already.
    */
   async softDelete(tx: Transaction, userId: string): Promise<boolean> {
     const [rows] = await entityManager(this.db, tx).query<[Array<{ deleted_at: Date }>, number]>(
@@ -193,6 +195,7 @@ export class UsersRepository {
       [userId],
     );
     if (rows.length === 0) return false;
+    await eraseUserFromEvents(this.db, tx, userId);
     await recordEvent(this.db, tx, 'user.deleted', { id: userId, deleted_at: rows[0].deleted_at.toISOString() });
     return true;
   }

@@ -5,14 +5,31 @@ import { PinoPretty } from 'pino-pretty';
 import type { AppConfig } from './app-config.js';
 
 /**
+ * A phone number as it can reach a log line: E.164 (`+79991234567`), spaced or
+ * dashed as a person typed it, or URL-encoded (`%2B7999…`, `+7%20999…`).
+ */
+const PHONE_IN_TEXT = /(?:\+|%2B)\d(?:[\d ().-]|%20){5,20}\d/gi;
+
+/**
+ * Masks every phone number in a finished log line, whatever put it there: a
+ * path, a driver's error detail (PostgreSQL's "Key (phone_number)=(…) already
+ * exists"), a library's message. One pass over the line's text, for every line.
+ */
+export function scrubPhones(line: string): string {
+  return line.replace(PHONE_IN_TEXT, '[phone]');
+}
+
+/**
  * Structured JSON logs. Credentials and codes are redacted wherever they might
- * appear, so a log line can be shared without leaking a way in.
+ * appear, and phone numbers masked in the written line, so a log line can be
+ * shared without leaking a way in or a person's number.
  */
 export function pinoOptions(config: AppConfig, name: string): LoggerOptions {
   return {
     name,
     level: config.logLevel,
     base: { pid: process.pid },
+    hooks: { streamWrite: scrubPhones },
     redact: {
       paths: [
         'req.headers.authorization',
