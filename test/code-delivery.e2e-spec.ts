@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Webhook } from 'standardwebhooks';
 import { CodeDeliveryService } from '../apps/worker/src/code-delivery/code-delivery.service.js';
 import { UndeliveredCodesSweep } from '../apps/worker/src/code-delivery/undelivered-codes.sweep.js';
 import { inbox, nextPhone, startStack, waitForCode, type Stack } from './support/stack.js';
@@ -187,9 +188,21 @@ describe('code delivery, once and only once', () => {
   });
 });
 
+/** The SMS webhook's secret here, and another that must not verify its requests. */
+const SMS_SECRET = `whsec_${Buffer.from('sms-webhook-secret-of-32-bytes!!').toString('base64')}`;
+const OTHER_SECRET = `whsec_${Buffer.from('another-secret-of-thirty-two-by!').toString('base64')}`;
+
 describe('the webhook transport', () => {
   let server: Server;
-  let received: Array<{ body: { to: string; text: string }; key: string | undefined }>;
+  let received: Array<{
+    body: { to: string; text: string };
+    key: string | undefined;
+    /** What the standardwebhooks package's verifier made of the request with the right secret, and with another. */
+    verified: boolean;
+    verifiedByOther: boolean;
+    authorization: string | undefined;
+    webhookId: string | undefined;
+  }>;
   let attempts: Array<{ key: string | undefined; at: number; answered: number }>;
   let failuresLeft: number;
   let cutsLeft: number;
@@ -219,14 +232,34 @@ describe('the webhook transport', () => {
           response.write('{"status":', () => request.socket.destroy());
           return;
         }
-        received.push({ body: JSON.parse(raw), key: request.headers['idempotency-key'] as string | undefined });
+        const verifies = (secret: string) => {
+          try {
+            new Webhook(secret).verify(raw, request.headers as Record<string, string>);
+            return true;
+          } catch {
+            return false;
+          }
+        };
+        received.push({
+          body: JSON.parse(raw),
+          key: request.headers['idempotency-key'] as string | undefined,
+          verified: verifies(SMS_SECRET),
+          verifiedByOther: verifies(OTHER_SECRET),
+          authorization: request.headers.authorization,
+          webhookId: request.headers['webhook-id'] as string | undefined,
+        });
         response.writeHead(202).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     stack = await startStack({
-      env: { SMS_TRANSPORT: 'webhook', SMS_WEBHOOK_URL: `http://127.0.0.1:${port}/sms` },
+      env: {
+        SMS_TRANSPORT: 'webhook',
+        // Credentials in the URL, one of them percent-encoded: sent as basic auth.
+        SMS_WEBHOOK_URL: `http://gateway:p%40ss%3Aword@127.0.0.1:${port}/sms`,
+        SMS_WEBHOOK_SECRET: SMS_SECRET,
+      },
     });
   });
   afterAll(async () => {
@@ -255,6 +288,9 @@ describe('the webhook transport', () => {
     const message = received.find((entry) => entry.key === id);
     expect(message?.body.to).toBe(phone);
     expect(message?.body.text).toMatch(/\b\d{4}\b/);
+    // Signed as the events are: the standardwebhooks package verifies it with the secret, and with no other.
+    expect(message).toMatchObject({ verified: true, verifiedByOther: false, webhookId: id });
+    expect(message?.authorization).toBe(`Basic ${Buffer.from('gateway:p@ss:word').toString('base64')}`);
   });
 
   it('has no simulated inbox', async () => {

@@ -74,7 +74,11 @@ describe('docker-compose.yml as shipped', () => {
       run();
       expect(readFileSync(join(folder, '.env'), 'utf8')).toBe(written);
 
-      const variables = { JWT_SECRET: secret, SMS_WEBHOOK_URL: 'https://sms.example.com/send' };
+      const variables = {
+        JWT_SECRET: secret,
+        SMS_WEBHOOK_URL: 'https://sms.example.com/send',
+        SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+      };
       for (const service of ['api', 'worker']) {
         const config = loadConfig(environmentOf(service, variables, production));
         expect(config.isProduction).toBe(true);

@@ -52,6 +52,8 @@ describe('starting the processes', () => {
       { ADMIN_PHONE_NUMBERS: '+79990000009', OTP_TEST_NUMBERS: '+79990000009:1234' },
       'OTP_TEST_NUMBERS',
     ],
+    ['an http:// webhook to a public host', { SMS_WEBHOOK_URL: 'http://sms.example.com/send' }, 'SMS_WEBHOOK_URL'],
+    ['a webhook without its secret', { SMS_WEBHOOK_SECRET: '' }, 'SMS_WEBHOOK_SECRET'],
   ])('refuses to start in production with %s, naming the setting', async (_, settings, named) => {
     const production = {
       NODE_ENV: 'production',
@@ -59,6 +61,8 @@ describe('starting the processes', () => {
       JWT_SECRET: 'p'.repeat(40),
       SMS_TRANSPORT: 'webhook',
       SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',
+      SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+      ALLOW_HTTP_TO_PRIVATE_HOSTS: 'true',
       PORT: String(await freePort()),
       METRICS_PORT: '0',
     };

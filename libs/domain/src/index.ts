@@ -13,6 +13,7 @@ export * from './database/sql.js';
 export * from './database/unit-of-work.js';
 export * from './entities/index.js';
 export * from './events/outbox.js';
+export * from './events/standard-webhooks.js';
 export * from './errors.js';
 export * from './jobs.js';
 export * from './migrations/index.js';

@@ -1,7 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { createHmac } from 'node:crypto';
 import { Agent, request } from 'undici';
-import { AppConfig } from '@app/domain';
+import { AppConfig, standardWebhookHeaders } from '@app/domain';
 
 export interface SendOutcome {
   /** The receiver's HTTP status; null when no answer came. */
@@ -14,10 +13,8 @@ export interface SendOutcome {
 
 /**
  * Posts an event to EVENTS_WEBHOOK_URL, signed as the Standard Webhooks
- * specification says: `webhook-id` (the event's id, the same on every attempt),
- * `webhook-timestamp` (this attempt's time, Unix seconds) and
- * `webhook-signature: v1,<base64 HMAC-SHA256 of "{id}.{timestamp}.{body}">`
- * keyed by the decoded EVENTS_WEBHOOK_SECRET. The receiver has 15 s.
+ * specification says (standardWebhookHeaders: the event's id as `webhook-id`)
+ * with EVENTS_WEBHOOK_SECRET. The receiver has 15 s.
  */
 @Injectable()
 export class WebhookSender implements OnApplicationShutdown {
@@ -38,12 +35,6 @@ export class WebhookSender implements OnApplicationShutdown {
     });
   }
 
-  /** The signature header's value for one attempt. */
-  sign(id: string, timestamp: number, body: string): string {
-    const signature = createHmac('sha256', this.secret).update(`${id}.${timestamp}.${body}`).digest('base64');
-    return `v1,${signature}`;
-  }
-
   async send(id: string, body: string): Promise<SendOutcome> {
     const started = Date.now();
     const timestamp = Math.floor(started / 1000);
@@ -54,9 +45,7 @@ export class WebhookSender implements OnApplicationShutdown {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'referral-service-webhooks/1',
-          'webhook-id': id,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': this.sign(id, timestamp, body),
+          ...standardWebhookHeaders(this.secret, id, timestamp, body),
         },
         body,
         signal: AbortSignal.timeout(this.timeoutMs),

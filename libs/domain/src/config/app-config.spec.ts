@@ -187,7 +187,12 @@ describe('loadConfig', () => {
   });
 
   describe('in production', () => {
-    const production = { NODE_ENV: 'production', SMS_TRANSPORT: 'webhook', SMS_WEBHOOK_URL: 'http://sms.local/send' };
+    const production = {
+      NODE_ENV: 'production',
+      SMS_TRANSPORT: 'webhook',
+      SMS_WEBHOOK_URL: 'https://sms.example.com/send',
+      SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 3).toString('base64')}`,
+    };
 
     it('requires JWT_SECRET', () => {
       expect(problemsOf(production)).toEqual(['JWT_SECRET']);
@@ -231,6 +236,65 @@ describe('loadConfig', () => {
       );
       // Outside production a demo may sign its admin in with a fixed code.
       expect(problemsOf({ JWT_SECRET: secret, ...both })).toEqual([]);
+    });
+
+    it('requires https:// for every gateway and webhook in use; http:// to a private host only when allowed', () => {
+      const ok = { ...production, JWT_SECRET: secret };
+      const plain = (url: string, allow = 'false') =>
+        problemsOf({ ...ok, SMS_WEBHOOK_URL: url, ALLOW_HTTP_TO_PRIVATE_HOSTS: allow });
+      expect(plain('http://sms.example.com/send')).toEqual(['SMS_WEBHOOK_URL']);
+      expect(plain('http://sms.example.com/send', 'true')).toEqual(['SMS_WEBHOOK_URL']);
+      expect(plain('http://127.0.0.1:8080/send')).toEqual(['SMS_WEBHOOK_URL']);
+      for (const sidecar of [
+        'http://127.0.0.1:8080/send',
+        'http://[::1]:8080/send',
+        'http://10.1.2.3/send',
+        'http://172.20.0.5/send',
+        'http://192.168.1.9/send',
+        'http://localhost:9000/send',
+        'http://sms-sidecar:9000/send',
+        'http://sms.gateways.svc.cluster.local/send',
+        'http://sms.internal/send',
+      ])
+        expect({ sidecar, problems: plain(sidecar, 'true') }).toEqual({ sidecar, problems: [] });
+      for (const outside of ['http://172.32.0.1/send', 'http://8.8.8.8/send', 'http://sms.example.internal.com/'])
+        expect({ outside, problems: plain(outside, 'true') }).toEqual({ outside, problems: ['SMS_WEBHOOK_URL'] });
+      // Every URL in use: a gateway's, the events' webhook; one not in use is not judged.
+      const twilio = {
+        TWILIO_ACCOUNT_SID: `AC${'0'.repeat(32)}`,
+        TWILIO_AUTH_TOKEN: 'f'.repeat(32),
+        TWILIO_FROM: '+15005550006',
+      };
+      expect(
+        problemsOf({ ...ok, SMS_TRANSPORT: 'twilio', ...twilio, TWILIO_API_URL: 'http://api.twilio.com' }),
+      ).toEqual(['TWILIO_API_URL']);
+      expect(problemsOf({ ...ok, VONAGE_API_URL: 'http://rest.nexmo.com' })).toEqual([]);
+      const events = { EVENTS_WEBHOOK_SECRET: production.SMS_WEBHOOK_SECRET };
+      expect(problemsOf({ ...ok, ...events, EVENTS_WEBHOOK_URL: 'http://app.example.com/hooks' })).toEqual([
+        'EVENTS_WEBHOOK_URL',
+      ]);
+      // Outside production, http:// anywhere (tests and demos run local servers).
+      expect(
+        problemsOf({
+          JWT_SECRET: secret,
+          ...production,
+          NODE_ENV: 'development',
+          SMS_WEBHOOK_URL: 'http://x.example.com/',
+        }),
+      ).toEqual([]);
+    });
+
+    it('requires the SMS webhook to be signed: a secret of 24 bytes or more', () => {
+      const ok = { ...production, JWT_SECRET: secret };
+      const unsigned: Record<string, string> = { ...ok };
+      delete unsigned.SMS_WEBHOOK_SECRET;
+      expect(problemsOf(unsigned)).toEqual(['SMS_WEBHOOK_SECRET']);
+      expect(problemsOf({ ...ok, SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(16).toString('base64')}` })).toEqual([
+        'SMS_WEBHOOK_SECRET',
+      ]);
+      expect(new Set(problemsOf({ ...ok, SMS_WEBHOOK_SECRET: 'not-a-whsec' }))).toEqual(
+        new Set(['SMS_WEBHOOK_SECRET']),
+      );
     });
 
     it('does not migrate at start and listens on every interface', () => {

@@ -6,7 +6,9 @@ import type { CountryCode } from 'libphonenumber-js';
 import { normalizePhoneNumber, isPhoneRegion } from '../phone-number.js';
 import { parseTestNumbers } from '../otp.js';
 import { messageProblem, type MessageSettings } from '../sms-text.js';
+import { webhookSecretKey } from '../events/standard-webhooks.js';
 import { runningEmbeddedDatabaseUrl } from './embedded-database.js';
+import { outboundUrlProblem } from './outbound-urls.js';
 import { validateEnvironment, type EnvironmentProblem, type EnvironmentVariables } from './environment.js';
 
 export type NodeEnv = 'development' | 'production' | 'test';
@@ -105,6 +107,8 @@ export class AppConfig {
     /** Tried in this order for each message: the next one when one fails. */
     transports: TransportName[];
     webhookUrl: string | null;
+    /** The decoded key of SMS_WEBHOOK_SECRET: every webhook request is signed. */
+    webhookSecret: Buffer | null;
     /** Besides loopback, the connections (socket addresses or CIDRs) the simulated inbox answers. */
     inboxFrom: string[];
     delayMs: { min: number; max: number };
@@ -207,7 +211,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       if (!v[variable as keyof typeof v]) problem(variable, `is required when SMS_TRANSPORT includes ${transport}`);
     }
   };
-  required('webhook', ['SMS_WEBHOOK_URL']);
+  required('webhook', ['SMS_WEBHOOK_URL', 'SMS_WEBHOOK_SECRET']);
   required('twilio', ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']);
   if (transports.includes('twilio') && !v.TWILIO_FROM && !v.TWILIO_MESSAGING_SERVICE_SID) {
     problem(
@@ -217,6 +221,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   required('vonage', ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM']);
   required('smsru', ['SMSRU_API_ID']);
+  const smsWebhookSecret = v.SMS_WEBHOOK_SECRET ? webhookSecretKey(v.SMS_WEBHOOK_SECRET) : null;
+  if (smsWebhookSecret && smsWebhookSecret.length < 24) problem('SMS_WEBHOOK_SECRET', 'must hold at least 24 bytes');
+
+  // Production sends codes and events over https only (a sidecar may be allowed plain http).
+  if (isProduction) {
+    const allowPrivateHttp = v.ALLOW_HTTP_TO_PRIVATE_HOSTS === 'true';
+    const used: Array<[string, string | undefined, boolean]> = [
+      ['SMS_WEBHOOK_URL', v.SMS_WEBHOOK_URL, transports.includes('webhook')],
+      ['TWILIO_API_URL', v.TWILIO_API_URL, transports.includes('twilio')],
+      ['VONAGE_API_URL', v.VONAGE_API_URL, transports.includes('vonage')],
+      ['SMSRU_API_URL', v.SMSRU_API_URL, transports.includes('smsru')],
+      ['EVENTS_WEBHOOK_URL', v.EVENTS_WEBHOOK_URL, true],
+    ];
+    for (const [variable, url, inUse] of used) {
+      const refused = inUse && url ? outboundUrlProblem(url, allowPrivateHttp) : null;
+      if (refused) problem(variable, refused);
+    }
+  }
 
   const message: MessageSettings = {
     template: v.SMS_TEMPLATE,
@@ -266,7 +288,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const database = databaseSettings(v, dataDir, isProduction, problem);
 
-  const eventsSecret = v.EVENTS_WEBHOOK_SECRET ? Buffer.from(v.EVENTS_WEBHOOK_SECRET.slice(6), 'base64') : null;
+  const eventsSecret = v.EVENTS_WEBHOOK_SECRET ? webhookSecretKey(v.EVENTS_WEBHOOK_SECRET) : null;
   if (eventsSecret && eventsSecret.length < 24) problem('EVENTS_WEBHOOK_SECRET', 'must hold at least 24 bytes');
   if (v.EVENTS_WEBHOOK_URL && !eventsSecret) {
     problem('EVENTS_WEBHOOK_SECRET', 'is required with EVENTS_WEBHOOK_URL: every event is signed');
@@ -349,6 +371,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       transports,
       inboxFrom: splitList(v.DEV_INBOX_FROM ?? ''),
       webhookUrl: v.SMS_WEBHOOK_URL ?? null,
+      webhookSecret: smsWebhookSecret,
       delayMs: { min: delayMin, max: delayMax },
       gatewayTimeoutMs: Number(v.SMS_GATEWAY_TIMEOUT_MS),
       twilio: transports.includes('twilio')

@@ -99,6 +99,13 @@ export class EnvironmentVariables {
   SMS_WEBHOOK_URL?: string;
 
   @IsOptional()
+  @Matches(/^whsec_[A-Za-z0-9+/]+={0,2}$/, { message: 'SMS_WEBHOOK_SECRET must be whsec_ followed by base64' })
+  SMS_WEBHOOK_SECRET?: string;
+
+  @IsIn(['true', 'false'])
+  ALLOW_HTTP_TO_PRIVATE_HOSTS = 'false';
+
+  @IsOptional()
   @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, {
     message: 'PUBLIC_URL must be an http:// or https:// URL without a query, such as https://app.example.com',
   })
@@ -396,7 +403,19 @@ export const SETTING_HELP: { readonly [K in keyof EnvironmentVariables]-?: Setti
     meaning: 'simulated, webhook, twilio, vonage, smsru, or a list of them tried in order',
     default: 'simulated (webhook in production, where simulated is refused)',
   },
-  SMS_WEBHOOK_URL: { group: sms, meaning: 'where the webhook transport POSTs each message' },
+  SMS_WEBHOOK_URL: {
+    group: sms,
+    meaning: 'where the webhook transport POSTs each message; user:password@ in it is sent as basic auth',
+  },
+  SMS_WEBHOOK_SECRET: {
+    group: sms,
+    meaning: 'whsec_…: the Standard Webhooks secret each SMS webhook request is signed with (required with it)',
+  },
+  ALLOW_HTTP_TO_PRIVATE_HOSTS: {
+    group: sms,
+    meaning:
+      'true lets production use http:// gateway and webhook URLs whose host is loopback or private (a sidecar); otherwise https:// only',
+  },
   SMS_GATEWAY_TIMEOUT_MS: { group: sms, meaning: 'how long a gateway may take to answer' },
   SMS_DELAY_MS: { group: sms, meaning: "the simulated gateway's wait: milliseconds or a range" },
   SMS_TEMPLATE: { group: sms, meaning: 'the message, with {code}, {minutes} and {app}; one SMS segment' },
