@@ -22,6 +22,7 @@ const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 // A prefix of this run's own: nothing left over from another run can touch its queue.
 const PREFIX = `referral-bench-${process.pid}`;
 const SECRET = randomBytes(48).toString('base64url');
+const OTP_SECRET = randomBytes(48).toString('base64url');
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const RUNS = 3;
 const started = Date.now();
@@ -191,6 +192,7 @@ function appEnv(extra) {
     REDIS_URL,
     REDIS_KEY_PREFIX: PREFIX,
     JWT_SECRET: SECRET,
+    OTP_SECRET,
     SMS_TRANSPORT: 'webhook',
     SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
     SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 9).toString('base64')}`,

@@ -1,6 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { until } from './support/wait.js';
 import { nextPhone, requestCode, signIn, skipCooldown, startStack, waitForCode, type Stack } from './support/stack.js';
+import { keyIdOf } from '../libs/domain/src/index.js';
+import { TEST_OTP_SECRET } from './support/test-env.js';
 
 interface ErrorBody {
   status_code: number;
@@ -188,7 +190,9 @@ describe('sign-in with the default rules', () => {
         expect({ column, value }).toEqual({ column, value: expect.not.stringContaining(code) });
     }
     expect(row.code_sealed).toBeNull();
-    expect(Buffer.isBuffer(row.code_hash) && row.code_hash.length).toBe(32);
+    // The key's id (6 bytes: OTP_SECRET's), then the HMAC (32).
+    expect(Buffer.isBuffer(row.code_hash) && row.code_hash.length).toBe(6 + 32);
+    expect((row.code_hash as Buffer).subarray(0, 6).equals(keyIdOf(TEST_OTP_SECRET))).toBe(true);
   });
 
   it('works with a fixed code, without send limits, for a number in OTP_TEST_NUMBERS', async () => {

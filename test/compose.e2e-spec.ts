@@ -53,11 +53,13 @@ describe('docker-compose.yml as shipped', () => {
     }
   });
 
-  it('refuses to start without a JWT secret and an SMS gateway, naming both', () => {
-    for (const service of ['api', 'worker']) {
-      const attempt = () => loadConfig(environmentOf(service, {}, production));
+  it('refuses to start without its secrets and an SMS gateway, naming each', () => {
+    for (const service of ['api', 'worker'] as const) {
+      const attempt = () => loadConfig(environmentOf(service, {}, production), service);
       expect(attempt).toThrow(ConfigError);
-      expect(attempt).toThrow(/JWT_SECRET[\s\S]*SMS_WEBHOOK_URL|SMS_WEBHOOK_URL[\s\S]*JWT_SECRET/);
+      expect(attempt).toThrow(/OTP_SECRET/);
+      expect(attempt).toThrow(/SMS_WEBHOOK_URL/);
+      if (service === 'api') expect(attempt).toThrow(/JWT_SECRET/);
     }
   });
 
@@ -70,21 +72,27 @@ describe('docker-compose.yml as shipped', () => {
       run();
       const written = readFileSync(join(folder, '.env'), 'utf8');
       const secret = /^JWT_SECRET=([A-Za-z0-9_-]+)$/m.exec(written)?.[1] ?? '';
-      expect(secret).toHaveLength(64);
+      const otpSecret = /^OTP_SECRET=([A-Za-z0-9_-]+)$/m.exec(written)?.[1] ?? '';
+      expect([secret.length, otpSecret.length]).toEqual([64, 64]);
+      expect(otpSecret).not.toBe(secret);
       run();
       expect(readFileSync(join(folder, '.env'), 'utf8')).toBe(written);
 
       const variables = {
         JWT_SECRET: secret,
+        OTP_SECRET: otpSecret,
         SMS_WEBHOOK_URL: 'https://sms.example.com/send',
         SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
       };
-      for (const service of ['api', 'worker']) {
-        const config = loadConfig(environmentOf(service, variables, production));
+      for (const service of ['api', 'worker'] as const) {
+        const config = loadConfig(environmentOf(service, variables, production), service);
         expect(config.isProduction).toBe(true);
         expect(config.sms.transports).toEqual(['webhook']);
         expect(config.pumping.perHour).toBeGreaterThan(0);
         expect(config.pumping.perBlockPerHour).toBeGreaterThan(0);
+        // One key per purpose: the worker holds the code keys and no token key.
+        expect(config.otp.keys.current).toBe(otpSecret);
+        expect(config.jwt.keys.current).toBe(service === 'api' ? secret : null);
       }
     } finally {
       rmSync(folder, { recursive: true, force: true });
@@ -92,7 +100,9 @@ describe('docker-compose.yml as shipped', () => {
   });
 
   it('has a demo with the simulated phone, published on 127.0.0.1 only, its inbox open to its gateway only', () => {
-    const config = loadConfig(environmentOf('api', { JWT_SECRET: 'x'.repeat(64) }, production, demo));
+    const dataDir = mkdtempSync(join(tmpdir(), 'referral-demo-'));
+    const config = loadConfig({ ...environmentOf('api', {}, production, demo), DATA_DIR: dataDir });
+    rmSync(dataDir, { recursive: true, force: true });
     expect(config.isProduction).toBe(false);
     expect(config.sms.transports).toEqual(['simulated']);
     const [network] = demo.networks?.default?.ipam?.config ?? [];

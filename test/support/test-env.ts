@@ -26,6 +26,8 @@ export function testKeyPrefix(kind?: string): string {
   return [TEST_KEY_PREFIX, kind, process.pid, FILE_TAG, ++prefixes].filter((part) => part !== undefined).join('-');
 }
 export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long-0123456789';
+/** The root of the code keys in tests: a secret of its own, as in production. */
+export const TEST_OTP_SECRET = 'test-otp-secret-Vq8Lm3Rz6Tn1Xc4Bw9Kd2Hs5Fj7Gp0Ya';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
 /** Set by the global setup under TEST_REDIS_CLUSTER=1: the cluster's seed nodes, instead of TEST_REDIS_URL. */
 export const TEST_REDIS_CLUSTER_NODES = process.env.TEST_REDIS_CLUSTER_NODES;
@@ -48,6 +50,7 @@ export function baseTestEnv(): Record<string, string> {
       ? { DATABASE_POOLER: 'transaction', DATABASE_DIRECT_URL: process.env.TEST_DATABASE_DIRECT_URL }
       : {}),
     JWT_SECRET: TEST_JWT_SECRET,
+    OTP_SECRET: TEST_OTP_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SMS_TRANSPORT: 'simulated',
     // Fast deliveries by default; delivery-timing tests ask for the real 1-2 s.

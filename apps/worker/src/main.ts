@@ -1,10 +1,11 @@
 import '@app/domain/node-version';
 import 'reflect-metadata';
-import { closeOnSignals, exitOnStartFailure, loadSettings } from '@app/domain';
+import { closeOnSignals, exitOnStartFailure, loadConfig, loadSettings } from '@app/domain';
 import { createWorker } from './worker.setup.js';
 
 async function main(): Promise<void> {
-  const worker = await createWorker(await loadSettings());
+  // A worker needs no token key (JWT_SECRET): it opens codes with OTP_SECRET alone.
+  const worker = await createWorker(await loadSettings((variables) => loadConfig(variables, 'worker')));
   closeOnSignals(worker, 'worker');
   await worker.init();
 }

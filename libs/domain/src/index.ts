@@ -26,3 +26,4 @@ export * from './sms-text.js';
 export * from './username.js';
 export * from './metrics/metrics.module.js';
 export * from './queue/redis-client.js';
+export * from './keys.js';

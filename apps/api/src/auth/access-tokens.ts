@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
-import { AppConfig } from '@app/domain';
+import { AppConfig, keyIdOf } from '@app/domain';
 import type { AccessTokenClaims, TokenHolder } from './auth-user.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -9,7 +9,9 @@ const BEARER = /^Bearer +([\w.~+/-]+=*)$/i;
 
 /**
  * Access tokens (fast-jwt): HS256 only (`alg: none` and every other algorithm
- * are refused), issuer, audience and expiry required and checked, read from the
+ * are refused), signed with JWT_SECRET and its id as `kid`, verified with the
+ * key `kid` names among JWT_SECRET and JWT_PREVIOUS_SECRETS (a rotation signs
+ * nobody out); issuer, audience and expiry required and checked, read from the
  * Authorization header only (never from the query string). Whether the
  * session is still live is checked next, by JwtAuthGuard (or, for GET
  * /users/me/, inside the profile's own query).
@@ -21,25 +23,56 @@ const BEARER = /^Bearer +([\w.~+/-]+=*)$/i;
 @Injectable()
 export class AccessTokens {
   private readonly signer: (claims: AccessTokenClaims) => string;
-  private readonly verifier: (token: string) => Partial<AccessTokenClaims>;
+  /** One verifier per key, by its id (`kid`), the current key first. */
+  private readonly verifiers = new Map<string, (token: string) => Partial<AccessTokenClaims>>();
+  /** The header segment the current key writes, the same on every token: most tokens are found by it alone. */
+  private readonly currentHeader: string;
+  private readonly currentId: string;
 
   constructor(config: AppConfig) {
-    const key = Buffer.from(config.jwt.secret);
-    const { issuer, audience, accessTtlSeconds } = config.jwt;
+    const { keys, issuer, audience, accessTtlSeconds } = config.jwt;
+    if (!keys.current) throw new Error('JWT_SECRET is not set: the API signs access tokens with it');
+    this.currentId = keyIdOf(keys.current).toString('base64url');
     this.signer = createSigner({
-      key,
+      key: Buffer.from(keys.current),
       algorithm: 'HS256',
+      kid: this.currentId,
       iss: issuer,
       aud: audience,
       expiresIn: accessTtlSeconds * 1000,
     });
-    this.verifier = createVerifier({
-      key,
-      algorithms: ['HS256'],
-      allowedIss: issuer,
-      allowedAud: audience,
-      requiredClaims: ['exp', 'iss', 'aud'],
-    });
+    for (const secret of [keys.current, ...keys.previous]) {
+      this.verifiers.set(
+        keyIdOf(secret).toString('base64url'),
+        createVerifier({
+          key: Buffer.from(secret),
+          algorithms: ['HS256'],
+          allowedIss: issuer,
+          allowedAud: audience,
+          requiredClaims: ['exp', 'iss', 'aud'],
+        }),
+      );
+    }
+    this.currentHeader = this.signer({ sub: '', sid: '' }).split('.')[0];
+  }
+
+  /**
+   * The verifiers a token may be checked by: the one its `kid` names (none for
+   * an id no longer listed), or, for a token without `kid` (signed before key
+   * ids), each listed key in turn.
+   */
+  private verifiersFor(token: string): Array<(token: string) => Partial<AccessTokenClaims>> {
+    const header = token.slice(0, token.indexOf('.'));
+    if (header === this.currentHeader) return [this.verifiers.get(this.currentId)!];
+    let kid: unknown;
+    try {
+      kid = (JSON.parse(Buffer.from(header, 'base64url').toString()) as { kid?: unknown }).kid;
+    } catch {
+      return [];
+    }
+    if (kid === undefined) return [...this.verifiers.values()];
+    const verifier = typeof kid === 'string' ? this.verifiers.get(kid) : undefined;
+    return verifier ? [verifier] : [];
   }
 
   sign(userId: string, sessionId: string): string {
@@ -50,14 +83,17 @@ export class AccessTokens {
   holderOf(authorization: string | undefined): TokenHolder | null {
     const token = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
     if (token === undefined) return null;
-    let claims: Partial<AccessTokenClaims>;
-    try {
-      claims = this.verifier(token);
-    } catch (error) {
-      // A refused token is the caller's; anything else is ours and stays a 5xx.
-      if (error instanceof TokenError) return null;
-      throw error;
+    let claims: Partial<AccessTokenClaims> | undefined;
+    for (const verifier of this.verifiersFor(token)) {
+      try {
+        claims = verifier(token);
+        break;
+      } catch (error) {
+        // A refused token is the caller's; anything else is ours and stays a 5xx.
+        if (!(error instanceof TokenError)) throw error;
+      }
     }
+    if (claims === undefined) return null;
     const { sub, sid } = claims;
     if (typeof sub !== 'string' || typeof sid !== 'string' || !UUID.test(sub) || !UUID.test(sid)) return null;
     return { id: sub, sessionId: sid };

@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import {
   AppConfig,
-  deriveReferredPhoneKey,
   DomainError,
   ErrorCode,
   normalizeReferralCode,
   REFERRAL_CODE_PATTERN,
-  referredPhoneFingerprint,
+  OtpKeyRing,
   type Transaction,
 } from '@app/domain';
 import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage, type PageQueryDto } from '../common/keyset.js';
@@ -45,14 +44,14 @@ const ACTIVATION_OUTCOMES: Record<Exclude<Activation, 'no_user'>, ReferralActiva
 /** Invite codes: activating someone's, and the list of those who activated yours. */
 @Injectable()
 export class ReferralService {
-  private readonly phoneKey: Buffer;
+  private readonly keys: OtpKeyRing;
 
   constructor(
     config: AppConfig,
     private readonly referrals: ReferralsRepository,
     private readonly metrics: ApiMetrics,
   ) {
-    this.phoneKey = deriveReferredPhoneKey(config.jwt.secret);
+    this.keys = new OtpKeyRing(config.otp.keys.current, config.otp.keys.previous, config.otp.keys.legacy);
   }
 
   /** Activates someone's invite code (any case) for a user, in the caller's transaction. */
@@ -85,7 +84,7 @@ export class ReferralService {
    * before, under a deleted account, is refused.
    */
   private activateAs(tx: Transaction, userId: string, code: string, how: 'alone' | 'or-skip'): Promise<Activation> {
-    const fingerprint = (phone: string) => referredPhoneFingerprint(this.phoneKey, phone);
+    const fingerprint = (phone: string) => this.keys.phoneFingerprints(phone);
     return how === 'alone'
       ? this.referrals.activate(tx, userId, code, fingerprint)
       : this.referrals.activateOrSkip(tx, userId, code, fingerprint);
@@ -99,7 +98,7 @@ export class ReferralService {
   async rememberBeforeDeletion(tx: Transaction, userId: string): Promise<void> {
     const referee = await this.referrals.referee(tx, userId);
     if (referee?.referred) {
-      await this.referrals.rememberReferredPhone(tx, referredPhoneFingerprint(this.phoneKey, referee.phone));
+      await this.referrals.rememberReferredPhone(tx, this.keys.phoneFingerprints(referee.phone));
     }
   }
 

@@ -96,7 +96,7 @@ export class ReferralsRepository {
     tx: Transaction,
     userId: string,
     code: string,
-    fingerprint: (phone: string) => Buffer,
+    fingerprint: (phone: string) => Buffer[],
   ): Promise<Activation> {
     const manager = entityManager(this.db, tx);
     try {
@@ -141,7 +141,7 @@ export class ReferralsRepository {
     tx: Transaction,
     userId: string,
     code: string,
-    fingerprint: (phone: string) => Buffer,
+    fingerprint: (phone: string) => Buffer[],
   ): Promise<Activation> {
     const manager = entityManager(this.db, tx);
     await manager.query('SAVEPOINT referral_activation');
@@ -161,11 +161,17 @@ export class ReferralsRepository {
     return row ? { phone: row.phone_number, referred: row.referred } : null;
   }
 
-  /** Records a referred phone's fingerprint; false when it was recorded before. */
-  async rememberReferredPhone(tx: Transaction, phoneHash: Buffer): Promise<boolean> {
+  /**
+   * Records a referred phone's fingerprint under the current key (the first);
+   * false when it was recorded before under any of them (a key since rotated,
+   * or the token secret of before OTP_SECRET).
+   */
+  async rememberReferredPhone(tx: Transaction, fingerprints: Buffer[]): Promise<boolean> {
     const rows = await entityManager(this.db, tx).query<unknown[]>(
-      `INSERT INTO referred_phones (phone_hash) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1`,
-      [phoneHash],
+      `INSERT INTO referred_phones (phone_hash)
+       SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM referred_phones WHERE phone_hash = ANY($2::bytea[]))
+       ON CONFLICT DO NOTHING RETURNING 1`,
+      [fingerprints[0], fingerprints.slice(1)],
     );
     return rows.length > 0;
   }

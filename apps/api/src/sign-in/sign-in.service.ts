@@ -5,13 +5,9 @@ import {
   DomainError,
   ErrorCode,
   UnitOfWork,
-  deriveOtpKeys,
   generateOtp,
-  hashOtp,
   normalizePhoneNumber,
-  otpMatches,
-  sealOtp,
-  type OtpKeys,
+  OtpKeyRing,
 } from '@app/domain';
 import { TokenResponseDto } from '../auth/dto/token-response.dto.js';
 import { TokensService } from '../auth/tokens.service.js';
@@ -44,7 +40,7 @@ const DUMMY_HASH = Buffer.alloc(32);
  */
 @Injectable()
 export class SignInService {
-  private readonly keys: OtpKeys;
+  private readonly keys: OtpKeyRing;
 
   constructor(
     private readonly config: AppConfig,
@@ -57,7 +53,7 @@ export class SignInService {
     private readonly referrals: ReferralService,
     private readonly metrics: ApiMetrics,
   ) {
-    this.keys = deriveOtpKeys(config.jwt.secret);
+    this.keys = new OtpKeyRing(config.otp.keys.current, config.otp.keys.previous, config.otp.keys.legacy);
   }
 
   /**
@@ -85,8 +81,8 @@ export class SignInService {
         {
           id,
           phoneNumber,
-          codeHash: hashOtp(this.keys.hashKey, id, phoneNumber, code),
-          codeSealed: sealOtp(this.keys.sealKey, id, code),
+          codeHash: this.keys.hash(id, phoneNumber, code),
+          codeSealed: this.keys.seal(id, code),
           username: username ?? null,
           usernameTaken,
         },
@@ -155,7 +151,7 @@ export class SignInService {
   async verifyCode(rawPhone: string, code: string, referralCode?: string): Promise<SignedInDto> {
     const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
     const newest = await this.signIn.newestCode(phoneNumber);
-    const matches = otpMatches(this.keys.hashKey, newest?.codeHash ?? DUMMY_HASH, newest?.id ?? '', phoneNumber, code);
+    const matches = this.keys.matches(newest?.codeHash ?? DUMMY_HASH, newest?.id ?? '', phoneNumber, code);
     const { maxAttemptsPerCode, lockAfterFailures, lockSteps } = this.config.otp;
 
     // A refusal commits its counters; only then is it answered.

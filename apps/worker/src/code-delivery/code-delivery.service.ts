@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import { AppConfig, deriveOtpKeys, otpMessageText, unsealOtp, type OtpKeys } from '@app/domain';
+import { AppConfig, otpMessageText, OtpKeyRing } from '@app/domain';
 import { NO_TRANSPORT, WorkerMetrics } from '../metrics/worker-metrics.js';
 import { CodeRequestsRepository } from './code-requests.repository.js';
 import { planDelivery } from './delivery-plan.js';
@@ -24,7 +24,7 @@ export const SMS_TRANSPORTS = Symbol('sms transports');
 @Injectable()
 export class CodeDeliveryService {
   private readonly logger = new Logger(CodeDeliveryService.name);
-  private readonly keys: OtpKeys;
+  private readonly keys: OtpKeyRing;
   private readonly keepsAttempts: boolean;
 
   constructor(
@@ -33,7 +33,7 @@ export class CodeDeliveryService {
     @Inject(SMS_TRANSPORTS) private readonly transports: SmsTransport[],
     private readonly metrics: WorkerMetrics,
   ) {
-    this.keys = deriveOtpKeys(config.jwt.secret);
+    this.keys = new OtpKeyRing(config.otp.keys.current, config.otp.keys.previous, config.otp.keys.legacy);
     // Transports that drop repeats themselves need no record of their attempts.
     this.keepsAttempts = transports.some((transport) => !transport.idempotent);
   }
@@ -63,7 +63,7 @@ export class CodeDeliveryService {
       return this.delivered(codeRequestId, plan.accepted);
     }
 
-    const code = unsealOtp(this.keys.sealKey, codeRequestId, request.code_sealed);
+    const code = this.keys.unseal(codeRequestId, request.code_sealed);
     const message = {
       to: request.phone_number,
       text: otpMessageText(this.config.sms.message, code, this.config.otp.ttlSeconds),

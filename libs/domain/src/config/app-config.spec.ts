@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config.js';
 
-const secret = 'x'.repeat(40);
+/** Secrets as `openssl rand -base64 48` makes them (production refuses guessable ones). */
+const secret = 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWyVtSzQ1aE6cN8bM2lH5jG';
+const otpSecret = 'p7Kc2Wm9Qx4Lr1Tz8Nv5Bd3Hs6Fy0Ja+g/Ue2Oi9Ck4Rw7Xq1Mt6Yb3Nz8Lp5Vd0S';
 const dataDirs: string[] = [];
 const dataDir = () => {
   const dir = mkdtempSync(join(tmpdir(), 'referral-config-'));
@@ -192,6 +194,7 @@ describe('loadConfig', () => {
       SMS_TRANSPORT: 'webhook',
       SMS_WEBHOOK_URL: 'https://sms.example.com/send',
       SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 3).toString('base64')}`,
+      OTP_SECRET: otpSecret,
     };
 
     it('requires JWT_SECRET', () => {
@@ -199,8 +202,8 @@ describe('loadConfig', () => {
     });
 
     it('requires JWT_SECRET to be at least 32 bytes', () => {
-      expect(problemsOf({ ...production, JWT_SECRET: 'y'.repeat(31) })).toEqual(['JWT_SECRET']);
-      expect(problemsOf({ ...production, JWT_SECRET: 'y'.repeat(32) })).toEqual([]);
+      expect(problemsOf({ ...production, JWT_SECRET: secret.slice(0, 31) })).toEqual(['JWT_SECRET']);
+      expect(problemsOf({ ...production, JWT_SECRET: secret.slice(0, 32) })).toEqual([]);
     });
 
     it('refuses the simulated SMS transport', () => {
@@ -297,6 +300,36 @@ describe('loadConfig', () => {
       );
     });
 
+    it('refuses a guessable secret of any length, for tokens and for codes', () => {
+      for (const guessable of ['a'.repeat(64), 'abcd'.repeat(16), 'password'.repeat(8), '0123456789'.repeat(4)]) {
+        expect(problemsOf({ ...production, JWT_SECRET: guessable })).toEqual(['JWT_SECRET']);
+        expect(problemsOf({ ...production, JWT_SECRET: secret, OTP_SECRET: guessable })).toEqual(['OTP_SECRET']);
+      }
+      // 32 random bytes however written: hex, base64, base64url.
+      for (const strong of [
+        'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+        'q83vEjRWeJq83vEjRWeJq83vEjRWeJq8fT7nM1xK0pL4dZ2wYvB9cU6',
+        'f4Qz1mX9cT2vB7nL0kJ8hG3dS6aP5wE1rY4uI7oZ',
+      ])
+        expect({ strong, problems: problemsOf({ ...production, JWT_SECRET: strong }) }).toEqual({
+          strong,
+          problems: [],
+        });
+    });
+
+    it('keeps one key per purpose: OTP_SECRET is required, apart from JWT_SECRET', () => {
+      const { OTP_SECRET: _, ...withoutOtp } = production;
+      expect(problemsOf({ ...withoutOtp, JWT_SECRET: secret })).toEqual(['OTP_SECRET']);
+      expect(problemsOf({ ...production, JWT_SECRET: otpSecret })).toEqual(['OTP_SECRET']);
+    });
+
+    it('starts a worker without JWT_SECRET: it holds no token key', () => {
+      const worker = loadConfig({ ...production, DATA_DIR: dataDir(), DATABASE_URL }, 'worker');
+      expect(worker.jwt.keys.current).toBeNull();
+      expect(worker.otp.keys.current).toBe(otpSecret);
+      expect(() => loadConfig({ ...production, DATA_DIR: dataDir(), DATABASE_URL }, 'api')).toThrow(/JWT_SECRET/);
+    });
+
     it('does not migrate at start and listens on every interface', () => {
       const config = loadConfig({ ...production, JWT_SECRET: secret, DATA_DIR: dataDir(), DATABASE_URL });
       expect(config.database.migrateAtStart).toBe(false);
@@ -304,13 +337,16 @@ describe('loadConfig', () => {
     });
   });
 
-  it('generates a JWT secret once outside production and keeps it in the data folder', () => {
+  it('generates the token and the code secrets once outside production, apart, and keeps them in the data folder', () => {
     const dir = dataDir();
     const first = loadConfig({ DATA_DIR: dir, DATABASE_URL });
     const second = loadConfig({ DATA_DIR: dir, DATABASE_URL });
-    expect(first.jwt.secret.length).toBeGreaterThanOrEqual(32);
-    expect(second.jwt.secret).toBe(first.jwt.secret);
-    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(first.jwt.secret);
+    expect(first.jwt.keys.current!.length).toBeGreaterThanOrEqual(32);
+    expect(second.jwt.keys.current).toBe(first.jwt.keys.current);
+    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(first.jwt.keys.current);
+    expect(readFileSync(join(dir, 'otp-secret'), 'utf8')).toBe(first.otp.keys.current);
+    expect(second.otp.keys.current).toBe(first.otp.keys.current);
+    expect(first.otp.keys.current).not.toBe(first.jwt.keys.current);
   });
 
   it('takes gateways in failover order, with their settings, and the message settings', () => {

@@ -7,6 +7,7 @@ import { normalizePhoneNumber, isPhoneRegion } from '../phone-number.js';
 import { parseTestNumbers } from '../otp.js';
 import { messageProblem, type MessageSettings } from '../sms-text.js';
 import { webhookSecretKey } from '../events/standard-webhooks.js';
+import { estimatedBits, MIN_SECRET_BITS } from '../keys.js';
 import { runningEmbeddedDatabaseUrl } from './embedded-database.js';
 import { outboundUrlProblem } from './outbound-urls.js';
 import { validateEnvironment, type EnvironmentProblem, type EnvironmentVariables } from './environment.js';
@@ -84,8 +85,17 @@ export class AppConfig {
     /** Failed code-delivery jobs kept for inspection, newest first (each at most 14 days). */
     keepFailed: number;
   };
-  jwt: { secret: string; issuer: string; audience: string; accessTtlSeconds: number; refreshTtlSeconds: number };
+  jwt: {
+    /** JWT_SECRET (null in a worker without it) and JWT_PREVIOUS_SECRETS, which only verify. */
+    keys: { current: string | null; previous: string[] };
+    issuer: string;
+    audience: string;
+    accessTtlSeconds: number;
+    refreshTtlSeconds: number;
+  };
   otp: {
+    /** OTP_SECRET, OTP_PREVIOUS_SECRETS, and the token secrets codes and fingerprints were keyed by before them. */
+    keys: { current: string; previous: string[]; legacy: string[] };
     ttlSeconds: number;
     resendSeconds: number;
     perHour: number;
@@ -155,7 +165,13 @@ export class AppConfig {
  * Reads and validates the environment. Throws ConfigError naming each bad or
  * missing variable; the processes print it and exit before doing anything else.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+/** Which process loads the settings: a worker needs no token key. */
+export type ProcessRole = 'api' | 'worker';
+
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  role: ProcessRole = 'api',
+): AppConfig {
   const { values: v, problems } = validateEnvironment(env);
   const problem = (variable: string, text: string) => problems.push({ variable, problem: text });
 
@@ -269,9 +285,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (delayMin > delayMax) problem('SMS_DELAY_MS', 'the range must go from low to high');
 
   let jwtSecret = v.JWT_SECRET;
+  let otpSecret = v.OTP_SECRET;
+  const jwtPrevious = splitList(v.JWT_PREVIOUS_SECRETS ?? '');
+  const otpPrevious = splitList(v.OTP_PREVIOUS_SECRETS ?? '');
   if (isProduction) {
-    if (!jwtSecret) problem('JWT_SECRET', 'is required when NODE_ENV=production');
-    else if (Buffer.byteLength(jwtSecret) < 32) problem('JWT_SECRET', 'must be at least 32 bytes in production');
+    // The worker holds no token key: it needs OTP_SECRET alone.
+    if (!jwtSecret && role === 'api') problem('JWT_SECRET', 'is required when NODE_ENV=production');
+    if (!otpSecret) problem('OTP_SECRET', 'is required when NODE_ENV=production (a secret of its own, not JWT_SECRET)');
+    const strong = (variable: string, secret: string | undefined) => {
+      if (secret === undefined) return;
+      if (Buffer.byteLength(secret) < 32) problem(variable, 'must be at least 32 bytes in production');
+      else if (estimatedBits(secret) < MIN_SECRET_BITS) {
+        problem(variable, 'looks guessable (repeated or few distinct characters): use `openssl rand -base64 48`');
+      }
+    };
+    strong('JWT_SECRET', jwtSecret);
+    strong('OTP_SECRET', otpSecret);
+    if (otpSecret && otpSecret === jwtSecret)
+      problem('OTP_SECRET', 'must differ from JWT_SECRET: one key, one purpose');
   }
 
   const dashboardUser = v.QUEUE_DASHBOARD_USER;
@@ -323,7 +354,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   // Outside production a missing secret is generated once and kept in the data folder,
   // so tokens survive restarts and the API and the worker share it.
-  jwtSecret ??= readOrCreateSecret(dataDir);
+  if (!isProduction) {
+    jwtSecret ??= readOrCreateSecret(dataDir, 'jwt-secret');
+    otpSecret ??= readOrCreateSecret(dataDir, 'otp-secret');
+  }
 
   const config = new AppConfig();
   Object.assign(config, {
@@ -343,13 +377,15 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     redis: { url: v.REDIS_URL ?? null, cluster, keyPrefix: v.REDIS_KEY_PREFIX },
     queue: { backend: v.REDIS_URL || cluster ? 'redis' : 'postgres', keepFailed: Number(v.QUEUE_KEEP_FAILED) },
     jwt: {
-      secret: jwtSecret,
+      keys: { current: jwtSecret ?? null, previous: jwtPrevious },
       issuer: v.JWT_ISSUER,
       audience: v.JWT_AUDIENCE,
       accessTtlSeconds: 15 * 60,
       refreshTtlSeconds: Number(v.REFRESH_TOKEN_TTL_SECONDS),
     },
     otp: {
+      // Codes and fingerprints made before OTP_SECRET were keyed by the token secret of the time.
+      keys: { current: otpSecret!, previous: otpPrevious, legacy: jwtSecret ? [jwtSecret, ...jwtPrevious] : [] },
       ttlSeconds: Number(v.CODE_TTL_SECONDS),
       resendSeconds: Number(v.CODE_RESEND_SECONDS),
       perHour: Number(v.CODES_PER_HOUR),
@@ -513,8 +549,8 @@ function parseTrustProxy(value: string): boolean | number | string[] {
   return splitList(value);
 }
 
-function readOrCreateSecret(dataDir: string): string {
-  const file = join(dataDir, 'jwt-secret');
+function readOrCreateSecret(dataDir: string, name: string): string {
+  const file = join(dataDir, name);
   try {
     return readFileSync(file, 'utf8').trim();
   } catch {

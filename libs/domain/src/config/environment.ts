@@ -67,6 +67,18 @@ export class EnvironmentVariables {
   @MinLength(16)
   JWT_SECRET?: string;
 
+  @IsOptional()
+  @IsString()
+  JWT_PREVIOUS_SECRETS?: string;
+
+  @IsOptional()
+  @MinLength(16)
+  OTP_SECRET?: string;
+
+  @IsOptional()
+  @IsString()
+  OTP_PREVIOUS_SECRETS?: string;
+
   @IsString()
   @MinLength(1)
   JWT_ISSUER = 'referral-service';
@@ -359,8 +371,23 @@ export const SETTING_HELP: { readonly [K in keyof EnvironmentVariables]-?: Setti
   REDIS_KEY_PREFIX: { group: redis, meaning: 'prefix of every Redis key, and of the queue schema on PostgreSQL' },
   JWT_SECRET: {
     group: auth,
-    meaning: 'signs access tokens; at least 32 bytes in production',
+    meaning:
+      'signs access tokens (its id is their `kid`); the API needs it, the worker does not; in production 32+ bytes of real randomness',
     default: 'generated into DATA_DIR outside production',
+  },
+  JWT_PREVIOUS_SECRETS: {
+    group: auth,
+    meaning: 'comma-separated: earlier JWT_SECRETs whose tokens still verify (a rotation signs nobody out)',
+  },
+  OTP_SECRET: {
+    group: auth,
+    meaning:
+      'the root of the keys codes are hashed and sealed with (and referred phones fingerprinted); API and worker; in production 32+ bytes of real randomness, not JWT_SECRET',
+    default: 'generated into DATA_DIR outside production',
+  },
+  OTP_PREVIOUS_SECRETS: {
+    group: auth,
+    meaning: 'comma-separated: earlier OTP_SECRETs whose codes in flight still verify and deliver',
   },
   JWT_ISSUER: { group: auth, meaning: 'the `iss` of access tokens' },
   JWT_AUDIENCE: { group: auth, meaning: 'the `aud` of access tokens' },
