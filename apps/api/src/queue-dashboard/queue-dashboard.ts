@@ -78,7 +78,13 @@ export async function registerQueueDashboard(app: NestFastifyApplication, config
         );
         if (!accepted) {
           // Only a try counts: a browser's first request, without credentials, is how it learns to ask.
-          if (request.headers.authorization) await failures.fail(request.ip).catch(() => undefined);
+          if (request.headers.authorization) {
+            try {
+              await failures.fail(request.ip);
+            } catch {
+              return refuse(reply, ErrorCode.SERVICE_UNAVAILABLE, request.id);
+            }
+          }
           return refuse(
             reply,
             ErrorCode.UNAUTHORIZED,
