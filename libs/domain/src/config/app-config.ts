@@ -161,13 +161,13 @@ export class AppConfig {
   logFormat: 'json' | 'pretty';
 }
 
+/** Which process loads the settings: a worker needs no token key. */
+export type ProcessRole = 'api' | 'worker';
+
 /**
  * Reads and validates the environment. Throws ConfigError naming each bad or
  * missing variable; the processes print it and exit before doing anything else.
  */
-/** Which process loads the settings: a worker needs no token key. */
-export type ProcessRole = 'api' | 'worker';
-
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   role: ProcessRole = 'api',
@@ -353,7 +353,7 @@ export function loadConfig(
   if (problems.length > 0) throw new ConfigError(problems);
 
   // Outside production a missing secret is generated once and kept in the data folder,
-  // so tokens survive restarts and the API and the worker share it.
+  // so tokens and codes survive restarts and the API and the worker share them.
   if (!isProduction) {
     jwtSecret ??= readOrCreateSecret(dataDir, 'jwt-secret');
     otpSecret ??= readOrCreateSecret(dataDir, 'otp-secret');
