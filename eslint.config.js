@@ -26,7 +26,7 @@ const LAYERS = {
     dev: ['common'],
     docs: ['common'],
     web: ['common'],
-    'queue-dashboard': ['common'],
+    'queue-dashboard': ['common', 'rate-limit'],
   },
   'apps/worker/src': {
     metrics: [],

@@ -49,7 +49,7 @@ describe('HTTP surface', () => {
     }
   });
 
-  it("gzips a bundle once: the same bytes every time, as each client's Accept-Encoding asks", async () => {
+  it("serves a bundle gzipped beforehand: the same bytes of a known length every time, as each client's Accept-Encoding asks", async () => {
     const port = (stack.api.getHttpServer().address() as { port: number }).port;
     const raw = (path: string, headers: Record<string, string>, method = 'GET') =>
       new Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
@@ -72,6 +72,9 @@ describe('HTTP surface', () => {
       'cache-control': 'public, max-age=86400',
     });
     expect(first.body.equals(second.body)).toBe(true);
+    // Compressed beforehand, not on the way out: a whole body of known length (a stream would be chunked).
+    expect(first.headers['content-length']).toBe(String(first.body.length));
+    expect(first.headers['transfer-encoding']).toBeUndefined();
     expect(gunzipSync(first.body).equals(onDisk)).toBe(true);
     expect(first.body.length).toBeLessThan(onDisk.length / 2);
     // gzip;q=0 and no header at all: the plain bytes. HEAD: the headers alone. Any tag (*): 304.

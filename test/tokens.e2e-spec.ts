@@ -1,18 +1,6 @@
-import { createHmac } from 'node:crypto';
 import { createUser, startSession, type TestUser } from './support/factory.js';
+import { claimsOf, forge } from './support/jwt.js';
 import { nextPhone, signIn, skipCooldown, startStack, waitForCode, type Stack } from './support/stack.js';
-import { TEST_JWT_SECRET } from './support/test-env.js';
-
-/** An HS256 (or other) JWT signed by hand, for tokens the API must refuse. */
-function forge(header: object, payload: object, secret = TEST_JWT_SECRET): string {
-  const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
-  const body = `${encode(header)}.${encode(payload)}`;
-  return `${body}.${createHmac('sha256', secret).update(body).digest('base64url')}`;
-}
-
-function claimsOf(token: string): { sub: string; sid: string; iss: string; aud: string; exp: number; iat: number } {
-  return JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
-}
 
 describe('tokens', () => {
   let stack: Stack;

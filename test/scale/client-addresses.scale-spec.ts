@@ -9,10 +9,10 @@ const LIMIT = 3;
 /** Six clients, each on a loopback address of its own (the whole 127.0.0.0/8 is this machine's). */
 const CLIENTS = ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14', '127.0.0.15', '127.0.0.16'];
 
-/** A code request from a given source address, with whatever X-Forwarded-For the client chooses to write. */
-function signupFrom(base: string, source: string, forwardedFor?: string): Promise<number> {
-  const body = JSON.stringify({ phone_number: nextPhone() });
-  const url = new URL('/api/v1/auth/signup/', base);
+/** A POST from a given source address, with whatever X-Forwarded-For the client chooses to write; answers the status. */
+function postFrom(base: string, path: string, fields: object, source: string, forwardedFor?: string): Promise<number> {
+  const body = JSON.stringify(fields);
+  const url = new URL(path, base);
   return new Promise((resolve, reject) => {
     const sent = request(
       url,
@@ -35,16 +35,21 @@ function signupFrom(base: string, source: string, forwardedFor?: string): Promis
   });
 }
 
-/** How many of `count` code requests from each client were taken (202), and how many limited (429). */
-async function perClient(send: (source: string, i: number) => Promise<number>, count: number) {
+/** A code request from a given source address. */
+const signupFrom = (base: string, source: string, forwardedFor?: string) =>
+  postFrom(base, '/api/v1/auth/signup/', { phone_number: nextPhone() }, source, forwardedFor);
+
+/** How many of `count` requests from each client were taken (202 for a code request, or as `taken` says), and how many limited (429). */
+async function perClient(
+  send: (source: string, i: number) => Promise<number>,
+  count: number,
+  taken: (status: number) => boolean = (status) => status === 202,
+) {
   const answers = await Promise.all(
     CLIENTS.map(async (source) => {
       const statuses: number[] = [];
       for (let i = 0; i < count; i++) statuses.push(await send(source, i));
-      return [
-        source,
-        { taken: statuses.filter((s) => s === 202).length, limited: statuses.filter((s) => s === 429).length },
-      ];
+      return [source, { taken: statuses.filter(taken).length, limited: statuses.filter((s) => s === 429).length }];
     }),
   );
   return Object.fromEntries(answers) as Record<string, { taken: number; limited: number }>;
@@ -71,7 +76,12 @@ const eachGets = (taken: number, limited: number) =>
     const deployment = await startDeployment({
       apis: 2,
       workers: 0,
-      env: { TRUST_PROXY: trustProxy, SIGNUP_IP_RATE_LIMIT: `${LIMIT}/60`, VERIFY_IP_RATE_LIMIT: '100000/60' },
+      env: {
+        TRUST_PROXY: trustProxy,
+        SIGNUP_IP_RATE_LIMIT: `${LIMIT}/60`,
+        VERIFY_IP_RATE_LIMIT: '100000/60',
+        TOKEN_IP_RATE_LIMIT: `${LIMIT}/60`,
+      },
     });
     deployments.push(deployment);
     const haproxy = await startHaproxy(deployment.apis.map((api) => Number(new URL(api.base).port)));
@@ -102,5 +112,30 @@ const eachGets = (taken: number, limited: number) =>
       LIMIT + 1,
     );
     expect(direct).toEqual(eachGets(LIMIT, 1));
+  });
+
+  it('gives each client its own refresh and logout limit behind the balancer, and a newcomer all of it', async () => {
+    const { haproxy } = await behindHaproxy('1');
+    const guessed = (i: number) => ({ refresh_token: `guessed-refresh-token-${i}-0123456789` });
+    // Refresh and logout share one bucket per client; each request forges another X-Forwarded-For. Under the
+    // limit a guessed refresh is 401 and a logout 204 (it says nothing of the token).
+    const tokens = await perClient(
+      (source, i) =>
+        postFrom(
+          haproxy.url,
+          `/api/v1/auth/${i % 2 ? 'logout' : 'refresh'}/`,
+          guessed(i),
+          source,
+          `203.0.113.${i + 1}`,
+        ),
+      LIMIT + 2,
+      (status) => status === 401 || status === 204,
+    );
+    console.log(
+      `behind HAProxy (TRUST_PROXY=1), ${LIMIT + 2} refreshes and logouts per client: ${JSON.stringify(tokens)}`,
+    );
+    expect(tokens).toEqual(eachGets(LIMIT, 2));
+    // A client on an address of its own, after all of them: answered, not limited.
+    expect(await postFrom(haproxy.url, '/api/v1/auth/refresh/', guessed(0), '127.0.0.17')).toBe(401);
   });
 });

@@ -1,4 +1,5 @@
 export * from './config/app-config.js';
+export * from './config/address-list.js';
 export * from './config/config.module.js';
 export * from './config/environment.js';
 export * from './config/settings.js';

@@ -1,4 +1,5 @@
 import { hkdfSync } from 'node:crypto';
+import type { AppConfig } from './config/app-config.js';
 import { deriveOtpKeys, hashOtp, otpMatches, sealOtp, unsealOtp, type OtpKeys } from './otp.js';
 import { deriveReferredPhoneKey, referredPhoneFingerprint } from './referral-code.js';
 
@@ -51,6 +52,19 @@ interface OtpKey extends OtpKeys {
  * from it while a process still has it.
  */
 export class OtpKeyRing {
+  private static readonly built = new WeakMap<AppConfig['otp']['keys'], OtpKeyRing>();
+
+  /** The process's ring for its settings, derived once whichever service asks first (sign-in, referrals, delivery). */
+  static of(config: AppConfig): OtpKeyRing {
+    let ring = OtpKeyRing.built.get(config.otp.keys);
+    if (!ring) {
+      const { current, previous, legacy } = config.otp.keys;
+      ring = new OtpKeyRing(current, previous, legacy);
+      OtpKeyRing.built.set(config.otp.keys, ring);
+    }
+    return ring;
+  }
+
   private readonly current: OtpKey & { id: Buffer };
   private readonly byId = new Map<string, OtpKey>();
   private readonly legacy: OtpKey | null;

@@ -1,19 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import { BlockList, isIPv6 } from 'node:net';
-import { AppConfig, DomainError, ErrorCode } from '@app/domain';
-
-/** A list of addresses and CIDRs as Node's BlockList, which matches an address against both. */
-export function addressList(entries: string[]): BlockList {
-  const list = new BlockList();
-  for (const entry of entries) {
-    const [address, prefix] = entry.split('/');
-    const type = isIPv6(address) ? 'ipv6' : 'ipv4';
-    if (prefix === undefined) list.addAddress(address, type);
-    else list.addSubnet(address, Number(prefix), type);
-  }
-  return list;
-}
+import type { BlockList } from 'node:net';
+import { addressList, AppConfig, DomainError, ErrorCode, inAddressList } from '@app/domain';
 
 /**
  * The simulated inbox holds sign-in codes, so it answers connections from this
@@ -31,9 +19,8 @@ export class ThisMachineGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const socket = context.switchToHttp().getRequest<FastifyRequest>().raw.socket;
-    const address = (socket.remoteAddress ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-    if (address && this.allowed.check(address, isIPv6(address) ? 'ipv6' : 'ipv4')) return true;
+    const { remoteAddress } = context.switchToHttp().getRequest<FastifyRequest>().raw.socket;
+    if (remoteAddress && inAddressList(this.allowed, remoteAddress)) return true;
     throw new DomainError(
       ErrorCode.FORBIDDEN,
       'The simulated inbox answers this machine only (and DEV_INBOX_FROM): it holds sign-in codes.',

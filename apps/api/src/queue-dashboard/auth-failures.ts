@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { RedisClient } from '@app/domain';
+import { PostgresThrottlerStore } from '../rate-limit/postgres-throttler.store.js';
 
 /** Wrong dashboard credentials allowed per client address in one window; past them, every try is refused. */
 export const DASHBOARD_AUTH_FAILURES = { limit: 10, windowSeconds: 15 * 60 } as const;
@@ -14,7 +15,9 @@ export interface AuthFailures {
 /**
  * Wrong basic-auth tries per client address, shared by every API process: in
  * Redis when there is one (the counters' connection), in PostgreSQL's
- * `rate_limits` otherwise. A fixed window that opens at the first failure. A
+ * `rate_limits` otherwise, through the per-IP limits' PostgresThrottlerStore
+ * (@nestjs/throttler's storage has no way to read a count without adding to it,
+ * hence the read of its own). A fixed window that opens at the first failure. A
  * store that does not answer throws, and the dashboard answers 503: a guessing
  * run never goes uncounted.
  */
@@ -32,6 +35,7 @@ export function authFailures(keyPrefix: string, redis: RedisClient | null, db: D
       },
     };
   }
+  const store = new PostgresThrottlerStore(db);
   return {
     async blockedFor(address) {
       const [row] = await db.query<Array<{ seconds_left: number }>>(
@@ -42,14 +46,8 @@ export function authFailures(keyPrefix: string, redis: RedisClient | null, db: D
       return row ? Math.max(1, row.seconds_left) : 0;
     },
     async fail(address) {
-      await db.query(
-        `INSERT INTO rate_limits (key, hits, window_ends) VALUES ($1, 1, clock_timestamp() + make_interval(secs => $2))
-         ON CONFLICT (key) DO UPDATE SET
-           hits = CASE WHEN rate_limits.window_ends <= clock_timestamp() THEN 1 ELSE rate_limits.hits + 1 END,
-           window_ends = CASE WHEN rate_limits.window_ends <= clock_timestamp() THEN EXCLUDED.window_ends
-                              ELSE rate_limits.window_ends END`,
-        [keyOf(address), windowSeconds],
-      );
+      // The per-IP limits' own counter (one atomic upsert, a window that opens at the first hit).
+      await store.increment(keyOf(address), windowSeconds * 1000, limit);
     },
   };
 }

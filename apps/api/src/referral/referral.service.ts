@@ -51,7 +51,7 @@ export class ReferralService {
     private readonly referrals: ReferralsRepository,
     private readonly metrics: ApiMetrics,
   ) {
-    this.keys = new OtpKeyRing(config.otp.keys.current, config.otp.keys.previous, config.otp.keys.legacy);
+    this.keys = OtpKeyRing.of(config);
   }
 
   /** Activates someone's invite code (any case) for a user, in the caller's transaction. */

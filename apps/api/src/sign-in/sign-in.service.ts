@@ -53,7 +53,7 @@ export class SignInService {
     private readonly referrals: ReferralService,
     private readonly metrics: ApiMetrics,
   ) {
-    this.keys = new OtpKeyRing(config.otp.keys.current, config.otp.keys.previous, config.otp.keys.legacy);
+    this.keys = OtpKeyRing.of(config);
   }
 
   /**

@@ -33,7 +33,7 @@ export class CodeDeliveryService {
     @Inject(SMS_TRANSPORTS) private readonly transports: SmsTransport[],
     private readonly metrics: WorkerMetrics,
   ) {
-    this.keys = new OtpKeyRing(config.otp.keys.current, config.otp.keys.previous, config.otp.keys.legacy);
+    this.keys = OtpKeyRing.of(config);
     // Transports that drop repeats themselves need no record of their attempts.
     this.keepsAttempts = transports.some((transport) => !transport.idempotent);
   }

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { isIP } from 'node:net';
 import type { CountryCode } from 'libphonenumber-js';
 import { normalizePhoneNumber, isPhoneRegion } from '../phone-number.js';
 import { parseTestNumbers } from '../otp.js';
 import { messageProblem, type MessageSettings } from '../sms-text.js';
 import { webhookSecretKey } from '../events/standard-webhooks.js';
 import { estimatedBits, MIN_SECRET_BITS } from '../keys.js';
+import { addressList } from './address-list.js';
 import { runningEmbeddedDatabaseUrl } from './embedded-database.js';
 import { outboundUrlProblem } from './outbound-urls.js';
 import { validateEnvironment, type EnvironmentProblem, type EnvironmentVariables } from './environment.js';
@@ -325,11 +325,10 @@ export function loadConfig(
     problem('EVENTS_WEBHOOK_SECRET', 'is required with EVENTS_WEBHOOK_URL: every event is signed');
   }
 
-  for (const entry of splitList(v.DEV_INBOX_FROM ?? '')) {
-    const [address, prefix] = entry.split('/');
-    const bits = isIP(address) === 6 ? 128 : 32;
-    if (!isIP(address) || (prefix !== undefined && !(/^\d+$/.test(prefix) && Number(prefix) <= bits)))
-      problem('DEV_INBOX_FROM', `${entry} is not an address or a CIDR`);
+  try {
+    addressList(splitList(v.DEV_INBOX_FROM ?? ''));
+  } catch (error) {
+    problem('DEV_INBOX_FROM', (error as Error).message);
   }
   if (isProduction && v.TRUST_PROXY === 'true') {
     problem(

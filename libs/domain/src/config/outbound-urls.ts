@@ -1,23 +1,17 @@
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import { addressList, inAddressList } from './address-list.js';
 
 /** Loopback, private and link-local addresses: a sidecar's, never the internet's. */
-const PRIVATE = new BlockList();
-for (const [network, prefix] of [
-  ['127.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['172.16.0.0', 12],
-  ['192.168.0.0', 16],
-  ['169.254.0.0', 16],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-] as const) {
-  PRIVATE.addSubnet(network, prefix, 'ipv6');
-}
+const PRIVATE = addressList([
+  '127.0.0.0/8',
+  '10.0.0.0/8',
+  '172.16.0.0/12',
+  '192.168.0.0/16',
+  '169.254.0.0/16',
+  '::1/128',
+  'fc00::/7',
+  'fe80::/10',
+]);
 
 /**
  * Whether a URL's host can only be this machine or its private network: a
@@ -28,8 +22,7 @@ for (const [network, prefix] of [
  */
 export function isPrivateHost(hostname: string): boolean {
   const host = hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  const family = isIP(host);
-  if (family) return PRIVATE.check(host, family === 6 ? 'ipv6' : 'ipv4');
+  if (isIP(host)) return inAddressList(PRIVATE, host);
   return host === 'localhost' || !host.includes('.') || /\.(internal|local|localhost)$/.test(host);
 }
 

@@ -56,13 +56,15 @@ export async function recordEvent<T extends EventType>(
  * user's username on whichever side they stood. A delivered event keeps its
  * body until the retention sweep removes it (30 days): it is the record of what
  * the host was sent. The erased body is what any later attempt sends, under the
- * same event id. Answers how many events changed.
+ * same event id. Answers how many events changed. `status IN (…)` rather than
+ * `<> 'delivered'`: two ranges of the (status, created_at) index, not a scan of
+ * 30 days of delivered events on every deletion.
  */
 export async function eraseUserFromEvents(db: DataSource, tx: Transaction, userId: string): Promise<number> {
   const manager = entityManager(db, tx);
   const rows = await manager.query<Array<{ id: string; body: string }>>(
     `SELECT id, body FROM events
-      WHERE status <> 'delivered' AND type IN ('user.created', 'referral.activated') AND strpos(body, $1) > 0
+      WHERE status IN ('pending', 'failed') AND type IN ('user.created', 'referral.activated') AND strpos(body, $1) > 0
       FOR UPDATE`,
     [userId],
   );
