@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import pg from 'pg';
+import { ensureDatabase } from '../libs/domain/src/database/data-source.js';
 import { API_ENTRY, builtEnv, freePort, startBuilt, waitUntilReady, WORKER_ENTRY } from './support/processes.js';
 
 const MIGRATE_ENTRY = 'dist/apps/api/libs/domain/src/migrate.js';
@@ -114,6 +116,31 @@ describe('starting the processes', () => {
       for (const api of [first, second]) await waitUntilReady(`${api.metrics}`, 30_000, api);
     } finally {
       await Promise.all([first.stop(), second.stop()]);
+    }
+  });
+});
+
+describe('a first start on a fresh PostgreSQL', () => {
+  it('creates the database once when the API and the worker start at the same moment', async () => {
+    const url = new URL(directDatabaseUrl());
+    const name = `referral_fresh_${process.pid}`;
+    url.pathname = `/${name}`;
+    const admin = new URL(directDatabaseUrl());
+    admin.pathname = '/postgres';
+    const client = new pg.Client({ connectionString: admin.toString() });
+    await client.connect();
+    try {
+      // Several rounds: the two creates collide only when they run together.
+      for (let round = 0; round < 5; round += 1) {
+        await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+        const results = await Promise.allSettled(Array.from({ length: 6 }, () => ensureDatabase(url.toString())));
+        expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+        const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+        expect(found.rowCount).toBe(1);
+      }
+    } finally {
+      await client.query(`DROP DATABASE IF EXISTS "${name}"`);
+      await client.end();
     }
   });
 });

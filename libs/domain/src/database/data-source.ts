@@ -76,8 +76,10 @@ export async function ensureDatabase(url: string): Promise<void> {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
     if (found.rowCount === 0) {
       await client.query(`CREATE DATABASE "${name.replace(/"/g, '""')}"`).catch((error: { code?: string }) => {
-        // 42P04: another process created it between our check and our create.
-        if (error.code !== '42P04') throw error;
+        // Another process (the worker starting beside the API) created it between
+        // our check and our create: 42P04 when its create had committed, 23505 on
+        // pg_database's unique index when both creates ran at the same moment.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
       });
     }
   } finally {
