@@ -33,6 +33,7 @@ const LAYERS = {
     'code-delivery': ['metrics'],
     retention: [],
     events: ['metrics'],
+    health: [],
   },
 };
 

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import pg from 'pg';
 import { ensureDatabase } from '../libs/domain/src/database/data-source.js';
+import { TEST_REDIS_URL } from './support/test-env.js';
 import { API_ENTRY, builtEnv, freePort, startBuilt, waitUntilReady, WORKER_ENTRY } from './support/processes.js';
 
 const MIGRATE_ENTRY = 'dist/apps/api/libs/domain/src/migrate.js';
@@ -118,6 +119,82 @@ describe('starting the processes', () => {
       await Promise.all([first.stop(), second.stop()]);
     }
   });
+});
+
+/** GET, answering the status and the JSON body (null when there is none). */
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> | null }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  const text = await response.text();
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
+}
+
+describe('health and shutdown of the built processes', () => {
+  it('the API: from SIGTERM on, readiness answers 503 while it serves everything else for SHUTDOWN_DELAY_SECONDS', async () => {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    const api = startBuilt(API_ENTRY, builtEnv({ PORT: String(port), SHUTDOWN_DELAY_SECONDS: '3' }));
+    try {
+      await waitUntilReady(`${base}/health/ready`, 30_000, api);
+      const exited = api.stop('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const ready = await getJson(`${base}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.body).toMatchObject({
+        error: 'SERVICE_UNAVAILABLE',
+        details: [{ field: 'shutdown', message: 'down' }],
+      });
+      // Only readiness: the balancer takes it out while requests in its path are still answered.
+      expect((await getJson(`${base}/health/live`)).status).toBe(200);
+      expect((await fetch(`${base}/swagger.json`)).status).toBe(200);
+      expect(api.child.exitCode).toBeNull();
+      expect(await exited).toBe(0);
+    } finally {
+      await api.stop('SIGKILL');
+    }
+  });
+
+  it('the worker: liveness and readiness on its metrics port, each dependency named, and a clean exit on SIGTERM', async () => {
+    const metricsPort = await freePort();
+    const base = `http://127.0.0.1:${metricsPort}`;
+    const worker = startBuilt(WORKER_ENTRY, builtEnv({ METRICS_PORT: String(metricsPort) }));
+    try {
+      await waitUntilReady(`${base}/health/ready`, 30_000, worker);
+      expect(await getJson(`${base}/health/live`)).toEqual({ status: 200, body: { status: 'ok' } });
+      expect(await getJson(`${base}/health/ready`)).toEqual({
+        status: 200,
+        body: { status: 'ok', checks: { shutdown: 'up', database: 'up', queue: 'up' } },
+      });
+      expect((await fetch(`${base}/metrics`)).status).toBe(200);
+      expect((await fetch(`${base}/health/other`)).status).toBe(404);
+      expect(await worker.stop('SIGTERM')).toBe(0);
+    } finally {
+      await worker.stop('SIGKILL');
+    }
+  });
+
+  (TEST_REDIS_URL ? it : it.skip)(
+    'the worker: readiness answers 503 naming the queue while Redis cannot be reached',
+    async () => {
+      const metricsPort = await freePort();
+      const base = `http://127.0.0.1:${metricsPort}`;
+      const worker = startBuilt(
+        WORKER_ENTRY,
+        builtEnv({ METRICS_PORT: String(metricsPort), REDIS_URL: 'redis://127.0.0.1:1' }),
+      );
+      try {
+        await waitUntilReady(`${base}/health/live`, 30_000, worker);
+        const ready = await getJson(`${base}/health/ready`);
+        expect(ready).toEqual({
+          status: 503,
+          body: { status: 'error', checks: { shutdown: 'up', database: 'up', queue: 'down' } },
+        });
+        // Which dependency, and nothing of its error.
+        expect(JSON.stringify(ready.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/);
+      } finally {
+        await worker.stop('SIGKILL');
+      }
+    },
+  );
 });
 
 describe('a first start on a fresh PostgreSQL', () => {

@@ -6,7 +6,7 @@ import { createApiApp } from './app.setup.js';
 async function main(): Promise<void> {
   const config = await loadSettings();
   const app = await createApiApp(config);
-  closeOnSignals(app, 'api');
+  closeOnSignals(app, 'api', config.http.shutdownDelaySeconds);
   const { host, port } = config.http;
   await app.listen({ port, host }).catch((error: unknown) => {
     throw listenError('the API', host, port, 'set PORT (and HOST) to a free one', error);

@@ -10,11 +10,12 @@ import {
 } from '@app/domain';
 import { CodeDeliveryModule } from './code-delivery/code-delivery.module.js';
 import { EventsModule } from './events/events.module.js';
+import { HealthModule } from './health/health.module.js';
 import { BacklogMetricsModule } from './metrics/backlog-metrics.module.js';
 import type { WorkerMetrics } from './metrics/worker-metrics.js';
 import { RetentionModule } from './retention/retention.module.js';
 
-/** SPEC section 9: the worker's `/metrics` when METRICS_PORT is unset. */
+/** SPEC section 9: the worker's `/metrics` (and its `/health/*`) when METRICS_PORT is unset. */
 const WORKER_METRICS_PORT = 9465;
 
 @Module({})
@@ -27,6 +28,7 @@ export class WorkerModule {
         MetricsModule.forRoot(metrics, {
           host: config.metrics.host,
           port: config.metrics.port ?? WORKER_METRICS_PORT,
+          health: true,
         }),
         BacklogMetricsModule,
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-worker')),
@@ -34,6 +36,7 @@ export class WorkerModule {
         QueueBackendModule.forRoot(config, 'consumer'),
         CodeDeliveryModule.register(config),
         RetentionModule,
+        HealthModule,
         ...(config.events.webhookUrl ? [EventsModule] : []),
       ],
     };

@@ -1,6 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { isDraining } from '@app/domain';
 import { CodeDeliveryQueue } from '../queue/code-delivery.queue.js';
 
 const CHECK_TIMEOUT_MS = 1500;
@@ -45,15 +46,22 @@ export class HealthController {
   @Get('ready')
   @HealthCheck()
   @ApiOperation({
-    summary: 'Readiness: PostgreSQL and the queue answer',
-    description: 'SERVICE_UNAVAILABLE (503) names each dependency that is down in `details`.',
+    summary: 'Readiness: PostgreSQL and the queue answer, and the process is not shutting down',
+    description:
+      'SERVICE_UNAVAILABLE (503) names each dependency that is down in `details`, and `shutdown` from SIGTERM on (for SHUTDOWN_DELAY_SECONDS the API still serves everything else).',
   })
   @ApiResponse({ status: 200, type: ReadyDto })
   ready() {
     return this.health.check([
+      () => this.shutdownCheck(),
       () => this.database.pingCheck('database', { timeout: CHECK_TIMEOUT_MS }),
       () => this.queueCheck(),
     ]);
+  }
+
+  private shutdownCheck() {
+    const check = this.indicators.check('shutdown');
+    return isDraining() ? check.down({ message: 'draining: shutting down' }) : check.up();
   }
 
   private async queueCheck() {

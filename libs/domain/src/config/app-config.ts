@@ -63,6 +63,8 @@ export class AppConfig {
     bodyLimitBytes: number;
     /** Where people reach the page: invite links are `{publicUrl}/?ref={code}`. */
     publicUrl: string;
+    /** Seconds between SIGTERM (readiness 503 from then on) and the close. */
+    shutdownDelaySeconds: number;
   };
   /** Where `/metrics` is served; `port` null: the process's own default (API 9464, worker 9465); 0: off. */
   metrics: { host: string; port: number | null };
@@ -370,6 +372,7 @@ export function loadConfig(
       corsOrigins: splitList(v.CORS_ORIGINS),
       bodyLimitBytes: 16 * 1024,
       publicUrl: (v.PUBLIC_URL ?? `http://127.0.0.1:${port}`).replace(/\/+$/, ''),
+      shutdownDelaySeconds: Number(v.SHUTDOWN_DELAY_SECONDS),
     },
     metrics: { host: v.METRICS_HOST, port: metricsPort },
     database,

@@ -25,6 +25,10 @@ export class EnvironmentVariables {
   @IsString()
   HOST?: string;
 
+  /** After SIGTERM the API answers readiness 503 this long while it still serves, then closes. */
+  @Matches(INTEGER, { message: 'SHUTDOWN_DELAY_SECONDS must be a whole number of seconds' })
+  SHUTDOWN_DELAY_SECONDS = '0';
+
   /** `/metrics` (Prometheus): API 9464 and worker 9465 when unset; 0 turns it off. */
   @IsOptional()
   @Matches(INTEGER)
@@ -338,9 +342,15 @@ export const SETTING_HELP: { readonly [K in keyof EnvironmentVariables]-?: Setti
     group: http,
     meaning: 'token refreshes and logouts per client address: requests/seconds (an app refreshes every 15 minutes)',
   },
+  SHUTDOWN_DELAY_SECONDS: {
+    group: http,
+    meaning:
+      'after SIGTERM the API answers /health/ready 503 for this long while it still serves, so a balancer or Kubernetes takes it out first; then it closes',
+  },
   METRICS_PORT: {
     group: ops,
-    meaning: 'Prometheus /metrics port, never PORT; 0 turns it off; one per process on a machine',
+    meaning:
+      "Prometheus /metrics port, never PORT; 0 turns it off; one per process on a machine; the worker's /health/live and /health/ready too",
     default: 'API 9464, worker 9465',
   },
   METRICS_HOST: { group: ops, meaning: 'the address /metrics listens on' },

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import {
   type DynamicModule,
   Global,
@@ -10,6 +10,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { isDraining } from '../config/shutdown.js';
 import { listenError } from '../config/startup.js';
 
 /**
@@ -38,6 +39,47 @@ export abstract class ProcessMetrics {
 export interface MetricsEndpointOptions {
   host: string;
   port: number;
+  /** Also `/health/live` and `/health/ready` here: the worker, which has no HTTP server of its own. */
+  health?: boolean;
+}
+
+const CHECK_TIMEOUT_MS = 1_500;
+
+/**
+ * What readiness asks on the metrics port: each check a name and a round trip
+ * that throws (or takes over 1.5 s) when its dependency is away. A feature
+ * registers its own at start; `shutdown` is always there, down from SIGTERM on.
+ */
+@Injectable()
+export class ReadinessChecks {
+  private readonly checks = new Map<string, () => Promise<unknown>>();
+
+  register(name: string, check: () => Promise<unknown>): void {
+    this.checks.set(name, check);
+  }
+
+  /** Each check `up` or `down`, nothing of its error: the answer is read by whoever reaches the port. */
+  async run(): Promise<{ ready: boolean; checks: Record<string, 'up' | 'down'> }> {
+    const entries = await Promise.all(
+      [...this.checks].map(async ([name, check]) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
+        });
+        const up = await Promise.race([check(), timeout]).then(
+          () => true,
+          () => false,
+        );
+        clearTimeout(timer);
+        return [name, up ? 'up' : 'down'] as const;
+      }),
+    );
+    const checks: Record<string, 'up' | 'down'> = {
+      shutdown: isDraining() ? 'down' : 'up',
+      ...Object.fromEntries(entries),
+    };
+    return { ready: Object.values(checks).every((state) => state === 'up'), checks };
+  }
 }
 
 const ENDPOINT_OPTIONS = Symbol('metrics endpoint options');
@@ -55,6 +97,7 @@ class MetricsEndpoint implements OnApplicationBootstrap, OnApplicationShutdown {
 
   constructor(
     private readonly metrics: ProcessMetrics,
+    private readonly readiness: ReadinessChecks,
     @Inject(ENDPOINT_OPTIONS) private readonly options: MetricsEndpointOptions,
   ) {}
 
@@ -62,10 +105,25 @@ class MetricsEndpoint implements OnApplicationBootstrap, OnApplicationShutdown {
     const { host, port } = this.options;
     if (port === 0) return;
     const { registry } = this.metrics;
+    const health = this.options.health === true;
     const server = createServer((request, response) => {
       const path = (request.url ?? '').split('?')[0];
-      if (path !== '/metrics' || (request.method !== 'GET' && request.method !== 'HEAD')) {
-        response.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
+      const read = request.method === 'GET' || request.method === 'HEAD';
+      if (read && health && path === '/health/live') {
+        this.answerJson(response, 200, { status: 'ok' });
+        return;
+      }
+      if (read && health && path === '/health/ready') {
+        this.readiness.run().then(
+          ({ ready, checks }) =>
+            this.answerJson(response, ready ? 200 : 503, { status: ready ? 'ok' : 'error', checks }),
+          () => this.answerJson(response, 503, { status: 'error' }),
+        );
+        return;
+      }
+      if (path !== '/metrics' || !read) {
+        const served = health ? 'GET /metrics, /health/live or /health/ready' : 'GET /metrics';
+        response.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: ${served}\n`);
         return;
       }
       registry.metrics().then(
@@ -91,7 +149,13 @@ class MetricsEndpoint implements OnApplicationBootstrap, OnApplicationShutdown {
       server.listen(port, host, () => resolve());
     });
     this.server = server;
-    this.logger.log(`metrics on http://${host}:${port}/metrics`);
+    this.logger.log(`metrics${health ? ' and health' : ''} on http://${host}:${port}/metrics`);
+  }
+
+  private answerJson(response: ServerResponse, status: number, body: unknown): void {
+    response
+      .writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(JSON.stringify(body));
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -121,9 +185,10 @@ export class MetricsModule {
         { provide: token, useValue: metrics },
         { provide: ProcessMetrics, useValue: metrics },
         { provide: ENDPOINT_OPTIONS, useValue: endpoint },
+        ReadinessChecks,
         MetricsEndpoint,
       ],
-      exports: [token],
+      exports: [token, ReadinessChecks],
     };
   }
 }
