@@ -18,7 +18,7 @@ SOURCES := $(shell find apps libs -name '*.ts' ! -name '*.spec.ts') nest-cli.jso
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/referral_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: help install build run dev settings-docs test test-external test-faults test-scale bench postman lint format typecheck migrate docker_run docker_demo docker_stop
+.PHONY: help install build run dev settings-docs test test-external test-faults test-scale test-image bench postman lint format typecheck migrate docker_run docker_demo docker_stop
 
 help: ## List the targets
 	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -65,6 +65,9 @@ test-scale: build ## On the real engines (needs pgbouncer, haproxy, redis-server
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_CLUSTER=1 \
 	  npm run test:e2e -- --testPathPatterns '$(CLUSTER_FILES)'
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) npm run test:scale
+
+test-image: build ## Build the image with a Docker engine (started here when none runs: docker.io, debootstrap) and run it
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) npm run test:image
 
 bench: build ## Seed 100,000 users and measure the API against a framework-free ceiling (this machine's PostgreSQL and Redis)
 	node bench/run.mjs

@@ -59,6 +59,15 @@ export default {
     },
     {
       ...common,
+      displayName: 'image',
+      testMatch: ['<rootDir>/test/image/**/*.image-spec.ts'],
+      testEnvironment: '<rootDir>/test/support/environment.mjs',
+      setupFilesAfterEnv: ['<rootDir>/test/support/each-file.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+    },
+    {
+      ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
       testEnvironment: '<rootDir>/test/support/environment.mjs',

@@ -9,9 +9,14 @@ import { ConfigError, loadConfig } from '@app/domain';
 const COMPOSE_TAGS: Tags = [{ tag: '!override', collection: 'seq', resolve: (value) => value }];
 
 interface Service {
+  image?: string;
+  build?: unknown;
   environment?: Record<string, string>;
   ports?: unknown;
   command?: string[];
+  healthcheck?: { disable?: boolean; test?: unknown };
+  depends_on?: Record<string, { condition: string }>;
+  stop_grace_period?: string;
 }
 interface ComposeFile {
   services: Record<string, Service>;
@@ -113,5 +118,73 @@ describe('docker-compose.yml as shipped', () => {
       NODE_ENV: 'development',
       SMS_TRANSPORT: 'simulated',
     });
+  });
+});
+
+/** The commands the image's entrypoint knows (docker/entrypoint.sh's `case` labels). */
+const entrypointCommands = () =>
+  [...readFileSync('docker/entrypoint.sh', 'utf8').matchAll(/^\s+([a-z]+)\) exec /gm)].map((match) => match[1]);
+
+/** The Dockerfile's final stage: its ENV PORT and EXPOSE. */
+function imageSettings(): { port: string; exposed: string[] } {
+  const dockerfile = readFileSync('Dockerfile', 'utf8');
+  const finalStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  return {
+    port: /\bPORT=(\d+)/.exec(finalStage)?.[1] ?? '',
+    exposed: [...finalStage.matchAll(/^EXPOSE (\d+)/gm)].map((match) => match[1]),
+  };
+}
+
+/** SPEC section 11: the compose file's services run the image as it is built, in the order that works. */
+describe('docker-compose.yml against the image', () => {
+  const production = composeFile('docker-compose.yml');
+  const apps = ['migrate', 'api', 'worker'];
+
+  it('runs each app service from the one image with a command its entrypoint knows', () => {
+    expect(entrypointCommands()).toEqual(['api', 'worker', 'migrate']);
+    for (const name of apps) {
+      const service = production.services[name];
+      expect({ name, image: service.image, built: service.build !== undefined }).toEqual({
+        name,
+        image: 'referral-service:local',
+        built: true,
+      });
+      expect(service.command).toEqual([name]);
+    }
+  });
+
+  it("publishes the API's port as the image listens on it, and nothing else of the apps", () => {
+    const { port, exposed } = imageSettings();
+    expect(exposed).toEqual([port]);
+    expect(production.services.api.ports).toEqual([`\${PORT:-3000}:${port}`]);
+    expect(production.services.api.environment?.PORT).toBeUndefined();
+    for (const name of ['migrate', 'worker']) expect(production.services[name].ports).toBeUndefined();
+  });
+
+  it("keeps the image's health check for the API and the worker, and waits on health and migrations", () => {
+    // The image's check fits each command (docker/healthcheck.mjs); an override would have to know the ports again.
+    for (const name of ['api', 'worker']) expect(production.services[name].healthcheck).toBeUndefined();
+    expect(readFileSync('Dockerfile', 'utf8')).toMatch(/^HEALTHCHECK .*CMD \["node", "\/app\/healthcheck\.mjs"\]$/m);
+    for (const name of ['postgres', 'redis']) expect(production.services[name].healthcheck?.test).toBeDefined();
+    expect(production.services.migrate.depends_on).toEqual({ postgres: { condition: 'service_healthy' } });
+    for (const name of ['api', 'worker']) {
+      expect(production.services[name].depends_on).toEqual({
+        migrate: { condition: 'service_completed_successfully' },
+        redis: { condition: 'service_healthy' },
+      });
+    }
+  });
+
+  it('scrapes the metrics ports the processes serve, on the compose network only', () => {
+    const prometheus = parse(readFileSync('docker/prometheus.yml', 'utf8')) as {
+      scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
+    };
+    const targets = prometheus.scrape_configs.flatMap((job) => job.static_configs.flatMap((c) => c.targets));
+    // SPEC section 9: the API's metrics on 9464, the worker's (and its health) on 9465 when METRICS_PORT is unset.
+    expect(targets).toEqual(['api:9464', 'worker:9465']);
+    for (const name of ['api', 'worker']) {
+      const environment = environmentOf(name, {}, production);
+      expect([environment.METRICS_HOST, environment.METRICS_PORT]).toEqual(['0.0.0.0', undefined]);
+    }
   });
 });

@@ -1,13 +1,25 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { servePublicFiles } from '../common/public-files.js';
 import { buildOpenApiDocument } from './openapi.js';
 
 const resolve = createRequire(import.meta.url).resolve;
 const SWAGGER_UI = dirname(resolve('swagger-ui-dist/package.json'));
-const REDOC = dirname(resolve('redoc/package.json'));
+/**
+ * ReDoc's one file. `npm run build` copies it into dist/apps/api/vendor/:
+ * `redoc` is a development dependency, so the image ships this bundle and not
+ * the 60 MB of React, MobX and styled-components the package depends on. From
+ * the sources (the tests, `make dev` before a build) it is node_modules'.
+ */
+function redocBundle(): string {
+  const vendored = fileURLToPath(new URL('../../../../vendor/redoc.standalone.js', import.meta.url));
+  return existsSync(vendored)
+    ? vendored
+    : join(dirname(resolve('redoc/package.json')), 'bundles', 'redoc.standalone.js');
+}
 const REDOCLY_LOGO = 'https://cdn.redoc.ly/redoc/logo-mini.svg';
 const DAY = 86_400;
 
@@ -70,8 +82,7 @@ export function registerDocs(app: NestFastifyApplication): void {
       rendered(
         '/redoc/redoc.standalone.js',
         'application/javascript; charset=utf-8',
-        () =>
-          readFileSync(join(REDOC, 'bundles', 'redoc.standalone.js'), 'utf8').replaceAll(REDOCLY_LOGO, '/favicon.svg'),
+        () => readFileSync(redocBundle(), 'utf8').replaceAll(REDOCLY_LOGO, '/favicon.svg'),
         DAY,
       ),
     ],
