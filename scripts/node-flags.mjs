@@ -2,7 +2,7 @@
 // are started (`make run`, `npm run start:*`, the Docker image, the bench and the
 // tests): scripts/node-flags, one line, also read by docker/entrypoint.sh and the
 // npm scripts. They go in as NODE_OPTIONS, so an operator's own NODE_OPTIONS
-// replaces them whole (README, "Memory").
+// replaces them whole (docs/performance.md, "Memory").
 import { readFileSync } from 'node:fs';
 
 /** The environment with NODE_OPTIONS set to the default heap settings, unless it sets its own. */
