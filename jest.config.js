@@ -22,7 +22,8 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper: {
     '^@app/domain$': '<rootDir>/libs/domain/src/index.ts',
-    '^@app/domain/node-version$': '<rootDir>/libs/domain/src/config/node-version.ts',
+    '^@app/platform$': '<rootDir>/libs/platform/src/index.ts',
+    '^@app/platform/node-version$': '<rootDir>/libs/platform/src/config/node-version.ts',
     // Its ES build imports JSON without an import attribute, which Jest warns about; the CJS build is the same code.
     '^libphonenumber-js/max$': '<rootDir>/node_modules/libphonenumber-js/max/index.cjs',
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -19,7 +19,7 @@ import { ApiMetrics } from '../dist/apps/api/apps/api/src/metrics/api-metrics.js
 import { PumpingService } from '../dist/apps/api/apps/api/src/pumping/pumping.service.js';
 import { RedisSmsBudgetStore } from '../dist/apps/api/apps/api/src/pumping/redis-sms-budget.store.js';
 import { REQUEST_CODE } from '../dist/apps/api/apps/api/src/sign-in/sign-in.repository.js';
-import { loadConfig } from '../dist/apps/api/libs/domain/src/config/app-config.js';
+import { loadConfig } from '../dist/apps/api/libs/platform/src/config/app-config.js';
 import { DomainError } from '../dist/apps/api/libs/domain/src/errors.js';
 import {
   CODE_DELIVERY_JOB_OPTIONS,

@@ -129,7 +129,7 @@ async function resetDatabase({ create }) {
 
 async function prepareDatabase() {
   await resetDatabase({ create: true });
-  await run('node', ['dist/apps/api/libs/domain/src/migrate.js'], appEnv({}));
+  await run('node', ['dist/apps/api/libs/platform/src/migrate.js'], appEnv({}));
 
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();

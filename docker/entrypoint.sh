@@ -7,6 +7,6 @@ export NODE_OPTIONS="${NODE_OPTIONS-$(cat /app/scripts/node-flags)}"
 case "$1" in
   api) exec node --enable-source-maps dist/apps/api/apps/api/src/main.js ;;
   worker) exec node --enable-source-maps dist/apps/worker/apps/worker/src/main.js ;;
-  migrate) exec node --enable-source-maps dist/apps/api/libs/domain/src/migrate.js ;;
+  migrate) exec node --enable-source-maps dist/apps/api/libs/platform/src/migrate.js ;;
   *) exec "$@" ;;
 esac

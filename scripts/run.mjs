@@ -100,7 +100,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
  */
 async function readSettings() {
   try {
-    const { loadSettings } = await import('../dist/apps/api/libs/domain/src/config/settings.js');
+    const { loadSettings } = await import('../dist/apps/api/libs/platform/src/config/settings.js');
     return await loadSettings();
   } catch {
     return null;

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import {
   renderConfigurationReference,
   renderEnvExample,
-} from '../dist/apps/api/libs/domain/src/config/settings-reference.js';
+} from '../dist/apps/api/libs/platform/src/config/settings-reference.js';
 
 writeFileSync('docs/configuration.md', renderConfigurationReference());
 writeFileSync('.env.example', renderEnvExample());

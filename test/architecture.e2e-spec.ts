@@ -31,7 +31,9 @@ describe('docs/architecture.md', () => {
   const layout = documentedLayout();
 
   it('lists every folder of each root it names, and no folder that is not there', () => {
-    expect([...layout.keys()]).toEqual(expect.arrayContaining(['apps/api/src', 'apps/worker/src', 'libs/domain/src']));
+    expect([...layout.keys()]).toEqual(
+      expect.arrayContaining(['apps/api/src', 'apps/worker/src', 'libs/domain/src', 'libs/platform/src']),
+    );
     for (const [root, listed] of layout) {
       expect({ root, folders: [...listed].sort() }).toEqual({ root, folders: existsSync(root) ? foldersIn(root) : [] });
     }
@@ -44,7 +46,9 @@ describe('docs/architecture.md', () => {
     expect(paths.filter((path) => !existsSync(path))).toEqual([]);
     // A bare file name in a path's step is one of its feature's files.
     for (const file of [...text.matchAll(/\b([a-z-]+(?:\.[a-z-]+)+\.ts)\b/g)].map((match) => match[1])) {
-      const found = ['apps/api/src', 'apps/worker/src', 'libs/domain/src'].some((root) => findFile(root, file));
+      const found = ['apps/api/src', 'apps/worker/src', 'libs/domain/src', 'libs/platform/src'].some((root) =>
+        findFile(root, file),
+      );
       expect({ file, found }).toEqual({ file, found: true });
     }
   });

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, type Tags } from 'yaml';
-import { ConfigError, loadConfig } from '@app/domain';
+import { ConfigError, loadConfig } from '@app/platform';
 
 /** Compose's `!override` (a list that replaces the other file's instead of joining it), read as the list. */
 const COMPOSE_TAGS: Tags = [{ tag: '!override', collection: 'seq', resolve: (value) => value }];

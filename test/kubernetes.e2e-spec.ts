@@ -16,7 +16,7 @@ import type { IPodSpec } from 'kubernetes-models/v1/PodSpec';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
 import { Secret, type ISecret } from 'kubernetes-models/v1/Secret';
 import { Service, type IService } from 'kubernetes-models/v1/Service';
-import { ConfigError, EnvironmentVariables, loadConfig, SETTING_NAMES } from '@app/domain';
+import { ConfigError, EnvironmentVariables, loadConfig, SETTING_NAMES } from '@app/platform';
 import { API_ENTRY, builtEnv, freePort, startBuilt, WORKER_ENTRY } from './support/processes.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { Response } from 'supertest';
-import { PRODUCTION_BUDGETS } from '../libs/domain/src/index.js';
+import { PRODUCTION_BUDGETS } from '../libs/platform/src/index.js';
 import { createUser } from './support/factory.js';
 import { postJson, startDeployment } from './support/processes.js';
 import { startStack, type Stack } from './support/stack.js';

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import pg from 'pg';
-import { ensureDatabase } from '../libs/domain/src/database/data-source.js';
+import { ensureDatabase } from '../libs/platform/src/database/data-source.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
 import { API_ENTRY, builtEnv, freePort, startBuilt, waitUntilReady, WORKER_ENTRY } from './support/processes.js';
 
-const MIGRATE_ENTRY = 'dist/apps/api/libs/domain/src/migrate.js';
+const MIGRATE_ENTRY = 'dist/apps/api/libs/platform/src/migrate.js';
 
 /** Migrations need a session: past PgBouncer (make test-scale), the direct URL. */
 const directDatabaseUrl = () => process.env.TEST_DATABASE_DIRECT_URL ?? process.env.TEST_DATABASE_URL!;
@@ -261,7 +261,7 @@ describe('`make run`', () => {
 
 describe('the Node.js floor', () => {
   it('is the same in package.json and in the check each entry point runs first', async () => {
-    const { NODE_FLOOR } = await import('../libs/domain/src/config/node-version.js');
+    const { NODE_FLOOR } = await import('../libs/platform/src/config/node-version.js');
     const engines = (JSON.parse(readFileSync('package.json', 'utf8')) as { engines: { node: string } }).engines.node;
     expect(engines).toBe(`>=${NODE_FLOOR}`);
     expect(readFileSync('.nvmrc', 'utf8').trim().split('.')[0]).toBe(NODE_FLOOR.split('.')[0]);

@@ -2,7 +2,8 @@ import { nextPhone } from '../support/phones.js';
 import { Queue } from 'bullmq';
 import type pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CODE_DELIVERY_QUEUE, loadConfig, useQueueBackend } from '../../libs/domain/src/index.js';
+import { CODE_DELIVERY_QUEUE } from '../../libs/domain/src/index.js';
+import { loadConfig, useQueueBackend } from '../../libs/platform/src/index.js';
 import { deliveriesFor, duplicateDeliveries, testDatabase, waitForDeliveries } from '../support/db.js';
 import { postJson, startDeployment, type Deployment } from '../support/processes.js';
 

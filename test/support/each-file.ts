@@ -1,3 +1,9 @@
+// Nest's ES modules first: CommonJS packages that require them (@nestjs/throttler, @nestjs/bullmq)
+// may then load in any order. Required first from CommonJS inside a cycle, Node refuses it
+// ("Cannot require() ES Module … in a cycle"), as a test file that imports such a package
+// before anything of Nest would.
+import '@nestjs/common';
+import '@nestjs/core';
 import { appendFileSync } from 'node:fs';
 import { withTestDatabase, resetTables } from './db.js';
 import { answersChecked } from './openapi-check.js';

@@ -1,4 +1,4 @@
-import { UnitOfWork } from '../../libs/domain/src/index.js';
+import { UnitOfWork } from '../../libs/platform/src/index.js';
 import { TokensService } from '../../apps/api/src/auth/tokens.service.js';
 import { UsersService } from '../../apps/api/src/users/users.service.js';
 import { nextPhone } from './phones.js';

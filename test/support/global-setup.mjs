@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.mjs';
 import { hasEngine, startPgBouncer, startRedisCluster } from './engines.mjs';
 
-const MIGRATE = 'dist/apps/api/libs/domain/src/migrate.js';
+const MIGRATE = 'dist/apps/api/libs/platform/src/migrate.js';
 
 /**
  * Without TEST_DATABASE_URL (a bare machine), the tests get a throwaway

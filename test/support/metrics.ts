@@ -1,4 +1,4 @@
-import type { ProcessMetrics } from '../../libs/domain/src/index.js';
+import type { ProcessMetrics } from '../../libs/platform/src/index.js';
 
 /** A counter's values by its labels (`outcome`, or `transport outcome`). */
 export async function counts(metrics: ProcessMetrics, name: string): Promise<Record<string, number>> {

@@ -8,15 +8,12 @@ import {
   dataSourceOptions,
   MetricsModule,
   QueueBackendModule,
-} from '@app/domain';
-import { AuthModule } from './auth/auth.module.js';
+} from '@app/platform';
 import { ApiExceptionFilter } from './common/api-exception.filter.js';
-import { CountersModule } from './common/counters.module.js';
 import { DevModule } from './dev/dev.module.js';
 import { EventsModule } from './events/events.module.js';
 import { ApiMetrics } from './metrics/api-metrics.js';
 import { HealthModule } from './health/health.module.js';
-import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { ReferralModule } from './referral/referral.module.js';
 import { SignInModule } from './sign-in/sign-in.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -35,10 +32,7 @@ export class AppModule {
         TypeOrmModule.forRoot(dataSourceOptions(config, 'referral-api')),
         DatabaseModule,
         QueueBackendModule.forRoot(config, 'producer'),
-        CountersModule.register(config),
-        RateLimitModule.register(config),
         EventsModule,
-        AuthModule,
         SignInModule,
         UsersModule,
         ReferralModule,

@@ -1,7 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyBaseLogger } from 'fastify';
-import { AppConfig, createLogger, nestLogger, prepareDatabase } from '@app/domain';
+import { AppConfig, createLogger, nestLogger, prepareDatabase } from '@app/platform';
 import { AppModule } from './app.module.js';
 import { useJsonBodiesOnly } from './common/json-body.js';
 import { RequestLogController } from './common/request-log.js';

@@ -1,6 +1,6 @@
-import '@app/domain/node-version';
+import '@app/platform/node-version';
 import 'reflect-metadata';
-import { closeOnSignals, exitOnStartFailure, listenError, loadSettings } from '@app/domain';
+import { closeOnSignals, exitOnStartFailure, listenError, loadSettings } from '@app/platform';
 import { createApiApp } from './app.setup.js';
 
 async function main(): Promise<void> {

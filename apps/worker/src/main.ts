@@ -1,6 +1,6 @@
-import '@app/domain/node-version';
+import '@app/platform/node-version';
 import 'reflect-metadata';
-import { closeOnSignals, exitOnStartFailure, loadConfig, loadSettings } from '@app/domain';
+import { closeOnSignals, exitOnStartFailure, loadConfig, loadSettings } from '@app/platform';
 import { createWorker } from './worker.setup.js';
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@ import {
   dataSourceOptions,
   MetricsModule,
   QueueBackendModule,
-} from '@app/domain';
+} from '@app/platform';
 import { CodeDeliveryModule } from './code-delivery/code-delivery.module.js';
 import { EventsModule } from './events/events.module.js';
 import { HealthModule } from './health/health.module.js';

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { INestApplicationContext } from '@nestjs/common';
-import { AppConfig, createLogger, nestLogger, prepareDatabase } from '@app/domain';
+import { AppConfig, createLogger, nestLogger, prepareDatabase } from '@app/platform';
 import { WorkerMetrics } from './metrics/worker-metrics.js';
 import { WorkerModule } from './worker.module.js';
 

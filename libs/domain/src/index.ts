@@ -1,30 +1,14 @@
-export * from './config/app-config.js';
-export * from './config/address-list.js';
-export * from './config/config.module.js';
-export * from './config/environment.js';
-export * from './config/settings.js';
-export * from './config/logging.js';
-export * from './config/shutdown.js';
-export * from './config/startup.js';
+// The rules and contracts both apps share, with no framework: errors, phone
+// numbers, codes and their keys, invite codes, usernames, cursors, the message
+// text, the job and event contracts. The platform they run on is @app/platform.
 export * from './cursor.js';
-export * from './database/data-source.js';
-export * from './database/database.module.js';
-export * from './database/prepared.js';
-export * from './database/sql.js';
-export * from './database/unit-of-work.js';
-export * from './entities/index.js';
-export * from './events/outbox.js';
-export * from './events/standard-webhooks.js';
 export * from './errors.js';
+export * from './events/event-types.js';
+export * from './events/standard-webhooks.js';
 export * from './jobs.js';
-export * from './migrations/index.js';
+export * from './keys.js';
 export * from './otp.js';
-export * from './periodic-sweep.js';
 export * from './phone-number.js';
-export * from './queue/queue-backend.js';
 export * from './referral-code.js';
 export * from './sms-text.js';
 export * from './username.js';
-export * from './metrics/metrics.module.js';
-export * from './queue/redis-client.js';
-export * from './keys.js';

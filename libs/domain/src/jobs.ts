@@ -3,7 +3,6 @@
  * payload of each job. Jobs carry ids only; the worker reads the rest from
  * PostgreSQL, so no secret ever rests in the queue.
  */
-import type { AppConfig } from './config/app-config.js';
 
 export const CODE_DELIVERY_QUEUE = 'code-delivery';
 
@@ -27,7 +26,7 @@ export interface JobPayloads {
  * dashboard: delivery is idempotent, so a request queued again after its job
  * was removed is found delivered and dropped.
  */
-export function codeDeliveryJobOptions(config: AppConfig) {
+export function codeDeliveryJobOptions(config: { queue: { keepFailed: number } }) {
   return {
     attempts: 6,
     backoff: { type: 'exponential', delay: 1000 },

@@ -1,7 +1,13 @@
 import { hkdfSync } from 'node:crypto';
-import type { AppConfig } from './config/app-config.js';
 import { deriveOtpKeys, hashOtp, otpMatches, sealOtp, unsealOtp, type OtpKeys } from './otp.js';
 import { deriveReferredPhoneKey, referredPhoneFingerprint } from './referral-code.js';
+
+/** The code keys' secrets, as the settings hold them (OTP_SECRET, OTP_PREVIOUS_SECRETS, legacy JWT secrets). */
+export interface OtpKeySettings {
+  current: string;
+  previous: string[];
+  legacy: string[];
+}
 
 /** Bytes of a key id, as stored in front of a code's hash and sealed box. */
 export const KEY_ID_BYTES = 6;
@@ -52,10 +58,10 @@ interface OtpKey extends OtpKeys {
  * from it while a process still has it.
  */
 export class OtpKeyRing {
-  private static readonly built = new WeakMap<AppConfig['otp']['keys'], OtpKeyRing>();
+  private static readonly built = new WeakMap<OtpKeySettings, OtpKeyRing>();
 
   /** The process's ring for its settings, derived once whichever service asks first (sign-in, referrals, delivery). */
-  static of(config: AppConfig): OtpKeyRing {
+  static of(config: { otp: { keys: OtpKeySettings } }): OtpKeyRing {
     let ring = OtpKeyRing.built.get(config.otp.keys);
     if (!ring) {
       const { current, previous, legacy } = config.otp.keys;

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
-import { AppConfig, keyIdOf } from '@app/domain';
+import { keyIdOf } from '@app/domain';
+import { AppConfig } from '@app/platform';
 import type { AccessTokenClaims, TokenHolder } from './auth-user.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

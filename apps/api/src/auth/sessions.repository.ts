@@ -8,7 +8,7 @@ import {
   SessionEntity,
   type PreparedStatement,
   type Transaction,
-} from '@app/domain';
+} from '@app/platform';
 
 /** $1 = session id, $2 = user id: the caller behind a verified access token, while the session is live. */
 const LIVE_CALLER: PreparedStatement = {

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { AppConfig, DomainError, ErrorCode, UnitOfWork, type Transaction } from '@app/domain';
+import { DomainError, ErrorCode } from '@app/domain';
+import { AppConfig, UnitOfWork, type Transaction } from '@app/platform';
 import { AccessTokens } from './access-tokens.js';
 import type { AuthUser, TokenHolder } from './auth-user.js';
 import { SessionsRepository } from './sessions.repository.js';

@@ -1,6 +1,7 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ErrorCode, isUnavailableError, type ErrorDetail } from '@app/domain';
+import { DomainError, ErrorCode, type ErrorDetail } from '@app/domain';
+import { isUnavailableError } from '@app/platform';
 import { errorBody, type ErrorBodyDto } from './error-body.js';
 import { errorCodeForStatus } from './error-status.js';
 import { loggedUrl } from './request-log.js';

@@ -1,12 +1,5 @@
-import {
-  type DynamicModule,
-  Global,
-  Inject,
-  Module,
-  type OnApplicationShutdown,
-  type OnModuleInit,
-} from '@nestjs/common';
-import { type AppConfig, createRedisClient, type RedisClient } from '@app/domain';
+import { Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { AppConfig, createRedisClient, type RedisClient } from '@app/platform';
 
 /** The Redis connection of the counters every API process shares (per-IP limits, SMS budgets), or null without Redis. */
 export const COUNTERS_REDIS = Symbol('counters redis');
@@ -29,22 +22,25 @@ class CountersConnection implements OnModuleInit, OnApplicationShutdown {
  * queue while Redis is away, and within a second: the counters' callers refuse
  * the request (503) rather than let it through uncounted.
  */
-@Global()
-@Module({})
-export class CountersModule {
-  static register(config: AppConfig): DynamicModule {
-    const redis = createRedisClient(config, {
-      lazyConnect: true,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: 1000,
-    });
-    // Failures surface on the commands; without a listener ioredis would print every reconnect.
-    redis?.on('error', () => undefined);
-    return {
-      module: CountersModule,
-      providers: [{ provide: COUNTERS_REDIS, useValue: redis }, CountersConnection],
-      exports: [COUNTERS_REDIS],
-    };
-  }
-}
+@Module({
+  providers: [
+    {
+      provide: COUNTERS_REDIS,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): RedisClient | null => {
+        const redis = createRedisClient(config, {
+          lazyConnect: true,
+          enableOfflineQueue: false,
+          maxRetriesPerRequest: 1,
+          commandTimeout: 1000,
+        });
+        // Failures surface on the commands; without a listener ioredis would print every reconnect.
+        redis?.on('error', () => undefined);
+        return redis;
+      },
+    },
+    CountersConnection,
+  ],
+  exports: [COUNTERS_REDIS],
+})
+export class CountersModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { SmsMessageEntity } from '@app/domain';
+import { SmsMessageEntity } from '@app/platform';
 
 /** The simulated phone inbox's one read. */
 @Injectable()

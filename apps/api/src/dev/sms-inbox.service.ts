@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, normalizePhoneNumber } from '@app/domain';
+import { normalizePhoneNumber } from '@app/domain';
+import { AppConfig } from '@app/platform';
 import type { SmsInboxResponseDto } from './sms-inbox.dto.js';
 import { SmsInboxRepository } from './sms-inbox.repository.js';
 

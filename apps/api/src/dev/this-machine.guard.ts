@@ -1,7 +1,8 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { BlockList } from 'node:net';
-import { addressList, AppConfig, DomainError, ErrorCode, inAddressList } from '@app/domain';
+import { DomainError, ErrorCode } from '@app/domain';
+import { addressList, AppConfig, inAddressList } from '@app/platform';
 
 /**
  * The simulated inbox holds sign-in codes, so it answers connections from this

@@ -1,7 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { AppConfig, EVENTS_QUEUE, EventJob, eventJobOptions, EventPublisher, type EventPayload } from '@app/domain';
+import { EVENTS_QUEUE, EventJob, eventJobOptions, type EventPayload } from '@app/domain';
+import { AppConfig, EventPublisher } from '@app/platform';
 
 /**
  * The API's side of the events queue: the unit of work hands it the events a

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { cursorAt, isoUtc, type Cursor, type EventStatus } from '@app/domain';
+import { type Cursor, type EventStatus } from '@app/domain';
+import { cursorAt, isoUtc } from '@app/platform';
 
 export interface EventRow {
   id: string;

@@ -1,7 +1,7 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiOperation, ApiProperty, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
-import { isDraining } from '@app/domain';
+import { isDraining } from '@app/platform';
 import { CodeDeliveryQueue } from '../queue/code-delivery.queue.js';
 
 const CHECK_TIMEOUT_MS = 1500;

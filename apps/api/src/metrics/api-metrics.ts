@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import { ProcessMetrics } from '@app/domain';
+import { ProcessMetrics } from '@app/platform';
 
 export const OTP_REQUEST_OUTCOMES = [
   'sent',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { In, type DataSource } from 'typeorm';
-import { SmsBudgetHitEntity } from '@app/domain';
+import { SmsBudgetHitEntity } from '@app/platform';
 import { SmsBudgetStore, type BudgetClaim, type Reservation } from './sms-budget.store.js';
 
 /** Budgets in PostgreSQL, for deployments without Redis: see reserve_sms_budget in the sms-gateways-and-budgets migration. */

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { AppConfig, type RedisClient } from '@app/domain';
-import { COUNTERS_REDIS } from '../common/counters.module.js';
+import { AppConfig, type RedisClient } from '@app/platform';
+import { COUNTERS_REDIS, CountersModule } from '../common/counters.module.js';
 import { PostgresSmsBudgetStore } from './postgres-sms-budget.store.js';
 import { PumpingService } from './pumping.service.js';
 import { RedisSmsBudgetStore } from './redis-sms-budget.store.js';
@@ -10,6 +10,7 @@ import { SmsBudgetStore } from './sms-budget.store.js';
 
 /** Countries and budgets against SMS pumping; the budgets live in Redis when there is one, in PostgreSQL otherwise. */
 @Module({
+  imports: [CountersModule],
   providers: [
     PumpingService,
     {

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig, DomainError, ErrorCode, numberBlock, phoneCountry } from '@app/domain';
+import { DomainError, ErrorCode, numberBlock, phoneCountry } from '@app/domain';
+import { AppConfig } from '@app/platform';
 import { ApiMetrics } from '../metrics/api-metrics.js';
 import { SmsBudgetStore, type BudgetClaim } from './sms-budget.store.js';
 

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode, type RedisClient } from '@app/domain';
+import { DomainError, ErrorCode } from '@app/domain';
+import { type RedisClient } from '@app/platform';
 import { SmsBudgetStore, type BudgetClaim, type Reservation } from './sms-budget.store.js';
 
 /**

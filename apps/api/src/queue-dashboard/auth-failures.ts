@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { RedisClient } from '@app/domain';
+import type { RedisClient } from '@app/platform';
 import { PostgresThrottlerStore } from '../rate-limit/postgres-throttler.store.js';
 
 /** Wrong dashboard credentials allowed per client address in one window; past them, every try is refused. */

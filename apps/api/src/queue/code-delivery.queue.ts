@@ -7,8 +7,8 @@ import {
   type CodeDeliveryPayload,
   codeDeliveryJobId,
   codeDeliveryJobOptions,
-  AppConfig,
 } from '@app/domain';
+import { AppConfig } from '@app/platform';
 
 /** The API's side of the code-delivery queue. */
 @Injectable()

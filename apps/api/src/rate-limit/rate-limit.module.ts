@@ -1,11 +1,12 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
-import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ThrottlerModule, type ThrottlerStorage } from '@nestjs/throttler';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import { Cluster } from 'ioredis';
 import type { DataSource } from 'typeorm';
-import { AppConfig, DomainError, ErrorCode, type RedisClient } from '@app/domain';
-import { COUNTERS_REDIS } from '../common/counters.module.js';
+import { DomainError, ErrorCode } from '@app/domain';
+import { AppConfig, type RedisClient } from '@app/platform';
+import { COUNTERS_REDIS, CountersModule } from '../common/counters.module.js';
 import { IpThrottlerGuard, type IpLimit } from './ip-throttler.guard.js';
 import { PostgresThrottlerStore } from './postgres-throttler.store.js';
 
@@ -42,35 +43,32 @@ function redisStorage(redis: RedisClient): ThrottlerStorage {
  * counted in Redis when there is one (@nest-lab/throttler-storage-redis), in
  * PostgreSQL otherwise.
  */
-@Global()
-@Module({})
-export class RateLimitModule {
-  static register(config: AppConfig): DynamicModule {
-    const sizes: Record<IpLimit, { limit: number; windowSeconds: number }> = {
-      signup: config.rateLimits.signupPerIp,
-      verify: config.rateLimits.verifyPerIp,
-      token: config.rateLimits.tokenPerIp,
-    };
-    return {
-      module: RateLimitModule,
-      imports: [
-        ThrottlerModule.forRootAsync({
-          inject: [COUNTERS_REDIS, getDataSourceToken()],
-          useFactory: (redis: RedisClient | null, db: DataSource) => ({
-            throttlers: Object.entries(sizes).map(([name, { limit, windowSeconds }]) => ({
-              name,
-              limit,
-              ttl: windowSeconds * 1000,
-            })),
-            storage: new FailClosed(redis ? redisStorage(redis) : new PostgresThrottlerStore(db)),
-            // Keys of this deployment's own, readable: `<REDIS_KEY_PREFIX>:rate:<limit>:<client>`.
-            generateKey: (_context, tracker, name) => `${config.redis.keyPrefix}:rate:${name}:${tracker}`,
-            setHeaders: false,
-          }),
-        }),
-      ],
-      providers: [IpThrottlerGuard],
-      exports: [ThrottlerModule, IpThrottlerGuard],
-    };
-  }
-}
+@Module({
+  imports: [
+    ThrottlerModule.forRootAsync({
+      imports: [CountersModule],
+      inject: [COUNTERS_REDIS, getDataSourceToken(), AppConfig],
+      useFactory: (redis: RedisClient | null, db: DataSource, config: AppConfig) => {
+        const sizes: Record<IpLimit, { limit: number; windowSeconds: number }> = {
+          signup: config.rateLimits.signupPerIp,
+          verify: config.rateLimits.verifyPerIp,
+          token: config.rateLimits.tokenPerIp,
+        };
+        return {
+          throttlers: Object.entries(sizes).map(([name, { limit, windowSeconds }]) => ({
+            name,
+            limit,
+            ttl: windowSeconds * 1000,
+          })),
+          storage: new FailClosed(redis ? redisStorage(redis) : new PostgresThrottlerStore(db)),
+          // Keys of this deployment's own, readable: `<REDIS_KEY_PREFIX>:rate:<limit>:<client>`.
+          generateKey: (_context, tracker, name) => `${config.redis.keyPrefix}:rate:${name}:${tracker}`,
+          setHeaders: false,
+        };
+      },
+    }),
+  ],
+  providers: [IpThrottlerGuard],
+  exports: [ThrottlerModule, IpThrottlerGuard],
+})
+export class RateLimitModule {}

@@ -1,13 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import {
-  AppConfig,
-  DomainError,
-  ErrorCode,
-  normalizeReferralCode,
-  REFERRAL_CODE_PATTERN,
-  OtpKeyRing,
-  type Transaction,
-} from '@app/domain';
+import { DomainError, ErrorCode, normalizeReferralCode, REFERRAL_CODE_PATTERN, OtpKeyRing } from '@app/domain';
+import { AppConfig, type Transaction } from '@app/platform';
 import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage, type PageQueryDto } from '../common/keyset.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { LeaderboardDto } from './dto/leaderboard.dto.js';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { type Cursor } from '@app/domain';
 import {
   cursorAt,
   entityManager,
@@ -9,10 +10,9 @@ import {
   pgErrorCode,
   recordEvent,
   runPrepared,
-  type Cursor,
   type PreparedStatement,
   type Transaction,
-} from '@app/domain';
+} from '@app/platform';
 import type { ReferralUserDto } from './dto/referrals-page.dto.js';
 
 const PAGE_COLUMNS = `phone_number, username, ${isoUtc('referred_at')} AS activated_at,

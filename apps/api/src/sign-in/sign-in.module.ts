@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
 import { PumpingModule } from '../pumping/pumping.module.js';
 import { QueueModule } from '../queue/queue.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { ReferralModule } from '../referral/referral.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { SignInController } from './sign-in.controller.js';
@@ -9,7 +11,7 @@ import { SignInService } from './sign-in.service.js';
 
 /** Phone sign-in: ask for a code, sign in with it (the user is created on the first success). */
 @Module({
-  imports: [QueueModule, UsersModule, ReferralModule, PumpingModule],
+  imports: [AuthModule, RateLimitModule, QueueModule, UsersModule, ReferralModule, PumpingModule],
   controllers: [SignInController],
   providers: [SignInService, SignInRepository],
 })

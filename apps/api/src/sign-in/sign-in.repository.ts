@@ -8,7 +8,7 @@ import {
   type CodeRequestStatus,
   type PreparedStatement,
   type Transaction,
-} from '@app/domain';
+} from '@app/platform';
 
 /**
  * The sign-in policy is two PostgreSQL functions, both in the sign-in-policy migration: read it there.

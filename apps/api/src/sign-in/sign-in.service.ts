@@ -1,14 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import {
-  AppConfig,
-  DomainError,
-  ErrorCode,
-  UnitOfWork,
-  generateOtp,
-  normalizePhoneNumber,
-  OtpKeyRing,
-} from '@app/domain';
+import { DomainError, ErrorCode, generateOtp, normalizePhoneNumber, OtpKeyRing } from '@app/domain';
+import { AppConfig, UnitOfWork } from '@app/platform';
 import { TokenResponseDto } from '../auth/dto/token-response.dto.js';
 import { TokensService } from '../auth/tokens.service.js';
 import { PumpingService } from '../pumping/pumping.service.js';

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsNull, type DataSource } from 'typeorm';
+import { type Cursor } from '@app/domain';
 import {
   cursorAt,
   entityManager,
@@ -11,10 +12,9 @@ import {
   runPrepared,
   uniqueViolation,
   UserEntity,
-  type Cursor,
   type PreparedStatement,
   type Transaction,
-} from '@app/domain';
+} from '@app/platform';
 import type { ProfileResponseDto, UserResponseDto } from './dto/profile-response.dto.js';
 
 /** The profile's inline list; the rest pages through /referrals/. */

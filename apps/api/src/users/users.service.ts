@@ -1,15 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import {
-  AppConfig,
-  DomainError,
-  ErrorCode,
-  UnitOfWork,
-  generateReferralCode,
-  generateUsername,
-  normalizePhoneNumber,
-  type Transaction,
-} from '@app/domain';
+import { DomainError, ErrorCode, generateReferralCode, generateUsername, normalizePhoneNumber } from '@app/domain';
+import { AppConfig, UnitOfWork, type Transaction } from '@app/platform';
 import type { AuthUser, TokenHolder } from '../auth/auth-user.js';
 import { TokensService } from '../auth/tokens.service.js';
 import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage, type PageQueryDto } from '../common/keyset.js';

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
-import { type AppConfig, CODE_DELIVERY_QUEUE, type TransportName } from '@app/domain';
+import { CODE_DELIVERY_QUEUE } from '@app/domain';
+import { type AppConfig, type TransportName } from '@app/platform';
 import { CodeDeliveryProcessor } from './code-delivery.processor.js';
 import { CodeDeliveryService, SMS_TRANSPORTS } from './code-delivery.service.js';
 import { CodeRequestsRepository } from './code-requests.repository.js';

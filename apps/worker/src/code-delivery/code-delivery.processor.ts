@@ -1,7 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
-import { AppConfig, CODE_DELIVERY_QUEUE, CodeDeliveryJob, type CodeDeliveryPayload } from '@app/domain';
+import { CODE_DELIVERY_QUEUE, CodeDeliveryJob, type CodeDeliveryPayload } from '@app/domain';
+import { AppConfig } from '@app/platform';
 import { CodeDeliveryService, type DeliveryOutcome } from './code-delivery.service.js';
 
 /**

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import { AppConfig, otpMessageText, OtpKeyRing } from '@app/domain';
+import { otpMessageText, OtpKeyRing } from '@app/domain';
+import { AppConfig } from '@app/platform';
 import { NO_TRANSPORT, WorkerMetrics } from '../metrics/worker-metrics.js';
 import { CodeRequestsRepository } from './code-requests.repository.js';
 import { planDelivery } from './delivery-plan.js';

@@ -7,7 +7,7 @@ import {
   SmsAttemptEntity,
   type PreparedStatement,
   type SmsAttemptState,
-} from '@app/domain';
+} from '@app/platform';
 
 /*
  * A delivery reads its request, marks it delivered (or erases the sealed code),

@@ -1,4 +1,4 @@
-import type { SmsAttemptState } from '@app/domain';
+import type { SmsAttemptState } from '@app/platform';
 
 export interface TransportTraits {
   name: string;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
-import { AppConfig } from '@app/domain';
+import { AppConfig } from '@app/platform';
 import { CodeRequestsRepository } from './code-requests.repository.js';
 import { SmsTransport, type OutgoingSms } from './sms-transport.js';
 

@@ -1,4 +1,4 @@
-import type { TransportName } from '@app/domain';
+import type { TransportName } from '@app/platform';
 
 /** A message for one phone, tied to the code request it carries. */
 export interface OutgoingSms {

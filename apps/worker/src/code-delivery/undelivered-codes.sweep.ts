@@ -7,9 +7,8 @@ import {
   type CodeDeliveryPayload,
   codeDeliveryJobId,
   codeDeliveryJobOptions,
-  AppConfig,
-  PeriodicSweep,
 } from '@app/domain';
+import { AppConfig, PeriodicSweep } from '@app/platform';
 import { CodeRequestsRepository } from './code-requests.repository.js';
 
 const SWEEP_EVERY_MS = 5_000;

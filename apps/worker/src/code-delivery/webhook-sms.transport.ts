@@ -1,5 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig, standardWebhookHeaders } from '@app/domain';
+import { standardWebhookHeaders } from '@app/domain';
+import { AppConfig } from '@app/platform';
 import { gatewayClient, type GatewayClient, statusKind } from './gateways/gateway-client.js';
 import { SmsFailure, SmsTransport, type OutgoingSms } from './sms-transport.js';
 

@@ -1,7 +1,8 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
-import { AppConfig, EVENTS_QUEUE, EventJob, type EventPayload } from '@app/domain';
+import { EVENTS_QUEUE, EventJob, type EventPayload } from '@app/domain';
+import { AppConfig } from '@app/platform';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { EventsRepository } from './events.repository.js';
 import { WebhookSender } from './webhook-sender.js';

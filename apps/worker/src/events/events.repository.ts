@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { EventAttemptEntity, EventEntity, EventsEndpointEntity, type EventStatus } from '@app/domain';
+import { type EventStatus } from '@app/domain';
+import { EventAttemptEntity, EventEntity, EventsEndpointEntity } from '@app/platform';
 
 export interface EventForDelivery {
   id: string;

@@ -1,7 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { AppConfig, EVENTS_QUEUE, EventJob, eventJobOptions, type EventPayload, PeriodicSweep } from '@app/domain';
+import { EVENTS_QUEUE, EventJob, eventJobOptions, type EventPayload } from '@app/domain';
+import { AppConfig, PeriodicSweep } from '@app/platform';
 import { EventsRepository } from './events.repository.js';
 
 const SWEEP_EVERY_MS = 5_000;

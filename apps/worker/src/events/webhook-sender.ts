@@ -1,6 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Agent, request } from 'undici';
-import { AppConfig, standardWebhookHeaders } from '@app/domain';
+import { standardWebhookHeaders } from '@app/domain';
+import { AppConfig } from '@app/platform';
 
 export interface SendOutcome {
   /** The receiver's HTTP status; null when no answer came. */

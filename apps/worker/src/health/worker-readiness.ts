@@ -3,7 +3,8 @@ import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
-import { CODE_DELIVERY_QUEUE, ReadinessChecks } from '@app/domain';
+import { CODE_DELIVERY_QUEUE } from '@app/domain';
+import { ReadinessChecks } from '@app/platform';
 
 /**
  * The worker's readiness, served on its metrics port (`/health/ready`):

@@ -2,7 +2,8 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
-import { AppConfig, CODE_DELIVERY_QUEUE, EVENTS_QUEUE } from '@app/domain';
+import { CODE_DELIVERY_QUEUE, EVENTS_QUEUE } from '@app/domain';
+import { AppConfig } from '@app/platform';
 import { BacklogRepository } from './backlog.repository.js';
 import { WorkerMetrics } from './worker-metrics.js';
 

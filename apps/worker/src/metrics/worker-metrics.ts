@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import { ProcessMetrics, type TransportName } from '@app/domain';
+import { ProcessMetrics, type TransportName } from '@app/platform';
 
 export const SMS_DELIVERY_OUTCOMES = ['delivered', 'dropped', 'transient_failure', 'permanent_failure'] as const;
 export type SmsDeliveryOutcome = (typeof SMS_DELIVERY_OUTCOMES)[number];

@@ -14,7 +14,7 @@ import {
   SmsMessageEntity,
   UnitOfWork,
   UsernameChangeEntity,
-} from '@app/domain';
+} from '@app/platform';
 
 /** Any fixed number: one worker at a time erases, the others skip their turn. */
 const RETENTION_LOCK = 724_311_906;

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { PeriodicSweep } from '@app/domain';
+import { PeriodicSweep } from '@app/platform';
 import { RetentionRepository, type RetentionPeriods } from './retention.repository.js';
 
 const SWEEP_EVERY_MS = 10 * 60_000;

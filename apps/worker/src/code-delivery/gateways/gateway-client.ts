@@ -1,5 +1,5 @@
 import { errors, Pool } from 'undici';
-import type { AppConfig } from '@app/domain';
+import type { AppConfig } from '@app/platform';
 import { SmsFailure } from '../sms-transport.js';
 
 const CONNECT_TIMEOUT_MS = 5_000;

@@ -1,5 +1,5 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '@app/domain';
+import { AppConfig } from '@app/platform';
 import { SmsFailure, SmsTransport, type OutgoingSms } from '../sms-transport.js';
 import { gatewayClient, type GatewayClient, parseJson, statusKind } from './gateway-client.js';
 

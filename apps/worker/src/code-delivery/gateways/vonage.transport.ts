@@ -1,5 +1,6 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig, segmentsOf } from '@app/domain';
+import { segmentsOf } from '@app/domain';
+import { AppConfig } from '@app/platform';
 import { SmsFailure, SmsTransport, type OutgoingSms } from '../sms-transport.js';
 import { gatewayClient, type GatewayClient, parseJson, statusKind } from './gateway-client.js';
 

@@ -1,34 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { entityManager, noteEvent, type Transaction } from '../database/unit-of-work.js';
-import { EventEntity, type EventType } from '../entities/event.entity.js';
-
-/** What each event says; the body is `{type, timestamp, data}` (SPEC section 8). */
-export interface EventData {
-  'user.created': {
-    id: string;
-    /** null once the user was deleted before the event was delivered. */
-    username: string | null;
-    /** null once the user was deleted before the event was delivered. */
-    phone_number: string | null;
-    referral_code: string;
-    created_at: string;
-  };
-  'referral.activated': {
-    referrer: { id: string; username: string | null };
-    referee: { id: string; username: string | null };
-    referral_code: string;
-    activated_at: string;
-    referrals_count: number;
-  };
-  'user.deleted': { id: string; deleted_at: string };
-}
-
-export interface EventBody<T extends EventType = EventType> {
-  type: T;
-  timestamp: string;
-  data: EventData[T];
-}
+import type { EventBody, EventData, EventType } from '@app/domain';
+import { EventEntity } from '../entities/event.entity.js';
 
 /**
  * Writes an event to the outbox in the change's own transaction: it commits

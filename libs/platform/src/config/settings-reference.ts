@@ -5,7 +5,7 @@ import { EnvironmentVariables, SETTING_GROUPS, SETTING_HELP, SETTING_NAMES } fro
  * (environment.ts). `npm run settings:docs` writes both; settings-reference.spec.ts
  * fails when a checked-in copy differs from what the schema renders.
  */
-const SOURCE = 'libs/domain/src/config/environment.ts';
+const SOURCE = 'libs/platform/src/config/environment.ts';
 
 interface Row {
   name: string;

@@ -1,10 +1,5 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
-
-export const EVENT_TYPES = ['user.created', 'referral.activated', 'user.deleted'] as const;
-export type EventType = (typeof EVENT_TYPES)[number];
-
-export const EVENT_STATUSES = ['pending', 'delivered', 'failed'] as const;
-export type EventStatus = (typeof EVENT_STATUSES)[number];
+import type { EventStatus, EventType } from '@app/domain';
 
 /** An event for the host app, in the outbox: written in the transaction of the change it reports. */
 @Entity('events')

@@ -2,11 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js';
-import { normalizePhoneNumber, isPhoneRegion } from '../phone-number.js';
-import { parseTestNumbers } from '../otp.js';
-import { messageProblem, type MessageSettings } from '../sms-text.js';
-import { webhookSecretKey } from '../events/standard-webhooks.js';
-import { estimatedBits, MIN_SECRET_BITS } from '../keys.js';
+import {
+  estimatedBits,
+  isPhoneRegion,
+  messageProblem,
+  MIN_SECRET_BITS,
+  normalizePhoneNumber,
+  parseTestNumbers,
+  webhookSecretKey,
+  type MessageSettings,
+  type OtpKeySettings,
+} from '@app/domain';
 import { addressList } from './address-list.js';
 import { runningEmbeddedDatabaseUrl } from './embedded-database.js';
 import { outboundUrlProblem } from './outbound-urls.js';
@@ -97,7 +103,7 @@ export class AppConfig {
   };
   otp: {
     /** OTP_SECRET, OTP_PREVIOUS_SECRETS, and the token secrets codes and fingerprints were keyed by before them. */
-    keys: { current: string; previous: string[]; legacy: string[] };
+    keys: OtpKeySettings;
     ttlSeconds: number;
     resendSeconds: number;
     perHour: number;

@@ -1,0 +1,23 @@
+// What both apps run on: the settings, logging, start-up and shutdown; the data
+// source, the unit of work, the entities and migrations; the queue's backend and
+// the Redis client; the metrics server. The rules are @app/domain.
+export * from './config/address-list.js';
+export * from './config/app-config.js';
+export * from './config/config.module.js';
+export * from './config/environment.js';
+export * from './config/logging.js';
+export * from './config/settings.js';
+export * from './config/shutdown.js';
+export * from './config/startup.js';
+export * from './database/data-source.js';
+export * from './database/database.module.js';
+export * from './database/prepared.js';
+export * from './database/sql.js';
+export * from './database/unit-of-work.js';
+export * from './entities/index.js';
+export * from './events/outbox.js';
+export * from './metrics/metrics.module.js';
+export * from './migrations/index.js';
+export * from './periodic-sweep.js';
+export * from './queue/queue-backend.js';
+export * from './queue/redis-client.js';
