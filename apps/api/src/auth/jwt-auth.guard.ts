@@ -7,6 +7,15 @@ import type { AuthUser, TokenHolder } from './auth-user.js';
 import { TokensService } from './tokens.service.js';
 
 const SESSION_CHECKED_IN_QUERY = 'session-checked-in-query';
+const ADMIN_ONLY = 'admin-only';
+
+/**
+ * A route (or every route of a controller) for admins only: the guard answers
+ * 403 to anyone else, before the input is read. The one place the admin check
+ * is made for a whole route; a rule that depends on the data (another user's
+ * profile, a rename) stays in its service.
+ */
+export const AdminOnly = () => SetMetadata(ADMIN_ONLY, true);
 
 /**
  * For a handler whose one statement checks the session itself and answers 401
@@ -34,12 +43,14 @@ export class JwtAuthGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: TokenHolder | AuthUser }>();
     const holder = this.accessTokens.holderOf(request.headers.authorization);
     if (!holder) throw new DomainError(ErrorCode.UNAUTHORIZED);
-    if (this.reflector.get<boolean>(SESSION_CHECKED_IN_QUERY, context.getHandler())) {
+    const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, [context.getHandler(), context.getClass()]);
+    if (!adminOnly && this.reflector.get<boolean>(SESSION_CHECKED_IN_QUERY, context.getHandler())) {
       request.user = holder;
       return true;
     }
     const user = await this.tokens.authenticate(holder);
     if (!user) throw new DomainError(ErrorCode.UNAUTHORIZED);
+    if (adminOnly && !user.isAdmin) throw new DomainError(ErrorCode.FORBIDDEN);
     request.user = user;
     return true;
   }

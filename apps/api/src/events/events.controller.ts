@@ -1,9 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '@app/domain';
-import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser } from '../auth/current-user.decorator.js';
-import { JwtAuthGuard } from '../auth/jwt-auth.guard.js';
+import { AdminOnly, JwtAuthGuard } from '../auth/jwt-auth.guard.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { EndpointDto, EventsPageDto, EventsQueryDto, RedeliveryDto } from './dto/events.dto.js';
 import { EventsService } from './events.service.js';
@@ -11,6 +9,7 @@ import { EventsService } from './events.service.js';
 @ApiTags('admin')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
+@AdminOnly()
 @Controller('admin/events')
 export class EventsController {
   constructor(private readonly events: EventsService) {}
@@ -22,8 +21,8 @@ export class EventsController {
   })
   @ApiResponse({ status: 200, type: EventsPageDto })
   @ApiErrors(ErrorCode.FORBIDDEN)
-  list(@CurrentUser() caller: AuthUser, @Query() query: EventsQueryDto): Promise<EventsPageDto> {
-    return this.events.list(caller, query);
+  list(@Query() query: EventsQueryDto): Promise<EventsPageDto> {
+    return this.events.list(query);
   }
 
   @Post('endpoint/enable')
@@ -34,8 +33,8 @@ export class EventsController {
   })
   @ApiResponse({ status: 200, type: EndpointDto })
   @ApiErrors(ErrorCode.FORBIDDEN)
-  enable(@CurrentUser() caller: AuthUser): Promise<EndpointDto> {
-    return this.events.enableEndpoint(caller);
+  enable(): Promise<EndpointDto> {
+    return this.events.enableEndpoint();
   }
 
   @Post(':id/redeliver')
@@ -47,7 +46,7 @@ export class EventsController {
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiResponse({ status: 202, type: RedeliveryDto })
   @ApiErrors(ErrorCode.FORBIDDEN, ErrorCode.EVENT_NOT_FOUND)
-  redeliver(@CurrentUser() caller: AuthUser, @Param('id') id: string): Promise<RedeliveryDto> {
-    return this.events.redeliver(caller, id);
+  redeliver(@Param('id') id: string): Promise<RedeliveryDto> {
+    return this.events.redeliver(id);
   }
 }

@@ -1,9 +1,7 @@
 import { Controller, Get, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '@app/domain';
-import type { AuthUser } from '../auth/auth-user.js';
-import { CurrentUser } from '../auth/current-user.decorator.js';
-import { JwtAuthGuard } from '../auth/jwt-auth.guard.js';
+import { AdminOnly, JwtAuthGuard } from '../auth/jwt-auth.guard.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { LeaderboardDto, LeaderboardQueryDto } from './dto/leaderboard.dto.js';
 import { ReferralService } from './referral.service.js';
@@ -11,6 +9,7 @@ import { ReferralService } from './referral.service.js';
 @ApiTags('admin')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
+@AdminOnly()
 @Controller('referrals/leaderboard')
 export class LeaderboardController {
   constructor(private readonly referrals: ReferralService) {}
@@ -22,7 +21,7 @@ export class LeaderboardController {
   })
   @ApiResponse({ status: 200, type: LeaderboardDto })
   @ApiErrors(ErrorCode.FORBIDDEN)
-  top(@CurrentUser() caller: AuthUser, @Query() query: LeaderboardQueryDto): Promise<LeaderboardDto> {
-    return this.referrals.leaderboard(caller, query.limit ?? 10);
+  top(@Query() query: LeaderboardQueryDto): Promise<LeaderboardDto> {
+    return this.referrals.leaderboard(query.limit ?? 10);
   }
 }

@@ -15,7 +15,7 @@ import {
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser, TokenHolder } from '../auth/auth-user.js';
 import { CurrentUser, TokenHolderParam } from '../auth/current-user.decorator.js';
-import { JwtAuthGuard, SessionCheckedInQuery } from '../auth/jwt-auth.guard.js';
+import { AdminOnly, JwtAuthGuard, SessionCheckedInQuery } from '../auth/jwt-auth.guard.js';
 import { ErrorCode } from '@app/domain';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { PageQueryDto } from '../common/keyset.js';
@@ -51,14 +51,16 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
+  @AdminOnly()
   @ApiOperation({ summary: 'List users (admins)', description: 'Newest first, keyset-paginated.' })
   @ApiResponse({ status: 200, type: UsersPageDto })
   @ApiErrors(ErrorCode.FORBIDDEN)
-  list(@CurrentUser() caller: AuthUser, @Query() query: PageQueryDto): Promise<UsersPageDto> {
-    return this.users.listUsers(caller, query);
+  list(@Query() query: PageQueryDto): Promise<UsersPageDto> {
+    return this.users.listUsers(query);
   }
 
   @Post()
+  @AdminOnly()
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Create a user (admins)', description: 'The user gets an invite code like any other.' })
   @ApiResponse({ status: 201, type: ProfileResponseDto })
@@ -68,8 +70,8 @@ export class UsersController {
     ErrorCode.PHONE_NUMBER_TAKEN,
     ErrorCode.USERNAME_TAKEN,
   )
-  create(@CurrentUser() caller: AuthUser, @Body() body: CreateUserDto): Promise<ProfileResponseDto> {
-    return this.users.createUser(caller, body);
+  create(@Body() body: CreateUserDto): Promise<ProfileResponseDto> {
+    return this.users.createUser(body);
   }
 
   @Get('me')
