@@ -9,7 +9,7 @@ import {
   QueueBackendModule,
 } from '@app/platform';
 import { CodeDeliveryModule } from './code-delivery/code-delivery.module.js';
-import { EventsModule } from './events/events.module.js';
+import { EventDeliveryModule } from './events/event-delivery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { BacklogMetricsModule } from './metrics/backlog-metrics.module.js';
 import type { WorkerMetrics } from './metrics/worker-metrics.js';
@@ -37,7 +37,7 @@ export class WorkerModule {
         CodeDeliveryModule.register(config),
         RetentionModule,
         HealthModule,
-        ...(config.events.webhookUrl ? [EventsModule] : []),
+        ...(config.events.webhookUrl ? [EventDeliveryModule] : []),
       ],
     };
   }

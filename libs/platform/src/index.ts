@@ -15,6 +15,7 @@ export * from './database/prepared.js';
 export * from './database/sql.js';
 export * from './database/unit-of-work.js';
 export * from './entities/index.js';
+export * from './events/events.repository.js';
 export * from './events/outbox.js';
 export * from './metrics/metrics.module.js';
 export * from './migrations/index.js';

@@ -1,11 +1,10 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
 import { EVENTS_QUEUE } from '@app/domain';
-import { EventPublisher } from '@app/platform';
+import { EventPublisher, EventsRepository } from '@app/platform';
 import { AuthModule } from '../auth/auth.module.js';
 import { EventsController } from './events.controller.js';
 import { EventsQueue } from './events.queue.js';
-import { EventsRepository } from './events.repository.js';
 import { EventsService } from './events.service.js';
 
 /**

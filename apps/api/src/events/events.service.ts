@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DomainError, ErrorCode } from '@app/domain';
+import { EventsRepository } from '@app/platform';
 import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage } from '../common/keyset.js';
 import type { EndpointDto, EventDto, EventsPageDto, EventsQueryDto, RedeliveryDto } from './dto/events.dto.js';
 import { EventsQueue } from './events.queue.js';
-import { EventsRepository } from './events.repository.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How many pending events enabling the endpoint queues at once; the worker's sweep takes the rest. */

@@ -2,9 +2,8 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { EVENTS_QUEUE, EventJob, type EventPayload } from '@app/domain';
-import { AppConfig } from '@app/platform';
+import { AppConfig, EventsRepository } from '@app/platform';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
-import { EventsRepository } from './events.repository.js';
 import { WebhookSender } from './webhook-sender.js';
 
 export type EventOutcome = 'delivered' | 'not-pending' | 'endpoint-disabled' | 'endpoint-gone';

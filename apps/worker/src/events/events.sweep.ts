@@ -2,8 +2,7 @@ import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { EVENTS_QUEUE, EventJob, eventJobOptions, type EventPayload } from '@app/domain';
-import { AppConfig, PeriodicSweep } from '@app/platform';
-import { EventsRepository } from './events.repository.js';
+import { AppConfig, PeriodicSweep, EventsRepository } from '@app/platform';
 
 const SWEEP_EVERY_MS = 5_000;
 /** An event younger than this may still be on its way into the queue from the API. */

@@ -1,8 +1,8 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Module } from '@nestjs/common';
 import { EVENTS_QUEUE } from '@app/domain';
+import { EventsRepository } from '@app/platform';
 import { EventDeliveryProcessor } from './event-delivery.processor.js';
-import { EventsRepository } from './events.repository.js';
 import { EventsSweep } from './events.sweep.js';
 import { WebhookSender } from './webhook-sender.js';
 
@@ -12,4 +12,4 @@ import { WebhookSender } from './webhook-sender.js';
   providers: [EventDeliveryProcessor, EventsRepository, EventsSweep, WebhookSender],
   exports: [EventsSweep],
 })
-export class EventsModule {}
+export class EventDeliveryModule {}
