@@ -52,18 +52,37 @@ export interface EventPayload {
 }
 
 /**
- * One attempt now and one after each delay of the retry schedule (the worker's
- * backoff strategy reads the schedule and the receiver's Retry-After). Jobs go
- * when they end: every attempt is kept in event_attempts, and the event's
- * status says the rest, so the same id can be queued again (redelivery, an
- * endpoint enabled again).
+ * The retry policy of an event's delivery, in one place: how many attempts the
+ * job gets, and after a failed attempt whether to try again and when. One
+ * attempt now and one after each delay of the schedule (EVENTS_RETRY_SCHEDULE,
+ * seconds), each delay within ±10% so the retries of an outage do not arrive
+ * together, or later when the receiver's Retry-After asks for longer. The count
+ * of attempts is the event's own (event_attempts), so a job queued again after
+ * Redis lost it goes on where the last one stopped.
  */
-export function eventJobOptions(retrySchedule: readonly number[], eventId: string) {
-  return {
-    jobId: eventId,
-    attempts: retrySchedule.length + 1,
-    backoff: { type: 'event-schedule' },
-    removeOnComplete: true,
-    removeOnFail: true,
-  } as const;
+export class EventRetryPolicy {
+  constructor(readonly schedule: readonly number[]) {}
+
+  /**
+   * The job's options: its id the event's (a second add is a no-op), one attempt
+   * more than the schedule's delays, the delay each failure computed (`next`)
+   * as its backoff. Jobs go when they end: the event's status says the rest, so
+   * the same id can be queued again (redelivery, an endpoint enabled again).
+   */
+  jobOptions(eventId: string) {
+    return {
+      jobId: eventId,
+      attempts: this.schedule.length + 1,
+      backoff: { type: 'event-schedule' },
+      removeOnComplete: true,
+      removeOnFail: true,
+    } as const;
+  }
+
+  /** After the event's `attempts`-th failed attempt: the milliseconds until the next, or null when the schedule is spent. */
+  next(attempts: number, retryAfterMs: number | null, random: () => number = Math.random): number | null {
+    if (attempts > this.schedule.length) return null;
+    const scheduled = this.schedule[attempts - 1] * 1000 * (0.9 + random() * 0.2);
+    return Math.round(Math.max(scheduled, retryAfterMs ?? 0));
+  }
 }

@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { EVENTS_QUEUE, EventJob, eventJobOptions, type EventPayload } from '@app/domain';
+import { EVENTS_QUEUE, EventJob, EventRetryPolicy, type EventPayload } from '@app/domain';
 import { AppConfig, EventPublisher } from '@app/platform';
 
 /**
@@ -29,7 +29,7 @@ export class EventsQueue extends EventPublisher {
         eventIds.map((eventId) => ({
           name: EventJob.DELIVER,
           data: { eventId },
-          opts: eventJobOptions(this.config.events.retrySchedule, eventId),
+          opts: new EventRetryPolicy(this.config.events.retrySchedule).jobOptions(eventId),
         })),
       );
     } catch (error) {

@@ -1,7 +1,7 @@
 import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
-import { EVENTS_QUEUE, EventJob, type EventPayload } from '@app/domain';
+import { EVENTS_QUEUE, EventJob, EventRetryPolicy, type EventPayload } from '@app/domain';
 import { AppConfig, EventsRepository } from '@app/platform';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { WebhookSender } from './webhook-sender.js';
@@ -18,7 +18,7 @@ class DeliveryFailed extends Error {
   }
 }
 
-/** The job's backoff: the delay the failed attempt computed (schedule, jitter, Retry-After). */
+/** The job's backoff: the delay the failed attempt computed (EventRetryPolicy.next). */
 export function eventBackoff(_attemptsMade: number, _type?: string, error?: Error): number {
   return error instanceof DeliveryFailed ? error.delayMs : 5_000;
 }
@@ -26,10 +26,8 @@ export function eventBackoff(_attemptsMade: number, _type?: string, error?: Erro
 /**
  * Delivers outbox events to the host app. A 2xx delivers; a 410 disables the
  * endpoint (the event stays pending until an admin enables it again); anything
- * else is retried on the schedule, or after Retry-After when the receiver asks
- * for longer, until the schedule is spent and the event is failed. The count
- * of attempts is the event's own, so a job queued again (by the sweep after
- * Redis lost it) goes on where the last one stopped.
+ * else is retried as EventRetryPolicy says, until it says the schedule is spent
+ * and the event is failed.
  */
 @Processor(EVENTS_QUEUE, {
   autorun: false,
@@ -41,6 +39,7 @@ export function eventBackoff(_attemptsMade: number, _type?: string, error?: Erro
 })
 export class EventDeliveryProcessor extends WorkerHost implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(EventDeliveryProcessor.name);
+  private readonly retries: EventRetryPolicy;
 
   constructor(
     private readonly events: EventsRepository,
@@ -49,6 +48,7 @@ export class EventDeliveryProcessor extends WorkerHost implements OnApplicationB
     private readonly metrics: WorkerMetrics,
   ) {
     super();
+    this.retries = new EventRetryPolicy(config.events.retrySchedule);
   }
 
   async process(job: Job<EventPayload>): Promise<EventOutcome> {
@@ -72,16 +72,14 @@ export class EventDeliveryProcessor extends WorkerHost implements OnApplicationB
       this.logger.warn({ event_id: event.id }, 'events endpoint answered 410: disabled until an admin enables it');
       return 'endpoint-gone';
     }
-    const schedule = this.config.events.retrySchedule;
-    if (attempts > schedule.length) {
+    const delayMs = this.retries.next(attempts, outcome.retryAfterMs);
+    if (delayMs === null) {
       await this.events.markFailed(event.id);
       this.metrics.webhookDelivery('failed');
       this.logger.warn({ event_id: event.id, attempts, reason: outcome.error }, 'event failed: retries spent');
       throw new UnrecoverableError(`${outcome.error} (attempt ${attempts}, the last)`);
     }
     this.metrics.webhookDelivery('retry');
-    const scheduled = schedule[attempts - 1] * 1000 * (0.9 + Math.random() * 0.2);
-    const delayMs = Math.round(Math.max(scheduled, outcome.retryAfterMs ?? 0));
     throw new DeliveryFailed(
       `${outcome.error} (attempt ${attempts}; next in ${Math.round(delayMs / 1000)} s)`,
       delayMs,

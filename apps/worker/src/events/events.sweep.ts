@@ -1,7 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { EVENTS_QUEUE, EventJob, eventJobOptions, type EventPayload } from '@app/domain';
+import { EVENTS_QUEUE, EventJob, EventRetryPolicy, type EventPayload } from '@app/domain';
 import { AppConfig, PeriodicSweep, EventsRepository } from '@app/platform';
 
 const SWEEP_EVERY_MS = 5_000;
@@ -35,7 +35,7 @@ export class EventsSweep extends PeriodicSweep {
       ids.map((eventId) => ({
         name: EventJob.DELIVER,
         data: { eventId },
-        opts: eventJobOptions(this.config.events.retrySchedule, eventId),
+        opts: new EventRetryPolicy(this.config.events.retrySchedule).jobOptions(eventId),
       })),
     );
     return ids.length;
