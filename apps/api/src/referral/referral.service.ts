@@ -8,29 +8,40 @@ import type { ReferralsPageDto } from './dto/referrals-page.dto.js';
 import { ApiMetrics, type ReferralActivationOutcome } from '../metrics/api-metrics.js';
 import { ReferralsRepository, type Activation } from './referrals.repository.js';
 
-/** The answer of each activation outcome; `activated` and `unchanged` (a retried request) succeed. */
-const ACTIVATION_ERRORS: Record<Exclude<Activation, 'activated' | 'unchanged'>, ErrorCode> = {
-  already: ErrorCode.REFERRAL_ALREADY_ACTIVATED,
-  counted_before: ErrorCode.REFERRAL_ALREADY_ACTIVATED,
-  not_found: ErrorCode.REFERRAL_CODE_NOT_FOUND,
-  self: ErrorCode.REFERRAL_SELF,
-  cycle: ErrorCode.REFERRAL_CYCLE,
-  no_user: ErrorCode.USER_NOT_FOUND,
-};
+type SignInReferralError = ReferralOutcomeDto['error'];
 
 /**
- * Each activation outcome as the metric spells it (SPEC section 9): a retried
- * activation of the same code is `already`; a user deleted meanwhile is no
- * activation at all.
+ * Every activation outcome (the repository's reading of PostgreSQL's answer),
+ * and what it becomes, in one table: the metric's outcome (SPEC section 9),
+ * the error of an activation in the profile, and the answer of one at sign-in
+ * (never an error there: the sign-in goes on). A retried activation of the same
+ * code (`unchanged`) succeeds in the profile and counts as `already`; a user
+ * deleted meanwhile (`no_user`) is no activation and counts nothing.
  */
-const ACTIVATION_OUTCOMES: Record<Exclude<Activation, 'no_user'>, ReferralActivationOutcome> = {
-  activated: 'activated',
-  unchanged: 'already',
-  already: 'already',
-  counted_before: 'already',
-  not_found: 'not_found',
-  self: 'self',
-  cycle: 'cycle',
+const ACTIVATIONS: Record<
+  Activation,
+  { metric: ReferralActivationOutcome | null; error: ErrorCode | null; atSignIn: SignInReferralError }
+> = {
+  activated: { metric: 'activated', error: null, atSignIn: null },
+  unchanged: { metric: 'already', error: null, atSignIn: ErrorCode.REFERRAL_ALREADY_ACTIVATED },
+  already: {
+    metric: 'already',
+    error: ErrorCode.REFERRAL_ALREADY_ACTIVATED,
+    atSignIn: ErrorCode.REFERRAL_ALREADY_ACTIVATED,
+  },
+  counted_before: {
+    metric: 'already',
+    error: ErrorCode.REFERRAL_ALREADY_ACTIVATED,
+    atSignIn: ErrorCode.REFERRAL_ALREADY_ACTIVATED,
+  },
+  not_found: {
+    metric: 'not_found',
+    error: ErrorCode.REFERRAL_CODE_NOT_FOUND,
+    atSignIn: ErrorCode.REFERRAL_CODE_NOT_FOUND,
+  },
+  self: { metric: 'self', error: ErrorCode.REFERRAL_SELF, atSignIn: ErrorCode.REFERRAL_SELF },
+  cycle: { metric: 'cycle', error: ErrorCode.REFERRAL_CYCLE, atSignIn: ErrorCode.REFERRAL_CYCLE },
+  no_user: { metric: null, error: ErrorCode.USER_NOT_FOUND, atSignIn: ErrorCode.REFERRAL_CODE_NOT_FOUND },
 };
 
 /** Invite codes: activating someone's, and the list of those who activated yours. */
@@ -48,9 +59,8 @@ export class ReferralService {
 
   /** Activates someone's invite code (any case) for a user, in the caller's transaction. */
   async activate(tx: Transaction, userId: string, rawCode: string): Promise<void> {
-    const outcome = this.counted(await this.activateAs(tx, userId, normalizeReferralCode(rawCode), 'alone'));
-    if (outcome === 'activated' || outcome === 'unchanged') return;
-    throw new DomainError(ACTIVATION_ERRORS[outcome]);
+    const { error } = this.counted(await this.activateAs(tx, userId, normalizeReferralCode(rawCode), 'alone'));
+    if (error) throw new DomainError(error);
   }
 
   /**
@@ -60,14 +70,10 @@ export class ReferralService {
    */
   async activateOnSignIn(tx: Transaction, userId: string, rawCode: string): Promise<ReferralOutcomeDto> {
     const code = normalizeReferralCode(rawCode);
-    if (!REFERRAL_CODE_PATTERN.test(code)) {
-      this.metrics.referralActivations.count('not_found');
-      return { activated: false, error: ErrorCode.REFERRAL_CODE_NOT_FOUND };
-    }
-    const outcome = this.counted(await this.activateAs(tx, userId, code, 'or-skip'));
-    if (outcome === 'activated') return { activated: true, error: null };
-    if (outcome === 'unchanged') return { activated: false, error: ErrorCode.REFERRAL_ALREADY_ACTIVATED };
-    return { activated: false, error: ACTIVATION_ERRORS[outcome] as ReferralOutcomeDto['error'] };
+    // A code that cannot be one is not looked up: not found, as PostgreSQL would say.
+    const outcome = REFERRAL_CODE_PATTERN.test(code) ? await this.activateAs(tx, userId, code, 'or-skip') : 'not_found';
+    const { atSignIn } = this.counted(outcome);
+    return { activated: atSignIn === null, error: atSignIn };
   }
 
   /**
@@ -94,9 +100,11 @@ export class ReferralService {
     }
   }
 
-  private counted<T extends Activation>(outcome: T): T {
-    if (outcome !== 'no_user') this.metrics.referralActivations.count(ACTIVATION_OUTCOMES[outcome]);
-    return outcome;
+  /** The outcome's row of ACTIVATIONS, once its metric is counted. */
+  private counted(outcome: Activation): (typeof ACTIVATIONS)[Activation] {
+    const answer = ACTIVATIONS[outcome];
+    if (answer.metric) this.metrics.referralActivations.count(answer.metric);
+    return answer;
   }
 
   /** One page of the users who activated this user's code, newest first, by keyset: the same cost at any depth. */
