@@ -19,15 +19,18 @@ import { ApiMetrics } from '../dist/apps/api/apps/api/src/metrics/api-metrics.js
 import { PumpingService } from '../dist/apps/api/apps/api/src/pumping/pumping.service.js';
 import { RedisSmsBudgetStore } from '../dist/apps/api/apps/api/src/pumping/redis-sms-budget.store.js';
 import { REQUEST_CODE } from '../dist/apps/api/apps/api/src/sign-in/sign-in.repository.js';
-import { loadConfig } from '../dist/apps/api/libs/platform/src/config/app-config.js';
-import { DomainError } from '../dist/apps/api/libs/domain/src/errors.js';
+// The libraries through their one door each, as the apps import them.
 import {
-  CODE_DELIVERY_JOB_OPTIONS,
   CODE_DELIVERY_QUEUE,
   CodeDeliveryJob,
-} from '../dist/apps/api/libs/domain/src/jobs.js';
-import { deriveOtpKeys, generateOtp, hashOtp, sealOtp } from '../dist/apps/api/libs/domain/src/otp.js';
-import { normalizePhoneNumber } from '../dist/apps/api/libs/domain/src/phone-number.js';
+  codeDeliveryJobId,
+  codeDeliveryJobOptions,
+  DomainError,
+  generateOtp,
+  normalizePhoneNumber,
+  OtpKeyRing,
+} from '../dist/apps/api/libs/domain/src/index.js';
+import { loadConfig } from '../dist/apps/api/libs/platform/src/index.js';
 
 const config = loadConfig(process.env);
 const prefix = config.redis.keyPrefix;
@@ -42,7 +45,7 @@ const queue = new Queue(CODE_DELIVERY_QUEUE, {
   connection: { url: config.redis.url, enableOfflineQueue: false },
   prefix: `{${prefix}:bull}`,
 });
-const keys = deriveOtpKeys(config.jwt.secret);
+const keys = OtpKeyRing.of(config);
 
 function answer(response, status, body) {
   response.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
@@ -67,8 +70,8 @@ async function requestCode(request, body) {
     values: [
       id,
       phoneNumber,
-      hashOtp(keys.hashKey, id, phoneNumber, code),
-      sealOtp(keys.sealKey, id, code),
+      keys.hash(id, phoneNumber, code),
+      keys.seal(id, code),
       null,
       ttlSeconds,
       resendSeconds,
@@ -83,7 +86,11 @@ async function requestCode(request, body) {
     await pumping.release(id, budgets);
     return [429, { error: 'RATE_LIMITED' }];
   }
-  await queue.add(CodeDeliveryJob.DELIVER, { codeRequestId: id }, { ...CODE_DELIVERY_JOB_OPTIONS, jobId: id });
+  await queue.add(
+    CodeDeliveryJob.DELIVER,
+    { codeRequestId: id },
+    { ...codeDeliveryJobOptions(config), jobId: codeDeliveryJobId(id) },
+  );
   return [202, { phone_number: phoneNumber, expires_in: ttlSeconds, resend_in: resendSeconds }];
 }
 
