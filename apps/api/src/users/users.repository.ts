@@ -89,12 +89,10 @@ export class UsersRepository {
     return profile ?? null;
   }
 
-  /** A profile by id; prepared outside a transaction (read after every change: bench f). */
+  /** A profile by id, in `tx` when given (read after every change: bench f). */
   async profile(userId: string, tx?: Transaction): Promise<StoredProfile | null> {
-    const rows: StoredProfile[] = tx
-      ? await entityManager(this.db, tx).query(PROFILE.text, [userId])
-      : await runPrepared<StoredProfile>(this.db, PROFILE, [userId]);
-    return rows[0] ?? null;
+    const [profile] = await runPrepared<StoredProfile>(this.db, PROFILE, [userId], tx);
+    return profile ?? null;
   }
 
   liveByPhone(tx: Transaction, phoneNumber: string): Promise<UserEntity | null> {
