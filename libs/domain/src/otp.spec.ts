@@ -1,5 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { deriveOtpKeys, generateOtp, hashOtp, otpMatches, parseTestNumbers, sealOtp, unsealOtp } from './otp.js';
+import {
+  deriveOtpKeys,
+  generateOtp,
+  hashOtp,
+  otpMatches,
+  parseTestNumbers,
+  phonePolicy,
+  sealOtp,
+  unsealOtp,
+} from './otp.js';
 
 const keys = deriveOtpKeys('a-root-secret-of-reasonable-length-for-tests');
 const id = '0b7f7a38-5f64-4a0e-9a4f-1f5d3c1c2b11';
@@ -93,5 +102,30 @@ describe('parseTestNumbers', () => {
 
   it.each(['+79990000000', '+79990000000:12', '+79990000000:abcd', ':1234'])('refuses %j', (value) => {
     expect(() => parseTestNumbers(value)).toThrow();
+  });
+});
+
+describe('phonePolicy', () => {
+  const settings = {
+    testNumbers: new Map([['+79990000000', '0000']]),
+    failuresPerWindow: 100,
+    testNumberFailuresPerWindow: 10,
+    failureWindowSeconds: 86_400,
+  };
+
+  it('exempts a fixed-code test number, with its code and the lock-sized ceiling of wrong codes', () => {
+    expect(phonePolicy('+79990000000', settings)).toEqual({
+      fixedCode: '0000',
+      exempt: true,
+      window: { failuresPerWindow: 10, windowSeconds: 86_400 },
+    });
+  });
+
+  it('holds every other number to the full policy', () => {
+    expect(phonePolicy('+79990000001', settings)).toEqual({
+      fixedCode: undefined,
+      exempt: false,
+      window: { failuresPerWindow: 100, windowSeconds: 86_400 },
+    });
   });
 });

@@ -87,3 +87,40 @@ export function parseTestNumbers(value: string): Array<{ phone: string; code: st
       return { phone, code };
     });
 }
+
+/** The settings a number's sign-in policy reads (AppConfig's `otp` has them). */
+export interface PhonePolicySettings {
+  testNumbers: ReadonlyMap<string, string>;
+  failuresPerWindow: number;
+  testNumberFailuresPerWindow: number;
+  failureWindowSeconds: number;
+}
+
+/** What a number's sign-in is held to. */
+export interface PhonePolicy {
+  /** A fixed-code test number's code (OTP_TEST_NUMBERS); undefined for every other number. */
+  fixedCode: string | undefined;
+  /**
+   * A test number: its code never goes to a real gateway (the worker marks it
+   * delivered), so the country rules and the SMS budgets leave it be (the API),
+   * and it skips the cooldown and the hourly cap (request_code's `exempt`), as a
+   * monitor signing in every minute needs. The per-IP limits and the locks hold.
+   */
+  exempt: boolean;
+  /** The rolling ceiling of wrong codes: a test number's code never changes, so its ceiling is the lock's size. */
+  window: { failuresPerWindow: number; windowSeconds: number };
+}
+
+/** The one place a number's exemption is decided; the API, PostgreSQL (through `exempt`) and the worker follow it. */
+export function phonePolicy(phoneNumber: string, settings: PhonePolicySettings): PhonePolicy {
+  const fixedCode = settings.testNumbers.get(phoneNumber);
+  const exempt = fixedCode !== undefined;
+  return {
+    fixedCode,
+    exempt,
+    window: {
+      failuresPerWindow: exempt ? settings.testNumberFailuresPerWindow : settings.failuresPerWindow,
+      windowSeconds: settings.failureWindowSeconds,
+    },
+  };
+}

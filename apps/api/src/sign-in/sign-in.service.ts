@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { DomainError, ErrorCode, generateOtp, normalizePhoneNumber, OtpKeyRing } from '@app/domain';
+import { DomainError, ErrorCode, generateOtp, normalizePhoneNumber, OtpKeyRing, phonePolicy } from '@app/domain';
 import { AppConfig, UnitOfWork } from '@app/platform';
 import { TokenResponseDto } from '../auth/dto/token-response.dto.js';
 import { TokensService } from '../auth/tokens.service.js';
@@ -11,7 +11,7 @@ import { ApiMetrics, type OtpRequestOutcome } from '../metrics/api-metrics.js';
 import { UsersService } from '../users/users.service.js';
 import type { CodeRequestedDto } from './dto/code-requested.dto.js';
 import type { SignedInDto } from './dto/signed-in.dto.js';
-import { SignInRepository, type FailureWindow } from './sign-in.repository.js';
+import { SignInRepository } from './sign-in.repository.js';
 
 /** The per-phone rules' verdicts as the metric spells them (SPEC section 9). */
 const REQUEST_OUTCOMES = {
@@ -56,9 +56,8 @@ export class SignInService {
    */
   async requestCode(rawPhone: string, username: string | undefined): Promise<CodeRequestedDto> {
     const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
-    const policy = this.policyFor(phoneNumber);
-    // Fixed-code test numbers are never sent to a gateway: the pumping defences leave them be.
-    if (policy.fixedCode === undefined) this.pumping.checkCountry(phoneNumber);
+    const policy = phonePolicy(phoneNumber, this.config.otp);
+    if (!policy.exempt) this.pumping.checkCountry(phoneNumber);
     // Checked against every live user whoever asks, so the answer says nothing about the phone; answered only
     // once the phone's gates let the request through, and counted by them like a code (request_code).
     const usernameTaken = username !== undefined && (await this.users.isUsernameTaken(username));
@@ -67,7 +66,7 @@ export class SignInService {
     const id = randomUUID();
     const code = policy.fixedCode ?? generateOtp();
     // Claimed whatever the name, so a spent budget answers the same for a taken one; a refused request releases them.
-    const budgets = policy.fixedCode === undefined ? this.pumping.claimsFor(phoneNumber) : [];
+    const budgets = policy.exempt ? [] : this.pumping.claimsFor(phoneNumber);
     await this.pumping.reserve(id, budgets);
     const result = await this.signIn
       .requestCode(
@@ -118,25 +117,6 @@ export class SignInService {
   }
 
   /**
-   * Fixed-code test numbers skip the cooldown and the hourly cap (the per-IP
-   * limits and the locks still hold), and their code never changes, so their
-   * rolling ceiling of wrong codes is the lock's size, not 100 a day.
-   */
-  private policyFor(phoneNumber: string): PhonePolicy {
-    const { testNumbers, failuresPerWindow, testNumberFailuresPerWindow, failureWindowSeconds } = this.config.otp;
-    const fixedCode = testNumbers.get(phoneNumber);
-    const test = fixedCode !== undefined;
-    return {
-      fixedCode,
-      exempt: test,
-      window: {
-        failuresPerWindow: test ? testNumberFailuresPerWindow : failuresPerWindow,
-        windowSeconds: failureWindowSeconds,
-      },
-    };
-  }
-
-  /**
    * Checks phone and code together. Every failure answers the same INVALID_CODE;
    * the counters behind the limits are committed before the answer is sent. The
    * first success for a phone creates its user.
@@ -152,7 +132,7 @@ export class SignInService {
       const verdict = await this.signIn.verify(
         tx,
         { phoneNumber, requestId: newest?.id ?? null, matches },
-        { maxAttemptsPerCode, lockAfterFailures, lockSteps, ...this.policyFor(phoneNumber).window },
+        { maxAttemptsPerCode, lockAfterFailures, lockSteps, ...phonePolicy(phoneNumber, this.config.otp).window },
       );
       if (verdict.outcome !== 'signed_in') return { refused: verdict };
       const user = await this.users.findOrCreateByPhone(tx, phoneNumber, verdict.requested_username);
@@ -172,15 +152,6 @@ export class SignInService {
     const answer: SignedInDto = TokenResponseDto.of(issued, user.referralCode, user.created);
     return referral ? { ...answer, referral } : answer;
   }
-}
-
-/** What a number's sign-in is held to, decided here alone. */
-interface PhonePolicy {
-  /** A fixed-code test number's code (OTP_TEST_NUMBERS); never sent to a gateway. */
-  fixedCode: string | undefined;
-  /** No cooldown and no hourly cap: a monitor signs in every minute. */
-  exempt: boolean;
-  window: FailureWindow;
 }
 
 function tooManyAttempts(retryAfterSeconds: number): DomainError {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
-import { otpMessageText, OtpKeyRing } from '@app/domain';
+import { otpMessageText, OtpKeyRing, phonePolicy } from '@app/domain';
 import { AppConfig } from '@app/platform';
 import { NO_TRANSPORT, WorkerMetrics } from '../metrics/worker-metrics.js';
 import { CodeRequestsRepository } from './code-requests.repository.js';
@@ -50,8 +50,8 @@ export class CodeDeliveryService {
       return 'dropped';
     }
 
-    const isTestNumber = this.config.otp.testNumbers.has(request.phone_number);
-    if (isTestNumber && this.transports.some((transport) => transport.name !== 'simulated')) {
+    const { exempt } = phonePolicy(request.phone_number, this.config.otp);
+    if (exempt && this.transports.some((transport) => transport.name !== 'simulated')) {
       // Fixed-code numbers exist for monitoring and demos; a real gateway would bill for them.
       if ((await this.requests.markDelivered(codeRequestId)) !== null)
         this.metrics.smsDelivery(NO_TRANSPORT, 'delivered');
