@@ -12,7 +12,7 @@ endif
 export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 INSTALLED := node_modules/.installed
 BUILT := dist/.built
-SOURCES := $(shell find apps libs -name '*.ts' ! -name '*.spec.ts') nest-cli.json tsconfig.json apps/api/tsconfig.app.json apps/worker/tsconfig.app.json
+SOURCES := $(shell find apps libs \( -name '*.ts' ! -name '*.spec.ts' \) -o -name '*.sql') nest-cli.json tsconfig.json apps/api/tsconfig.app.json apps/worker/tsconfig.app.json
 
 # The machine's own PostgreSQL and Redis, for `make test-external` (override to point elsewhere).
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/referral_test

@@ -11,6 +11,7 @@ export * from './config/shutdown.js';
 export * from './config/startup.js';
 export * from './database/data-source.js';
 export * from './database/database.module.js';
+export * from './database/functions.js';
 export * from './database/prepared.js';
 export * from './database/sql.js';
 export * from './database/unit-of-work.js';

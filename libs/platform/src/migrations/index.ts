@@ -7,6 +7,7 @@ import { SignInPolicy1764600000000 } from './1764600000000-sign-in-policy.js';
 import { SmsGatewaysAndBudgets1764700000000 } from './1764700000000-sms-gateways-and-budgets.js';
 import { EventsOutbox1764800000000 } from './1764800000000-events-outbox.js';
 import { Defences1764900000000 } from './1764900000000-defences.js';
+import { FunctionsFromFiles1765000000000 } from './1765000000000-functions-from-files.js';
 
 /** Every migration, oldest first. A new migration is a new file added here. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   SmsGatewaysAndBudgets1764700000000,
   EventsOutbox1764800000000,
   Defences1764900000000,
+  FunctionsFromFiles1765000000000,
 ];
