@@ -13,7 +13,6 @@ import {
   type PreparedStatement,
   type Transaction,
 } from '@app/platform';
-import type { ReferralUserDto } from './dto/referrals-page.dto.js';
 
 const PAGE_COLUMNS = `phone_number, username, ${isoUtc('referred_at')} AS activated_at,
   ${cursorAt('referred_at')} AS cursor_at, id`;
@@ -67,7 +66,14 @@ const TOTAL: PreparedStatement = {
 export type Activation =
   'activated' | 'unchanged' | 'already' | 'counted_before' | 'not_found' | 'self' | 'cycle' | 'no_user';
 
-export type ReferralRow = ReferralUserDto & { cursor_at: string; id: string };
+/** One referral as the lists show it, as the statements write it. */
+export interface ReferralUser {
+  phone_number: string;
+  username: string;
+  activated_at: string;
+}
+
+export type ReferralRow = ReferralUser & { cursor_at: string; id: string };
 
 interface ActivatedRow {
   referee_username: string | null;

@@ -15,7 +15,7 @@ import {
   type PreparedStatement,
   type Transaction,
 } from '@app/platform';
-import type { ProfileResponseDto, UserResponseDto } from './dto/profile-response.dto.js';
+import type { ReferralUser } from '../referral/referrals.repository.js';
 
 /** The profile's inline list; the rest pages through /referrals/. */
 const PROFILE_REFERRALS = 100;
@@ -68,9 +68,22 @@ const TAKEN_BY_INDEX: Record<string, TakenValue> = {
   users_referral_code_key: 'referral_code',
 };
 
-/** Users as stored: the service adds what is derived (the invite link). */
-export type StoredUser = Omit<UserResponseDto, 'invite_url'>;
-export type StoredProfile = Omit<ProfileResponseDto, 'invite_url'>;
+/** A user as the statements write it; the service adds what is derived (the invite link). */
+export interface StoredUser {
+  id: string;
+  username: string;
+  phone_number: string;
+  referral_code: string;
+  used_referral_code: string | null;
+  referred_by: string | null;
+  referrals_count: number;
+  created_at: string;
+}
+
+/** A profile: the user, with the newest referrals. */
+export interface StoredProfile extends StoredUser {
+  referral_users_list: ReferralUser[];
+}
 export type UserRow = StoredUser & { cursor_at: string };
 
 /** Every statement on users, named by what it does. */
