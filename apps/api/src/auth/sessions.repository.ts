@@ -1,14 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsNull, type DataSource } from 'typeorm';
-import {
-  entityManager,
-  RefreshTokenEntity,
-  runPrepared,
-  SessionEntity,
-  type PreparedStatement,
-  type Transaction,
-} from '@app/platform';
+import type { DataSource } from 'typeorm';
+import { entityManager, runPrepared, type PreparedStatement, type Transaction } from '@app/platform';
 
 /** $1 = session id, $2 = user id: the caller behind a verified access token, while the session is live. */
 const LIVE_CALLER: PreparedStatement = {
@@ -39,19 +32,21 @@ export class SessionsRepository {
   }
 
   async insertSession(tx: Transaction, session: { id: string; userId: string }): Promise<void> {
-    await entityManager(this.db, tx).insert(SessionEntity, session);
+    await entityManager(this.db, tx).query('INSERT INTO sessions (id, user_id) VALUES ($1, $2)', [
+      session.id,
+      session.userId,
+    ]);
   }
 
   async insertRefreshToken(
     tx: Transaction,
     token: { id: string; sessionId: string; tokenHash: Buffer; ttlSeconds: number },
   ): Promise<void> {
-    await entityManager(this.db, tx).insert(RefreshTokenEntity, {
-      id: token.id,
-      sessionId: token.sessionId,
-      tokenHash: token.tokenHash,
-      expiresAt: () => `now() + make_interval(secs => ${Math.trunc(token.ttlSeconds)})`,
-    });
+    await entityManager(this.db, tx).query(
+      `INSERT INTO refresh_tokens (id, session_id, token_hash, expires_at)
+       VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
+      [token.id, token.sessionId, token.tokenHash, Math.trunc(token.ttlSeconds)],
+    );
   }
 
   /**
@@ -85,20 +80,17 @@ export class SessionsRepository {
 
   /** Revokes the session of a token, whatever its state; unknown tokens change nothing. */
   async revokeForToken(tokenHash: Buffer): Promise<void> {
-    await this.db
-      .createQueryBuilder()
-      .update(SessionEntity)
-      .set({ revokedAt: () => 'now()' })
-      .where('revoked_at IS NULL')
-      .andWhere('id = (SELECT session_id FROM refresh_tokens WHERE token_hash = :tokenHash)', { tokenHash })
-      .execute();
+    await this.db.query(
+      `UPDATE sessions SET revoked_at = now()
+        WHERE revoked_at IS NULL AND id = (SELECT session_id FROM refresh_tokens WHERE token_hash = $1)`,
+      [tokenHash],
+    );
   }
 
   async revokeAllOf(tx: Transaction, userId: string): Promise<void> {
-    await entityManager(this.db, tx).update(
-      SessionEntity,
-      { userId, revokedAt: IsNull() },
-      { revokedAt: () => 'now()' },
+    await entityManager(this.db, tx).query(
+      'UPDATE sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL',
+      [userId],
     );
   }
 }

@@ -17,7 +17,11 @@ export class SmsInboxService {
     const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
     const messages = await this.inbox.newestTo(phoneNumber, INBOX_SIZE);
     return {
-      items: messages.map((message) => ({ to: message.to, text: message.text, sent_at: message.sentAt.toISOString() })),
+      items: messages.map((message) => ({
+        to: message.to,
+        text: message.text,
+        sent_at: message.sent_at.toISOString(),
+      })),
     };
   }
 }

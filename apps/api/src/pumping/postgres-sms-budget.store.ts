@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { In, type DataSource } from 'typeorm';
-import { SmsBudgetHitEntity } from '@app/platform';
+import type { DataSource } from 'typeorm';
 import { SmsBudgetStore, type BudgetClaim, type Reservation } from './sms-budget.store.js';
 
 /** Budgets in PostgreSQL, for deployments without Redis: see reserve_sms_budget in the sms-gateways-and-budgets migration. */
@@ -22,7 +21,10 @@ export class PostgresSmsBudgetStore extends SmsBudgetStore {
   }
 
   async release(requestId: string, keys: string[]): Promise<void> {
-    await this.db.manager.delete(SmsBudgetHitEntity, { codeRequestId: requestId, key: In(keys) });
+    await this.db.query('DELETE FROM sms_budget_hits WHERE code_request_id = $1 AND key = ANY($2::varchar[])', [
+      requestId,
+      keys,
+    ]);
   }
 
   async firstTrip(key: string, windowMs: number): Promise<boolean> {

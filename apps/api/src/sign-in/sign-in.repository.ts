@@ -1,14 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Not, type DataSource } from 'typeorm';
-import {
-  CodeRequestEntity,
-  entityManager,
-  runPrepared,
-  type CodeRequestStatus,
-  type PreparedStatement,
-  type Transaction,
-} from '@app/platform';
+import type { DataSource } from 'typeorm';
+import { entityManager, runPrepared, type PreparedStatement, type Transaction } from '@app/platform';
 
 /**
  * The sign-in policy is two PostgreSQL functions, both in the sign-in-policy migration: read it there.
@@ -87,12 +80,13 @@ export class SignInRepository {
   }
 
   /** The phone's newest code, whatever its state (a refused request is none): what a submitted code is checked against. */
-  newestCode(phoneNumber: string): Promise<Pick<CodeRequestEntity, 'id' | 'codeHash'> | null> {
-    return this.db.manager.findOne(CodeRequestEntity, {
-      where: { phoneNumber, status: Not<CodeRequestStatus>('refused') },
-      order: { createdAt: 'DESC' },
-      select: { id: true, codeHash: true },
-    });
+  async newestCode(phoneNumber: string): Promise<{ id: string; codeHash: Buffer } | null> {
+    const rows = await this.db.query<Array<{ id: string; code_hash: Buffer }>>(
+      `SELECT id, code_hash FROM code_requests WHERE phone_number = $1 AND status <> 'refused'
+        ORDER BY created_at DESC LIMIT 1`,
+      [phoneNumber],
+    );
+    return rows[0] ? { id: rows[0].id, codeHash: rows[0].code_hash } : null;
   }
 
   /** Applies the verification rules to the crypto's verdict, under the phone's lock, in the caller's transaction. */

@@ -1,13 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import {
-  CodeRequestEntity,
-  runPrepared,
-  SmsAttemptEntity,
-  type PreparedStatement,
-  type SmsAttemptState,
-} from '@app/platform';
+import { runPrepared, type PreparedStatement, type SmsAttemptState } from '@app/platform';
 
 /*
  * A delivery reads its request, marks it delivered (or erases the sealed code),
@@ -71,45 +65,38 @@ export class CodeRequestsRepository {
   }
 
   /** What happened on the request's earlier hand-overs, one row per attempt. */
-  attemptsOf(codeRequestId: string): Promise<Array<Pick<SmsAttemptEntity, 'transport' | 'state'>>> {
-    return this.db.manager.find(SmsAttemptEntity, {
-      where: { codeRequestId },
-      select: { transport: true, state: true },
-    });
+  attemptsOf(codeRequestId: string): Promise<Array<{ transport: string; state: SmsAttemptState }>> {
+    return this.db.query('SELECT transport, state FROM sms_attempts WHERE code_request_id = $1', [codeRequestId]);
   }
 
   /** Records a hand-over before it starts: a worker that dies in the call leaves it `sending`, which counts as ambiguous. */
   async startAttempt(codeRequestId: string, transport: string): Promise<string> {
-    const result = await this.db.manager.insert(SmsAttemptEntity, { codeRequestId, transport, state: 'sending' });
-    return String((result.identifiers[0] as { id: string }).id);
+    const [row] = await this.db.query<Array<{ id: string }>>(
+      `INSERT INTO sms_attempts (code_request_id, transport, state) VALUES ($1, $2, 'sending') RETURNING id`,
+      [codeRequestId, transport],
+    );
+    return String(row.id);
   }
 
   async finishAttempt(
     attemptId: string,
     outcome: { state: Exclude<SmsAttemptState, 'sending'>; providerId?: string | null; error?: string },
   ): Promise<void> {
-    await this.db.manager.update(
-      SmsAttemptEntity,
-      { id: attemptId },
-      {
-        state: outcome.state,
-        providerId: outcome.providerId ?? null,
-        error: outcome.error?.slice(0, 300) ?? null,
-        finishedAt: () => 'now()',
-      },
+    await this.db.query(
+      'UPDATE sms_attempts SET state = $2, provider_id = $3, error = $4, finished_at = now() WHERE id = $1',
+      [attemptId, outcome.state, outcome.providerId ?? null, outcome.error?.slice(0, 300) ?? null],
     );
   }
 
   /** Live requests with no delivery yet, older than the grace period, oldest first. */
   async undelivered(graceSeconds: number, limit: number): Promise<string[]> {
-    const rows = await this.db
-      .createQueryBuilder(CodeRequestEntity, 'c')
-      .select('c.id', 'id')
-      .where("c.status = 'pending' AND c.delivered_at IS NULL AND c.expires_at > now()")
-      .andWhere('c.created_at < now() - make_interval(secs => :graceSeconds)', { graceSeconds })
-      .orderBy('c.created_at')
-      .limit(limit)
-      .getRawMany<{ id: string }>();
+    const rows = await this.db.query<Array<{ id: string }>>(
+      `SELECT id FROM code_requests
+        WHERE status = 'pending' AND delivered_at IS NULL AND expires_at > now()
+          AND created_at < now() - make_interval(secs => $1)
+        ORDER BY created_at LIMIT $2`,
+      [graceSeconds, limit],
+    );
     return rows.map((row) => row.id);
   }
 }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { entityManager, noteEvent, type Transaction } from '../database/unit-of-work.js';
 import type { EventBody, EventData, EventType } from '@app/domain';
-import { EventEntity } from '../entities/event.entity.js';
 
 /**
  * Writes an event to the outbox in the change's own transaction: it commits
@@ -18,7 +17,12 @@ export async function recordEvent<T extends EventType>(
   const id = randomUUID();
   const createdAt = new Date();
   const body: EventBody<T> = { type, timestamp: createdAt.toISOString(), data };
-  await entityManager(db, tx).insert(EventEntity, { id, type, body: JSON.stringify(body), createdAt });
+  await entityManager(db, tx).query('INSERT INTO events (id, type, body, created_at) VALUES ($1, $2, $3, $4)', [
+    id,
+    type,
+    JSON.stringify(body),
+    createdAt,
+  ]);
   noteEvent(tx, id);
   return id;
 }
