@@ -35,7 +35,13 @@ function outcomes(text: string, metric: string): Record<string, number> {
       workers: 2,
       metrics: true,
       // One hop: the client is the address HAProxy appends, whatever the client wrote in X-Forwarded-For.
-      env: { TRUST_PROXY: '1', SIGNUP_IP_RATE_LIMIT: `${SIGNUP_LIMIT}/60`, VERIFY_IP_RATE_LIMIT: '100000/60' },
+      env: {
+        TRUST_PROXY: '1',
+        SIGNUP_IP_RATE_LIMIT: `${SIGNUP_LIMIT}/60`,
+        VERIFY_IP_RATE_LIMIT: '100000/60',
+        // Longer than HAProxy needs to see the 503 (2 failed checks, 500 ms apart), as docs/deploy.md says to set it.
+        SHUTDOWN_DELAY_SECONDS: '3',
+      },
     });
     haproxy = await startHaproxy(deployment.apis.map((api) => Number(new URL(api.base).port)));
     db = await testDatabase();
@@ -126,5 +132,37 @@ function outcomes(text: string, metric: string): Record<string, number> {
     const again = await postJson(`${haproxy.url}/api/v1/auth/signup/`, { phone_number: nextPhone() });
     expect(again).toMatchObject({ status: 429, body: { error: 'RATE_LIMITED' } });
     expect(String(again.body.message)).toContain('network');
+  }, 60_000);
+
+  // After the SIGKILL above: of the three, apis[1] and apis[2] are left.
+  it('loses no request when an API is stopped with SIGTERM under load: readiness fails first, HAProxy takes it out', async () => {
+    const results: Array<{ status: number; at: number }> = [];
+    const worker = async (until: number) => {
+      while (Date.now() < until) {
+        const status = await fetch(`${haproxy.url}/api/v1/users/me/`, {
+          headers: { authorization: `Bearer ${user.token}` },
+          signal: AbortSignal.timeout(10_000),
+        }).then(
+          async (response) => (await response.arrayBuffer(), response.status),
+          () => 0,
+        );
+        results.push({ status, at: Date.now() });
+      }
+    };
+    const end = Date.now() + 7_000;
+    const load = Promise.all(Array.from({ length: 16 }, () => worker(end)));
+    await sleep(1_500);
+    const stoppedAt = Date.now();
+    const exited = deployment.apis[1].process.stop('SIGTERM');
+    await load;
+    expect(await exited).toBe(0);
+
+    const afterStop = results.filter((result) => result.at > stoppedAt);
+    console.log(
+      `HAProxy, an API stopped with SIGTERM (SHUTDOWN_DELAY_SECONDS=3) under 16 connections: ${results.length} requests, ` +
+        `${results.filter((result) => result.status !== 200).length} failed, ${afterStop.length} answered after the signal`,
+    );
+    expect(results.filter((result) => result.status !== 200)).toEqual([]);
+    expect(afterStop.length).toBeGreaterThan(100);
   }, 60_000);
 });
