@@ -12,12 +12,14 @@ import { AppConfig, EventPublisher } from '@app/platform';
 @Injectable()
 export class EventsQueue extends EventPublisher {
   private readonly logger = new Logger(EventsQueue.name);
+  private readonly retries: EventRetryPolicy;
 
   constructor(
     @InjectQueue(EVENTS_QUEUE) private readonly queue: Queue<EventPayload>,
     private readonly config: AppConfig,
   ) {
     super();
+    this.retries = new EventRetryPolicy(config.events.retrySchedule);
     queue.on('error', () => undefined);
   }
 
@@ -29,7 +31,7 @@ export class EventsQueue extends EventPublisher {
         eventIds.map((eventId) => ({
           name: EventJob.DELIVER,
           data: { eventId },
-          opts: new EventRetryPolicy(this.config.events.retrySchedule).jobOptions(eventId),
+          opts: this.retries.jobOptions(eventId),
         })),
       );
     } catch (error) {

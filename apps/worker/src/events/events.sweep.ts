@@ -18,13 +18,15 @@ const BATCH = 1000;
 @Injectable()
 export class EventsSweep extends PeriodicSweep {
   protected readonly logger = new Logger(EventsSweep.name);
+  private readonly retries: EventRetryPolicy;
 
   constructor(
     private readonly events: EventsRepository,
-    private readonly config: AppConfig,
+    config: AppConfig,
     @InjectQueue(EVENTS_QUEUE) private readonly queue: Queue<EventPayload>,
   ) {
     super(SWEEP_EVERY_MS);
+    this.retries = new EventRetryPolicy(config.events.retrySchedule);
   }
 
   async sweep(graceSeconds = GRACE_SECONDS): Promise<number> {
@@ -35,7 +37,7 @@ export class EventsSweep extends PeriodicSweep {
       ids.map((eventId) => ({
         name: EventJob.DELIVER,
         data: { eventId },
-        opts: new EventRetryPolicy(this.config.events.retrySchedule).jobOptions(eventId),
+        opts: this.retries.jobOptions(eventId),
       })),
     );
     return ids.length;
