@@ -31,8 +31,9 @@ const common = {
 };
 
 export default {
-  // The end-to-end files share one database and run one after another.
-  maxWorkers: 1,
+  // Two files at a time, each worker on its own copy of the test database (global-setup.mjs). The
+  // fault, scale and image suites stop and load shared engines: their scripts run them in band.
+  maxWorkers: 2,
   testTimeout: 60_000,
   projects: [
     {
@@ -62,6 +63,15 @@ export default {
       ...common,
       displayName: 'image',
       testMatch: ['<rootDir>/test/image/**/*.image-spec.ts'],
+      testEnvironment: '<rootDir>/test/support/environment.mjs',
+      setupFilesAfterEnv: ['<rootDir>/test/support/each-file.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+    },
+    {
+      ...common,
+      displayName: 'latency',
+      testMatch: ['<rootDir>/test/bench/**/*.bench-spec.ts'],
       testEnvironment: '<rootDir>/test/support/environment.mjs',
       setupFilesAfterEnv: ['<rootDir>/test/support/each-file.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.mjs',

@@ -3,11 +3,22 @@
 // when the file ends. A live child keeps Jest's process from exiting, and a run that never ends is the
 // worst way for a test to fail (CI once waited out its 90 minutes on one).
 import { TestEnvironment } from 'jest-environment-node';
+import { workerDatabaseUrl } from './worker-database.mjs';
+
+/** Once per worker process: its files run on its own copy of the test database (global-setup.mjs). */
+function useWorkerDatabase() {
+  const worker = Number(process.env.JEST_WORKER_ID ?? 1);
+  if (process.env.TEST_WORKER_DATABASE === String(worker)) return;
+  for (const name of ['TEST_DATABASE_URL', 'TEST_DATABASE_DIRECT_URL'])
+    if (process.env[name]) process.env[name] = workerDatabaseUrl(process.env[name], worker);
+  process.env.TEST_WORKER_DATABASE = String(worker);
+}
 
 export default class ProcessesEnvironment extends TestEnvironment {
   children = new Set();
 
   constructor(config, context) {
+    useWorkerDatabase();
     super(config, context);
     this.file = context.testPath;
     // The helpers that spawn (test/support/processes.ts, engines.mjs, prometheus.ts) add each child here.

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startEmbeddedPostgres } from '../../scripts/embedded-postgres.mjs';
+import pg from 'pg';
 import { hasEngine, startPgBouncer, startRedisCluster } from './engines.mjs';
+import { workerDatabaseName } from './worker-database.mjs';
 
 const MIGRATE = 'dist/apps/api/libs/platform/src/migrate.js';
 
@@ -16,7 +18,7 @@ const MIGRATE = 'dist/apps/api/libs/platform/src/migrate.js';
  * `npm run migrate` as a deployment does it (`make test` builds first), and
  * dropped by the teardown.
  */
-export default async function globalSetup() {
+export default async function globalSetup(globalConfig) {
   // Each test file appends how many answers it checked against the OpenAPI document (count-answers.ts).
   process.env.OPENAPI_CHECK_LOG = join(mkdtempSync(join(tmpdir(), 'referral-openapi-')), 'checked.log');
   if (!process.env.TEST_DATABASE_URL) {
@@ -34,6 +36,11 @@ export default async function globalSetup() {
       DATA_DIR: join(tmpdir(), 'referral-test-data'),
     },
   });
+  // One copy of the migrated database per Jest worker: test files run in parallel, each on its worker's
+  // copy (environment.mjs points TEST_DATABASE_URL at it), so no file empties another's tables.
+  await createWorkerDatabases(process.env.TEST_DATABASE_URL, Math.max(1, globalConfig?.maxWorkers ?? 1));
+  // For the teardown: run in band, the test environment rewrites this process's TEST_DATABASE_URL.
+  globalThis.testDatabaseUrl = process.env.TEST_DATABASE_URL;
   // The same tests on the engines a scaled deployment puts under the processes (make test-scale).
   if (process.env.TEST_PGBOUNCER === '1' && hasEngine('pgbouncer', 'pgbouncer')) {
     const direct = new URL(process.env.TEST_DATABASE_URL);
@@ -47,5 +54,23 @@ export default async function globalSetup() {
     process.env.TEST_REDIS_CLUSTER_NODES = cluster.seeds;
     delete process.env.TEST_REDIS_URL;
     globalThis.redisCluster = cluster;
+  }
+}
+
+/** `CREATE DATABASE … TEMPLATE` the migrated one, once per worker: a copy takes milliseconds, a migration seconds. */
+async function createWorkerDatabases(databaseUrl, workers) {
+  const url = new URL(databaseUrl);
+  const template = decodeURIComponent(url.pathname.slice(1));
+  url.pathname = '/postgres';
+  const client = new pg.Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    for (let worker = 1; worker <= workers; worker++) {
+      const name = workerDatabaseName(template, worker).replace(/"/g, '""');
+      await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await client.query(`CREATE DATABASE "${name}" TEMPLATE "${template.replace(/"/g, '""')}"`);
+    }
+  } finally {
+    await client.end();
   }
 }

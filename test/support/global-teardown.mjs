@@ -3,8 +3,9 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import { deleteKeys } from './redis-keys.mjs';
+import { WORKER_DATABASE_PATTERN } from './worker-database.mjs';
 
-/** Leaves nothing behind: the test database is dropped, every test key deleted, a throwaway server removed. */
+/** Leaves nothing behind: the test database and its workers' copies are dropped, every test key deleted, a throwaway server removed. */
 export default async function globalTeardown() {
   const log = process.env.OPENAPI_CHECK_LOG;
   if (log && existsSync(log)) {
@@ -16,7 +17,7 @@ export default async function globalTeardown() {
 
   await globalThis.pgBouncer?.stop();
   await globalThis.redisCluster?.stop();
-  const databaseUrl = process.env.TEST_DATABASE_DIRECT_URL ?? process.env.TEST_DATABASE_URL;
+  const databaseUrl = globalThis.testDatabaseUrl;
   if (databaseUrl && process.env.KEEP_TEST_DATABASE !== '1') {
     const url = new URL(databaseUrl);
     const name = decodeURIComponent(url.pathname.slice(1));
@@ -24,7 +25,11 @@ export default async function globalTeardown() {
     const client = new pg.Client({ connectionString: url.toString() });
     await client.connect();
     try {
-      await client.query(`DROP DATABASE IF EXISTS "${name.replace(/"/g, '""')}" WITH (FORCE)`);
+      const { rows } = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
+        WORKER_DATABASE_PATTERN(name),
+      ]);
+      for (const { datname } of [...rows, { datname: name }])
+        await client.query(`DROP DATABASE IF EXISTS "${datname.replace(/"/g, '""')}" WITH (FORCE)`);
     } finally {
       await client.end();
     }
