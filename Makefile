@@ -69,8 +69,9 @@ test-scale: build ## On the real engines (needs pgbouncer, haproxy, redis-server
 test-image: build ## Build the image with a Docker engine (started here when none runs: docker.io, debootstrap) and run it
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) npm run test:image
 
-bench: build ## Seed 100,000 users and measure the API against a framework-free ceiling (this machine's PostgreSQL and Redis)
+bench: build ## Seed 100,000 users and measure the API against a framework-free ceiling, then the latencies through the real stack (test/bench/)
 	node bench/run.mjs
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) npm run bench:latency
 
 postman: install ## Run the Postman collection with newman against a running server (BASE_URL, default http://127.0.0.1:3000)
 	npx newman run docs/postman/referral-service.postman_collection.json \

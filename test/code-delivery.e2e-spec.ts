@@ -4,7 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Webhook } from 'standardwebhooks';
 import { CodeDeliveryService } from '../apps/worker/src/code-delivery/code-delivery.service.js';
 import { UndeliveredCodesSweep } from '../apps/worker/src/code-delivery/undelivered-codes.sweep.js';
-import { inbox, nextPhone, startStack, waitForCode, type Stack } from './support/stack.js';
+import { inbox, jobsEnded, nextPhone, startStack, waitForCode, type Stack } from './support/stack.js';
+import { until } from './support/wait.js';
 
 async function requestId(stack: Stack, phone: string): Promise<string> {
   const rows: Array<{ id: string }> = await stack.db.query(
@@ -62,7 +63,7 @@ describe('code delivery with the real 1-2 s gateway delay', () => {
       const current = await requestId(local, phone);
       await local.startWorker();
       await waitForCode(local, phone, 0, 5000);
-      await sleep(2200);
+      await jobsEnded(local, [replaced, current]);
       expect(await messagesFor(local, replaced)).toBe(0);
       expect(await messagesFor(local, current)).toBe(1);
       expect(await inbox(local, phone)).toHaveLength(1);
@@ -77,9 +78,12 @@ describe('code delivery with the real 1-2 s gateway delay', () => {
       const phone = nextPhone();
       await local.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
       const replaced = await requestId(local, phone);
-      await sleep(300); // the worker holds it in its simulated 1.5 s wait now
+      // The worker holds it in its simulated 1.5 s wait now.
+      await until('the job taken', async () =>
+        (await local.queue.getJobState(replaced)) === 'active' ? true : undefined,
+      );
       await local.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
-      await sleep(3500);
+      await jobsEnded(local, [replaced, await requestId(local, phone)]);
       expect(await messagesFor(local, replaced)).toBe(0);
       expect(await inbox(local, phone)).toHaveLength(1);
     } finally {
@@ -123,7 +127,7 @@ describe('code delivery, once and only once', () => {
     expect(await stack.queue.getJobCounts('waiting')).toMatchObject({ waiting: 1 });
     await stack.startWorker();
     await waitForCode(stack, phone);
-    await sleep(300);
+    await jobsEnded(stack, [id]);
     expect(await messagesFor(stack, id)).toBe(1);
   });
 
@@ -172,14 +176,17 @@ describe('code delivery, once and only once', () => {
       for (const phone of phones) {
         await local.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
       }
-      await sleep(200); // all three are in their simulated wait
+      // All three are in their simulated wait.
+      await until('three jobs taken', async () =>
+        (await local.queue.getJobCounts('active')).active === 3 ? true : undefined,
+      );
       const closing = local.stopWorker();
       await sleep(50);
       const late = nextPhone();
       await local.http().post('/api/v1/auth/signup/').send({ phone_number: late }).expect(202);
       await closing;
       for (const phone of phones) expect(await inbox(local, phone)).toHaveLength(1);
-      await sleep(1000);
+      // The worker has closed: nothing consumes this stack's queue any more.
       expect(await inbox(local, late)).toHaveLength(0);
       expect(await local.queue.getJobCounts('waiting')).toMatchObject({ waiting: 1 });
     } finally {

@@ -3,10 +3,11 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
 import { EVENTS_QUEUE } from '../libs/domain/src/index.js';
+import { EventsSweep } from '../apps/worker/src/events/events.sweep.js';
 import { createUser, type TestUser } from './support/factory.js';
 import { EVENTS_SECRET, startReceiver, type Delivery, type Receiver } from './support/events-receiver.js';
 import { as, nextPhone, startStack, type Stack } from './support/stack.js';
-import { percentiles, until } from './support/wait.js';
+import { until } from './support/wait.js';
 
 /**
  * Events for the host app (SPEC section 8): written to the outbox with the
@@ -183,13 +184,13 @@ describe('events delivered to the host app', () => {
 
   it('waits as long as Retry-After asks', async () => {
     await settled(stack);
-    receiver.script('429:3', 200);
+    receiver.script('429:2', 200);
     const user = await createUser(stack);
     const [event] = (await eventsOf(stack, 'user.created')).filter((row) => row.body.includes(user.id));
     await until('delivered', () => deliveredOf(receiver, event.id));
     const seen = receiver.requests.filter((request) => request.id === event.id);
     expect(seen).toHaveLength(2);
-    expect(seen[1].at - seen[0].at).toBeGreaterThanOrEqual(2900);
+    expect(seen[1].at - seen[0].at).toBeGreaterThanOrEqual(1900); // the schedule alone would have waited 0.9-1.1 s
   });
 
   it('fails an event when the schedule is spent, lists it, and delivers it when an admin asks', async () => {
@@ -271,11 +272,13 @@ describe('an event whose job was never queued', () => {
       const users = await Promise.all(Array.from({ length: 5 }, () => createUser(stack)));
       // What the API queued is gone, as if it had died between the commit and the queue.
       await stack.api.get<Queue>(getQueueToken(EVENTS_QUEUE), { strict: false }).obliterate({ force: true });
-      await stack.startWorker();
+      const worker = await stack.startWorker();
       const ids = (await eventsOf(stack, 'user.created'))
         .filter((row) => users.some((user) => row.body.includes(user.id)))
         .map((row) => row.id);
       expect(ids).toHaveLength(5);
+      // The sweep's next run, now rather than in 5 s (faults/events.fault-spec.ts waits for its schedule).
+      expect(await worker.get(EventsSweep).sweep(0)).toBeGreaterThanOrEqual(5);
       for (const id of ids) await until(`delivery of ${id}`, () => deliveredOf(receiver, id), 20_000);
     } finally {
       await stack.close();
@@ -284,18 +287,25 @@ describe('an event whose job was never queued', () => {
   });
 });
 
-describe('a receiver down for 10 s', () => {
+describe('a receiver down across several attempts', () => {
   it('gets the event when it is back', async () => {
     const receiver = await startReceiver();
-    const stack = await eventStack(receiver, { EVENTS_RETRY_SCHEDULE: '2,2,2,2,2,2,2' });
+    const stack = await eventStack(receiver, { EVENTS_RETRY_SCHEDULE: '1,1,1,1,1,1,1' });
     try {
       await receiver.pause();
       const user = await createUser(stack);
-      await sleep(10_000);
-      await receiver.resume();
+      // Down until three attempts met it closed (one at once, then one a second, ±10%).
       const [event] = (await eventsOf(stack, 'user.created')).filter((row) => row.body.includes(user.id));
+      await until(
+        'three attempts',
+        async () => ((await eventsOf(stack)).find((row) => row.id === event.id)!.attempts >= 3 ? true : undefined),
+        15_000,
+      );
+      await receiver.resume();
       await until('delivered', () => deliveredOf(receiver, event.id), 10_000);
-      const [row] = (await eventsOf(stack)).filter((candidate) => candidate.id === event.id);
+      const row = await until('marked delivered', async () =>
+        (await eventsOf(stack)).find((candidate) => candidate.id === event.id && candidate.status === 'delivered'),
+      );
       expect(row.attempts).toBeGreaterThanOrEqual(4);
     } finally {
       await stack.close();
@@ -372,43 +382,6 @@ describe('the leaderboard', () => {
         `SELECT sum(referrals)::int AS count FROM referral_counts`,
       );
       expect(count).toBe(10_000);
-    } finally {
-      await stack.close();
-      await receiver.close();
-    }
-  });
-});
-
-describe('the time from PATCH /users/me/ to the receiver’s verified receipt', () => {
-  it('is reported over 200 activations (p50, p99)', async () => {
-    const receiver = await startReceiver();
-    const stack = await eventStack(receiver);
-    try {
-      const inviter = await createUser(stack);
-      const friends = await Promise.all(Array.from({ length: 200 }, () => createUser(stack)));
-      const took: number[] = [];
-      for (let batch = 0; batch < friends.length; batch += 10) {
-        await Promise.all(
-          friends.slice(batch, batch + 10).map(async (friend) => {
-            const started = Date.now();
-            await as(stack, friend)
-              .patch('/api/v1/users/me/', { used_referral_code: inviter.referralCode })
-              .expect(200);
-            const delivery = await until('the event', () =>
-              receiver.delivered.find(
-                (candidate) =>
-                  candidate.payload.type === 'referral.activated' &&
-                  (candidate.payload.data.referee as { id: string }).id === friend.id,
-              ),
-            );
-            took.push(delivery.at - started);
-          }),
-        );
-      }
-      const { p50, p99 } = percentiles(took);
-      const backend = stack.config.queue.backend;
-      console.log(`PATCH to verified receipt (${backend} queue): p50 ${p50} ms, p99 ${p99} ms over 200`);
-      expect(took).toHaveLength(200);
     } finally {
       await stack.close();
       await receiver.close();

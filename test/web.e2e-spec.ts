@@ -26,7 +26,8 @@ const jsQR = (jsqr as unknown as { default?: Decode }).default ?? (jsqr as unkno
   const expectApiError = (status: number, path: string) => expectedApiErrors.push({ status, path });
 
   beforeAll(async () => {
-    stack = await startStack({ env: { SMS_DELAY_MS: '1000-2000' } });
+    // A gateway's delay, shortened: the page waits for the message as it would for a real one.
+    stack = await startStack({ env: { SMS_DELAY_MS: '200-400' } });
     const address = stack.api.getHttpServer().address() as { port: number };
     base = `http://127.0.0.1:${address.port}`;
     browser = await launchChromium();

@@ -16,6 +16,7 @@ import { nextPhone } from './phones.js';
 import { checkerFor, type ResponseChecker } from './openapi-check.js';
 import { deleteKeys } from './redis-keys.mjs';
 import { baseTestEnv, testKeyPrefix } from './test-env.js';
+import { until } from './wait.js';
 
 export interface StackOptions {
   /** Settings over the test defaults. */
@@ -158,6 +159,21 @@ export async function waitForCode(stack: Stack, phone: string, seen = 0, timeout
     await sleep(25);
   }
   throw new Error(`no message for ${phone} within ${timeoutMs} ms`);
+}
+
+/**
+ * Waits until each code request's job has ended (completed, failed for good, or ended and removed):
+ * from then on nothing is sent for them, so a test can count messages without sleeping on it.
+ */
+export async function jobsEnded(stack: Stack, codeRequestIds: string[], timeoutMs = 20_000): Promise<void> {
+  await until(
+    'the jobs ended',
+    async () => {
+      const states = await Promise.all(codeRequestIds.map((id) => stack.queue.getJobState(id)));
+      return states.every((state) => ['completed', 'failed', 'unknown'].includes(state)) ? true : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export interface SignedIn {
