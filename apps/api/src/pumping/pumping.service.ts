@@ -34,6 +34,36 @@ export class PumpingService {
     }
   }
 
+  /**
+   * The one owner of a code's budgets: reserves the number's room under
+   * `requestId`, runs `create`, and keeps the reservation only when `kept` says
+   * the code was made; a refusal (cooldown, hourly cap, lockout, a taken name)
+   * or a failure gives it back. A budget with no room refuses before `create`
+   * runs, with 429 SMS_BUDGET_EXCEEDED and Retry-After. Exempt numbers (the
+   * fixed-code test numbers) claim nothing. A process that dies between the
+   * reservation and the release leaves one slot taken until the window moves
+   * past it (decision 025).
+   */
+  async withBudgets<T>(
+    requestId: string,
+    phoneNumber: string,
+    exempt: boolean,
+    create: () => Promise<T>,
+    kept: (result: T) => boolean,
+  ): Promise<T> {
+    const claims = exempt ? [] : this.claimsFor(phoneNumber);
+    await this.reserve(requestId, claims);
+    let result: T;
+    try {
+      result = await create();
+    } catch (error) {
+      await this.release(requestId, claims).catch(() => undefined);
+      throw error;
+    }
+    if (!kept(result)) await this.release(requestId, claims);
+    return result;
+  }
+
   /** The budgets a code to this number counts against; none when every budget is off. */
   claimsFor(phoneNumber: string): BudgetClaim[] {
     const { perHour, perCountryPerHour, perBlockPerHour } = this.config.pumping;
@@ -46,7 +76,7 @@ export class PumpingService {
   }
 
   /** Counts a code request against its budgets, or refuses it with 429 SMS_BUDGET_EXCEEDED and Retry-After. */
-  async reserve(requestId: string, claims: BudgetClaim[]): Promise<void> {
+  private async reserve(requestId: string, claims: BudgetClaim[]): Promise<void> {
     if (claims.length === 0) return;
     const reservation = await this.budgets.reserve(requestId, claims, WINDOW_MS);
     if (reservation.granted) return;
@@ -62,8 +92,8 @@ export class PumpingService {
     });
   }
 
-  /** Gives a reservation back: the code was refused after all (cooldown, hourly cap, lockout). */
-  async release(requestId: string, claims: BudgetClaim[]): Promise<void> {
+  /** Gives a reservation back: the code was refused after all. */
+  private async release(requestId: string, claims: BudgetClaim[]): Promise<void> {
     if (claims.length > 0)
       await this.budgets.release(
         requestId,

@@ -65,27 +65,25 @@ export class SignInService {
     const { ttlSeconds, resendSeconds, perHour } = this.config.otp;
     const id = randomUUID();
     const code = policy.fixedCode ?? generateOtp();
-    // Claimed whatever the name, so a spent budget answers the same for a taken one; a refused request releases them.
-    const budgets = policy.exempt ? [] : this.pumping.claimsFor(phoneNumber);
-    await this.pumping.reserve(id, budgets);
-    const result = await this.signIn
-      .requestCode(
-        {
-          id,
-          phoneNumber,
-          codeHash: this.keys.hash(id, phoneNumber, code),
-          codeSealed: this.keys.seal(id, code),
-          username: username ?? null,
-          usernameTaken,
-        },
-        { ttlSeconds, resendSeconds, perHour, exempt: policy.exempt, ...policy.window },
-      )
-      .catch(async (error: unknown) => {
-        await this.pumping.release(id, budgets).catch(() => undefined);
-        throw error;
-      });
-    // A code the per-phone rules refused is no code: its budgets get their room back.
-    if (result.outcome !== 'created') await this.pumping.release(id, budgets);
+    // Claimed whatever the name, so a spent budget answers the same for a taken one; kept only for a code made.
+    const result = await this.pumping.withBudgets(
+      id,
+      phoneNumber,
+      policy.exempt,
+      () =>
+        this.signIn.requestCode(
+          {
+            id,
+            phoneNumber,
+            codeHash: this.keys.hash(id, phoneNumber, code),
+            codeSealed: this.keys.seal(id, code),
+            username: username ?? null,
+            usernameTaken,
+          },
+          { ttlSeconds, resendSeconds, perHour, exempt: policy.exempt, ...policy.window },
+        ),
+      (made) => made.outcome === 'created',
+    );
     this.metrics.otpRequests.count(REQUEST_OUTCOMES[result.outcome]);
     switch (result.outcome) {
       case 'created':

@@ -1,0 +1,97 @@
+import { DomainError, ErrorCode } from '@app/domain';
+import type { AppConfig } from '@app/platform';
+import type { ApiMetrics } from '../metrics/api-metrics.js';
+import { PumpingService } from './pumping.service.js';
+import { SmsBudgetStore, type BudgetClaim, type Reservation } from './sms-budget.store.js';
+
+/** The budgets in memory: each key's reservations by request id (the real stores are the e2e tests'). */
+class MemoryBudgets extends SmsBudgetStore {
+  readonly held = new Map<string, Set<string>>();
+
+  reserve(requestId: string, claims: BudgetClaim[]): Promise<Reservation> {
+    const full = claims.find((claim) => (this.held.get(claim.key)?.size ?? 0) >= claim.limit);
+    if (full) return Promise.resolve({ granted: false, key: full.key, retryAfterMs: 1500 });
+    for (const claim of claims) this.held.set(claim.key, (this.held.get(claim.key) ?? new Set()).add(requestId));
+    return Promise.resolve({ granted: true });
+  }
+
+  release(requestId: string, keys: string[]): Promise<void> {
+    for (const key of keys) this.held.get(key)?.delete(requestId);
+    return Promise.resolve();
+  }
+
+  firstTrip(): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  count(key: string): number {
+    return this.held.get(key)?.size ?? 0;
+  }
+}
+
+const pumping = {
+  perHour: 3,
+  perCountryPerHour: 2,
+  perBlockPerHour: 1,
+  countriesAllowed: null,
+  countriesDenied: new Set(),
+};
+const counted: string[] = [];
+const metrics = { otpRequests: { count: (outcome: string) => counted.push(outcome) } } as unknown as ApiMetrics;
+
+function service(budgets = new MemoryBudgets()) {
+  return { budgets, pumping: new PumpingService({ pumping } as unknown as AppConfig, budgets, metrics) };
+}
+
+const created = () => Promise.resolve({ outcome: 'created' });
+const refused = () => Promise.resolve({ outcome: 'cooldown' });
+const made = (result: { outcome: string }) => result.outcome === 'created';
+
+describe('PumpingService.withBudgets, the one owner of a code’s budgets', () => {
+  beforeEach(() => counted.splice(0));
+
+  it('claims the deployment, the country and the block of 1,000 numbers', () => {
+    expect(
+      service()
+        .pumping.claimsFor('+79991234567')
+        .map((claim) => claim.key),
+    ).toEqual(['deployment', 'country:RU', 'block:+79991234']);
+  });
+
+  it('keeps the reservation of a code that was made', async () => {
+    const { budgets, pumping: guard } = service();
+    await guard.withBudgets('r1', '+79991234567', false, created, made);
+    expect([budgets.count('deployment'), budgets.count('country:RU'), budgets.count('block:+79991234')]).toEqual([
+      1, 1, 1,
+    ]);
+  });
+
+  it('gives the room back when the per-phone rules refused the code, and when making it failed', async () => {
+    const { budgets, pumping: guard } = service();
+    await guard.withBudgets('r1', '+79991234567', false, refused, made);
+    await expect(
+      guard.withBudgets('r2', '+79991234567', false, () => Promise.reject(new Error('database away')), made),
+    ).rejects.toThrow('database away');
+    expect(budgets.count('deployment')).toBe(0);
+    expect(budgets.count('block:+79991234')).toBe(0);
+  });
+
+  it('refuses before anything is made when a budget has no room, with Retry-After, and counts it', async () => {
+    const { pumping: guard } = service();
+    await guard.withBudgets('r1', '+79991234567', false, created, made);
+    let called = false;
+    const create = () => ((called = true), created());
+    const refusal = await guard.withBudgets('r2', '+79991234500', false, create, made).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(DomainError);
+    expect(refusal).toMatchObject({ code: ErrorCode.SMS_BUDGET_EXCEEDED, extra: { retryAfterSeconds: 2 } });
+    expect(called).toBe(false);
+    expect(counted).toEqual(['budget_exceeded']);
+  });
+
+  it('claims nothing for an exempt number, however full the budgets are', async () => {
+    const { budgets, pumping: guard } = service();
+    await guard.withBudgets('r1', '+79991234567', false, created, made);
+    for (const id of ['t1', 't2', 't3']) await guard.withBudgets(id, '+79991234568', true, created, made);
+    expect(budgets.count('deployment')).toBe(1);
+  });
+});
