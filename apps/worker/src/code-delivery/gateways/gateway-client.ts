@@ -79,7 +79,8 @@ export class GatewayClient {
   }
 }
 
-function networkFailure(error: unknown): SmsFailure {
+/** What a failed request means: not sent (a connection never made), or maybe sent (it failed after going out). */
+export function networkFailure(error: unknown): SmsFailure {
   const code = (error as { code?: string }).code ?? '';
   const cause = (error as { cause?: { code?: string } }).cause?.code ?? '';
   if (NOT_SENT.has(code) || NOT_SENT.has(cause)) return new SmsFailure('transient', `no connection (${code || cause})`);

@@ -1,7 +1,7 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@app/platform';
 import { SmsFailure, SmsTransport, type OutgoingSms } from '../sms-transport.js';
-import { gatewayClient, type GatewayClient, parseJson, statusKind } from './gateway-client.js';
+import { gatewayClient, type GatewayAnswer, type GatewayClient, parseJson, statusKind } from './gateway-client.js';
 
 /** SMS.ru's codes that mean "later": 220 the service is unavailable for a moment, 231 too many like it this minute. */
 const TRANSIENT_CODES = new Set([220, 231]);
@@ -11,6 +11,20 @@ interface SmsRuAnswer {
   status_code?: number;
   status_text?: string;
   sms?: Record<string, { status?: string; status_code?: number; status_text?: string; sms_id?: string }>;
+}
+
+/** SMS.ru's answer to a send to `to` (digits): the message's id, or the failure it means (thrown). */
+export function readSmsRuAnswer(answer: GatewayAnswer, to: string): { providerId: string } {
+  if (answer.status !== 200) throw new SmsFailure(statusKind(answer.status), `SMS.ru answered HTTP ${answer.status}`);
+  const body = parseJson(answer.body) as SmsRuAnswer | null;
+  const forNumber = body?.sms?.[to];
+  if (body?.status === 'OK' && forNumber?.status === 'OK' && forNumber.sms_id) return { providerId: forNumber.sms_id };
+  const refusal = body?.status === 'OK' ? forNumber : body;
+  const code = refusal?.status_code ?? 0;
+  throw new SmsFailure(
+    TRANSIENT_CODES.has(code) ? 'transient' : 'permanent',
+    `SMS.ru status ${code}: ${String(refusal?.status_text ?? 'no answer for the number').slice(0, 200)}`,
+  );
 }
 
 /**
@@ -41,17 +55,7 @@ export class SmsRuTransport extends SmsTransport implements OnApplicationShutdow
       json: '1',
       ...(this.settings.from ? { from: this.settings.from } : {}),
     });
-    if (answer.status !== 200) throw new SmsFailure(statusKind(answer.status), `SMS.ru answered HTTP ${answer.status}`);
-    const body = parseJson(answer.body) as SmsRuAnswer | null;
-    const forNumber = body?.sms?.[to];
-    if (body?.status === 'OK' && forNumber?.status === 'OK' && forNumber.sms_id)
-      return { providerId: forNumber.sms_id };
-    const refusal = body?.status === 'OK' ? forNumber : body;
-    const code = refusal?.status_code ?? 0;
-    throw new SmsFailure(
-      TRANSIENT_CODES.has(code) ? 'transient' : 'permanent',
-      `SMS.ru status ${code}: ${String(refusal?.status_text ?? 'no answer for the number').slice(0, 200)}`,
-    );
+    return readSmsRuAnswer(answer, to);
   }
 
   onApplicationShutdown(): Promise<void> {

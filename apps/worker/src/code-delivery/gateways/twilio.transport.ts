@@ -1,10 +1,20 @@
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from '@app/platform';
 import { SmsFailure, SmsTransport, type OutgoingSms } from '../sms-transport.js';
-import { gatewayClient, type GatewayClient, parseJson, statusKind } from './gateway-client.js';
+import { gatewayClient, type GatewayAnswer, type GatewayClient, parseJson, statusKind } from './gateway-client.js';
 
 /** Twilio's error codes that mean "later" rather than "never": too many requests, an internal error, unavailable. */
 const TRANSIENT_CODES = new Set([20429, 20500, 20503]);
+
+/** Twilio's answer to a send: the message's sid, or the failure it means (thrown). */
+export function readTwilioAnswer(answer: GatewayAnswer): { providerId: string } {
+  const body = parseJson(answer.body) as { sid?: unknown; code?: unknown; message?: unknown } | null;
+  if (answer.status === 201 && typeof body?.sid === 'string') return { providerId: body.sid };
+  const code = typeof body?.code === 'number' ? body.code : null;
+  const kind = code !== null && TRANSIENT_CODES.has(code) ? 'transient' : statusKind(answer.status);
+  const reason = typeof body?.message === 'string' ? body.message.slice(0, 200) : 'no error message';
+  throw new SmsFailure(kind, `Twilio answered ${answer.status}${code ? ` ${code}` : ''}: ${reason}`);
+}
 
 /**
  * Twilio's Programmable Messaging: POST /2010-04-01/Accounts/{sid}/Messages.json
@@ -41,12 +51,7 @@ export class TwilioTransport extends SmsTransport implements OnApplicationShutdo
       },
       { authorization: this.authorization },
     );
-    const body = parseJson(answer.body) as { sid?: unknown; code?: unknown; message?: unknown } | null;
-    if (answer.status === 201 && typeof body?.sid === 'string') return { providerId: body.sid };
-    const code = typeof body?.code === 'number' ? body.code : null;
-    const kind = code !== null && TRANSIENT_CODES.has(code) ? 'transient' : statusKind(answer.status);
-    const reason = typeof body?.message === 'string' ? body.message.slice(0, 200) : 'no error message';
-    throw new SmsFailure(kind, `Twilio answered ${answer.status}${code ? ` ${code}` : ''}: ${reason}`);
+    return readTwilioAnswer(answer);
   }
 
   onApplicationShutdown(): Promise<void> {

@@ -2,13 +2,25 @@ import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { segmentsOf } from '@app/domain';
 import { AppConfig } from '@app/platform';
 import { SmsFailure, SmsTransport, type OutgoingSms } from '../sms-transport.js';
-import { gatewayClient, type GatewayClient, parseJson, statusKind } from './gateway-client.js';
+import { gatewayClient, type GatewayAnswer, type GatewayClient, parseJson, statusKind } from './gateway-client.js';
 
 /** Vonage's statuses that mean "later": 1 throttled, 5 internal error. The rest refuse for good. */
 const TRANSIENT_STATUSES = new Set(['1', '5']);
 
 interface VonageAnswer {
   messages?: Array<{ status?: string; 'message-id'?: string; 'error-text'?: string }>;
+}
+
+/** Vonage's answer to a send: the message's id, or the failure it means (thrown). */
+export function readVonageAnswer(answer: GatewayAnswer): { providerId: string } {
+  if (answer.status !== 200) throw new SmsFailure(statusKind(answer.status), `Vonage answered HTTP ${answer.status}`);
+  const sent = (parseJson(answer.body) as VonageAnswer | null)?.messages?.[0];
+  if (sent?.status === '0' && sent['message-id']) return { providerId: sent['message-id'] };
+  const status = sent?.status ?? 'none';
+  throw new SmsFailure(
+    TRANSIENT_STATUSES.has(status) ? 'transient' : 'permanent',
+    `Vonage status ${status}: ${String(sent?.['error-text'] ?? 'no message in the answer').slice(0, 200)}`,
+  );
 }
 
 /**
@@ -41,14 +53,7 @@ export class VonageTransport extends SmsTransport implements OnApplicationShutdo
       text: message.text,
       ...(segmentsOf(message.text).encoding === 'UCS-2' ? { type: 'unicode' } : {}),
     });
-    if (answer.status !== 200) throw new SmsFailure(statusKind(answer.status), `Vonage answered HTTP ${answer.status}`);
-    const sent = (parseJson(answer.body) as VonageAnswer | null)?.messages?.[0];
-    if (sent?.status === '0' && sent['message-id']) return { providerId: sent['message-id'] };
-    const status = sent?.status ?? 'none';
-    throw new SmsFailure(
-      TRANSIENT_STATUSES.has(status) ? 'transient' : 'permanent',
-      `Vonage status ${status}: ${String(sent?.['error-text'] ?? 'no message in the answer').slice(0, 200)}`,
-    );
+    return readVonageAnswer(answer);
   }
 
   onApplicationShutdown(): Promise<void> {
