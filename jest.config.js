@@ -70,6 +70,16 @@ export default {
     },
     {
       ...common,
+      // A service with its repositories on the real PostgreSQL, no HTTP (test/medium).
+      displayName: 'medium',
+      testMatch: ['<rootDir>/test/medium/**/*.medium-spec.ts'],
+      testEnvironment: '<rootDir>/test/support/environment.mjs',
+      setupFilesAfterEnv: ['<rootDir>/test/support/each-file.ts'],
+      globalSetup: '<rootDir>/test/support/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/support/global-teardown.mjs',
+    },
+    {
+      ...common,
       displayName: 'latency',
       testMatch: ['<rootDir>/test/bench/**/*.bench-spec.ts'],
       testEnvironment: '<rootDir>/test/support/environment.mjs',
