@@ -1,11 +1,12 @@
 import { EnvironmentVariables, SETTING_GROUPS, SETTING_HELP, SETTING_NAMES } from './environment.js';
 
 /**
- * docs/configuration.md and .env.example, rendered from the settings schema
- * (environment.ts). `npm run settings:docs` writes both; settings-reference.spec.ts
- * fails when a checked-in copy differs from what the schema renders.
+ * docs/configuration.md and .env.example, rendered from the features' settings
+ * (features/*.config.ts, registered together in environment.ts). `npm run
+ * settings:docs` writes both; settings-reference.spec.ts fails when a
+ * checked-in copy differs from what the schemas render.
  */
-const SOURCE = 'libs/platform/src/config/environment.ts';
+const SOURCE = 'libs/platform/src/config/features/*.config.ts';
 
 interface Row {
   name: string;

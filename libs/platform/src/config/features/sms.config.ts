@@ -1,0 +1,269 @@
+import { IsIn, IsOptional, IsString, Matches, MinLength } from 'class-validator';
+import { messageProblem, webhookSecretKey, type MessageSettings } from '@app/domain';
+import { addressList } from '../address-list.js';
+import { outboundUrlProblem } from '../outbound-urls.js';
+import type { AuthSettings } from './auth.config.js';
+import { type FeatureContext, GROUPS, type HelpOf, HTTP_URL, POSITIVE, splitList, WEBHOOK_SECRET } from './shared.js';
+
+/** The transports a message can go through, in the words SMS_TRANSPORT uses. */
+export const TRANSPORT_NAMES = ['simulated', 'webhook', 'twilio', 'vonage', 'smsru'] as const;
+export type TransportName = (typeof TRANSPORT_NAMES)[number];
+
+const TRANSPORT = `(${TRANSPORT_NAMES.join('|')})`;
+const TRANSPORT_LIST = new RegExp(`^${TRANSPORT}(\\s*,\\s*${TRANSPORT})*$`);
+
+/** SMS delivery: the transports in order, each gateway's account, the message. */
+export class SmsSettings {
+  @IsOptional()
+  @Matches(/^[\d.:a-fA-F/]+(\s*,\s*[\d.:a-fA-F/]+)*$/, {
+    message: 'DEV_INBOX_FROM must be a comma-separated list of addresses or CIDRs',
+  })
+  DEV_INBOX_FROM?: string;
+
+  @IsOptional()
+  @Matches(TRANSPORT_LIST, {
+    message: `SMS_TRANSPORT must be one of ${TRANSPORT_NAMES.join(', ')}, or a comma-separated list of them`,
+  })
+  SMS_TRANSPORT?: string;
+
+  @IsOptional()
+  @Matches(HTTP_URL, { message: 'SMS_WEBHOOK_URL must be an http:// or https:// URL' })
+  SMS_WEBHOOK_URL?: string;
+
+  @IsOptional()
+  @Matches(WEBHOOK_SECRET, { message: 'SMS_WEBHOOK_SECRET must be whsec_ followed by base64' })
+  SMS_WEBHOOK_SECRET?: string;
+
+  @IsIn(['true', 'false'])
+  ALLOW_HTTP_TO_PRIVATE_HOSTS = 'false';
+
+  @Matches(POSITIVE, { message: 'SMS_GATEWAY_TIMEOUT_MS must be a number of milliseconds' })
+  SMS_GATEWAY_TIMEOUT_MS = '10000';
+
+  @Matches(/^\d+(-\d+)?$/, { message: 'SMS_DELAY_MS must be a number of milliseconds or a range like 1000-2000' })
+  SMS_DELAY_MS = '1000-2000';
+
+  @IsString()
+  @MinLength(1)
+  SMS_TEMPLATE = 'Your sign-in code is {code}. It expires in {minutes} min. Never share it with anyone.';
+
+  @IsString()
+  @MinLength(1)
+  APP_NAME = 'Referral service';
+
+  @IsOptional()
+  @Matches(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, {
+    message: 'SMS_WEBOTP_DOMAIN must be a host name such as app.example.com (no scheme, no port)',
+  })
+  SMS_WEBOTP_DOMAIN?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9+/]{11}$/, { message: 'SMS_ANDROID_APP_HASH must be the 11-character app hash' })
+  SMS_ANDROID_APP_HASH?: string;
+
+  @IsOptional()
+  @Matches(/^AC[0-9a-fA-F]{32}$/, { message: 'TWILIO_ACCOUNT_SID must be AC followed by 32 hex digits' })
+  TWILIO_ACCOUNT_SID?: string;
+
+  @IsOptional()
+  @MinLength(16)
+  TWILIO_AUTH_TOKEN?: string;
+
+  @IsOptional()
+  @Matches(/^(\+[1-9]\d{6,14}|[A-Za-z0-9 ]{1,11})$/, {
+    message: 'TWILIO_FROM must be an E.164 number or an alphanumeric sender ID of up to 11 characters',
+  })
+  TWILIO_FROM?: string;
+
+  @IsOptional()
+  @Matches(/^MG[0-9a-fA-F]{32}$/, { message: 'TWILIO_MESSAGING_SERVICE_SID must be MG followed by 32 hex digits' })
+  TWILIO_MESSAGING_SERVICE_SID?: string;
+
+  @Matches(HTTP_URL, { message: 'TWILIO_API_URL must be an http:// or https:// URL' })
+  TWILIO_API_URL = 'https://api.twilio.com';
+
+  @IsOptional()
+  @MinLength(1)
+  VONAGE_API_KEY?: string;
+
+  @IsOptional()
+  @MinLength(1)
+  VONAGE_API_SECRET?: string;
+
+  @IsOptional()
+  @Matches(/^(\d{6,15}|[A-Za-z0-9 ]{1,11})$/, {
+    message: 'VONAGE_FROM must be a number (digits only) or an alphanumeric sender ID of up to 11 characters',
+  })
+  VONAGE_FROM?: string;
+
+  @Matches(HTTP_URL, { message: 'VONAGE_API_URL must be an http:// or https:// URL' })
+  VONAGE_API_URL = 'https://rest.nexmo.com';
+
+  @IsOptional()
+  @MinLength(1)
+  SMSRU_API_ID?: string;
+
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9 .-]{1,11}$/, { message: 'SMSRU_FROM must be a sender name of up to 11 characters' })
+  SMSRU_FROM?: string;
+
+  @Matches(HTTP_URL, { message: 'SMSRU_API_URL must be an http:// or https:// URL' })
+  SMSRU_API_URL = 'https://sms.ru';
+}
+
+const group = GROUPS.sms;
+export const SMS_HELP: HelpOf<SmsSettings> = {
+  DEV_INBOX_FROM: {
+    group,
+    meaning:
+      'with SMS_TRANSPORT=simulated: addresses or CIDRs besides loopback whose connections may read the simulated inbox (the compose demo: its network gateway)',
+    default: 'unset: this machine only',
+  },
+  SMS_TRANSPORT: {
+    group,
+    meaning: `${TRANSPORT_NAMES.join(', ')}, or a list of them tried in order`,
+    default: 'simulated (webhook in production, where simulated is refused)',
+  },
+  SMS_WEBHOOK_URL: {
+    group,
+    meaning: 'where the webhook transport POSTs each message; user:password@ in it is sent as basic auth',
+  },
+  SMS_WEBHOOK_SECRET: {
+    group,
+    meaning: 'whsec_…: the Standard Webhooks secret each SMS webhook request is signed with (required with it)',
+  },
+  ALLOW_HTTP_TO_PRIVATE_HOSTS: {
+    group,
+    meaning:
+      'true lets production use http:// gateway and webhook URLs whose host is loopback or private (a sidecar); otherwise https:// only',
+  },
+  SMS_GATEWAY_TIMEOUT_MS: { group, meaning: 'how long a gateway may take to answer' },
+  SMS_DELAY_MS: { group, meaning: "the simulated gateway's wait: milliseconds or a range" },
+  SMS_TEMPLATE: { group, meaning: 'the message, with {code}, {minutes} and {app}; one SMS segment' },
+  APP_NAME: { group, meaning: 'the {app} of SMS_TEMPLATE' },
+  SMS_WEBOTP_DOMAIN: { group, meaning: 'adds the `@domain #code` line (WebOTP, Safari autofill)' },
+  SMS_ANDROID_APP_HASH: { group, meaning: 'the Android SMS Retriever app hash, appended to the message' },
+  TWILIO_ACCOUNT_SID: { group, meaning: 'Twilio: the account (AC…)' },
+  TWILIO_AUTH_TOKEN: { group, meaning: "Twilio: the account's auth token" },
+  TWILIO_FROM: { group, meaning: 'Twilio: the sender number or alphanumeric ID' },
+  TWILIO_MESSAGING_SERVICE_SID: { group, meaning: 'Twilio: a messaging service (MG…) instead of TWILIO_FROM' },
+  TWILIO_API_URL: { group, meaning: "Twilio's API" },
+  VONAGE_API_KEY: { group, meaning: 'Vonage: the API key' },
+  VONAGE_API_SECRET: { group, meaning: 'Vonage: the API secret' },
+  VONAGE_FROM: { group, meaning: 'Vonage: the sender number or alphanumeric ID' },
+  VONAGE_API_URL: { group, meaning: "Vonage's SMS API" },
+  SMSRU_API_ID: { group, meaning: 'SMS.ru: the api_id' },
+  SMSRU_FROM: { group, meaning: 'SMS.ru: the sender name' },
+  SMSRU_API_URL: { group, meaning: "SMS.ru's API" },
+};
+
+export interface SmsConfig {
+  /** Tried in this order for each message: the next one when one fails. */
+  transports: TransportName[];
+  webhookUrl: string | null;
+  /** The decoded key of SMS_WEBHOOK_SECRET: every webhook request is signed. */
+  webhookSecret: Buffer | null;
+  /** Besides loopback, the connections (socket addresses or CIDRs) the simulated inbox answers. */
+  inboxFrom: string[];
+  delayMs: { min: number; max: number };
+  /** How long a gateway (or the webhook) has to answer once the request went out. */
+  gatewayTimeoutMs: number;
+  twilio: {
+    accountSid: string;
+    authToken: string;
+    from: string | null;
+    messagingServiceSid: string | null;
+    apiUrl: string;
+  } | null;
+  vonage: { apiKey: string; apiSecret: string; from: string; apiUrl: string } | null;
+  smsru: { apiId: string; from: string | null; apiUrl: string } | null;
+  message: MessageSettings;
+}
+
+export function smsConfig(
+  v: SmsSettings & Pick<AuthSettings, 'CODE_TTL_SECONDS'>,
+  { isProduction, problem }: FeatureContext,
+): SmsConfig {
+  const transports = splitList(v.SMS_TRANSPORT ?? (isProduction ? 'webhook' : 'simulated')) as TransportName[];
+  if (new Set(transports).size !== transports.length) problem('SMS_TRANSPORT', 'names a transport twice');
+  if (transports.includes('simulated')) {
+    if (isProduction) problem('SMS_TRANSPORT', 'the simulated transport is refused when NODE_ENV=production');
+    if (transports.length > 1) problem('SMS_TRANSPORT', 'the simulated transport stands alone: it sends nothing');
+  }
+  const required = (transport: TransportName, variables: Array<keyof SmsSettings>) => {
+    if (!transports.includes(transport)) return;
+    for (const variable of variables) {
+      if (!v[variable]) problem(variable, `is required when SMS_TRANSPORT includes ${transport}`);
+    }
+  };
+  required('webhook', ['SMS_WEBHOOK_URL', 'SMS_WEBHOOK_SECRET']);
+  required('twilio', ['TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN']);
+  if (transports.includes('twilio') && !v.TWILIO_FROM && !v.TWILIO_MESSAGING_SERVICE_SID) {
+    problem(
+      'TWILIO_FROM',
+      'TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID is required when SMS_TRANSPORT includes twilio',
+    );
+  }
+  required('vonage', ['VONAGE_API_KEY', 'VONAGE_API_SECRET', 'VONAGE_FROM']);
+  required('smsru', ['SMSRU_API_ID']);
+  const webhookSecret = v.SMS_WEBHOOK_SECRET ? webhookSecretKey(v.SMS_WEBHOOK_SECRET) : null;
+  if (webhookSecret && webhookSecret.length < 24) problem('SMS_WEBHOOK_SECRET', 'must hold at least 24 bytes');
+
+  // Production sends codes over https only (a sidecar may be allowed plain http).
+  if (isProduction) {
+    const used: Array<[keyof SmsSettings, string | undefined, boolean]> = [
+      ['SMS_WEBHOOK_URL', v.SMS_WEBHOOK_URL, transports.includes('webhook')],
+      ['TWILIO_API_URL', v.TWILIO_API_URL, transports.includes('twilio')],
+      ['VONAGE_API_URL', v.VONAGE_API_URL, transports.includes('vonage')],
+      ['SMSRU_API_URL', v.SMSRU_API_URL, transports.includes('smsru')],
+    ];
+    for (const [variable, url, inUse] of used) {
+      const refused = inUse && url ? outboundUrlProblem(url, v.ALLOW_HTTP_TO_PRIVATE_HOSTS === 'true') : null;
+      if (refused) problem(variable, refused);
+    }
+  }
+
+  const message: MessageSettings = {
+    template: v.SMS_TEMPLATE,
+    appName: v.APP_NAME,
+    webOtpDomain: v.SMS_WEBOTP_DOMAIN ?? null,
+    androidAppHash: v.SMS_ANDROID_APP_HASH ?? null,
+  };
+  const messageError = messageProblem(message, Number(v.CODE_TTL_SECONDS));
+  if (messageError) problem('SMS_TEMPLATE', messageError);
+
+  const [delayMin, delayMax = delayMin] = v.SMS_DELAY_MS.split('-').map(Number);
+  if (delayMin > delayMax) problem('SMS_DELAY_MS', 'the range must go from low to high');
+
+  const inboxFrom = splitList(v.DEV_INBOX_FROM ?? '');
+  try {
+    addressList(inboxFrom);
+  } catch (error) {
+    problem('DEV_INBOX_FROM', (error as Error).message);
+  }
+
+  return {
+    transports,
+    inboxFrom,
+    webhookUrl: v.SMS_WEBHOOK_URL ?? null,
+    webhookSecret,
+    delayMs: { min: delayMin, max: delayMax },
+    gatewayTimeoutMs: Number(v.SMS_GATEWAY_TIMEOUT_MS),
+    twilio: transports.includes('twilio')
+      ? {
+          accountSid: v.TWILIO_ACCOUNT_SID!,
+          authToken: v.TWILIO_AUTH_TOKEN!,
+          from: v.TWILIO_FROM ?? null,
+          messagingServiceSid: v.TWILIO_MESSAGING_SERVICE_SID ?? null,
+          apiUrl: v.TWILIO_API_URL,
+        }
+      : null,
+    vonage: transports.includes('vonage')
+      ? { apiKey: v.VONAGE_API_KEY!, apiSecret: v.VONAGE_API_SECRET!, from: v.VONAGE_FROM!, apiUrl: v.VONAGE_API_URL }
+      : null,
+    smsru: transports.includes('smsru')
+      ? { apiId: v.SMSRU_API_ID!, from: v.SMSRU_FROM ?? null, apiUrl: v.SMSRU_API_URL }
+      : null,
+    message,
+  };
+}
