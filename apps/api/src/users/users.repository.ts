@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IsNull, type DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { type Cursor } from '@app/domain';
 import {
   cursorAt,
@@ -8,10 +8,8 @@ import {
   isoUtc,
   eraseUserFromEvents,
   recordEvent,
-  ReferralCountEntity,
   runPrepared,
   uniqueViolation,
-  UserEntity,
   type PreparedStatement,
   type Transaction,
 } from '@app/platform';
@@ -108,24 +106,27 @@ export class UsersRepository {
     return profile ?? null;
   }
 
-  liveByPhone(tx: Transaction, phoneNumber: string): Promise<UserEntity | null> {
-    return entityManager(this.db, tx).findOne(UserEntity, {
-      where: { phoneNumber, deletedAt: IsNull() },
-      select: { id: true, username: true, referralCode: true },
-    });
+  async liveByPhone(
+    tx: Transaction,
+    phoneNumber: string,
+  ): Promise<{ id: string; username: string; referral_code: string } | null> {
+    const [row] = await entityManager(this.db, tx).query<
+      Array<{ id: string; username: string; referral_code: string }>
+    >(`SELECT id, username, referral_code FROM users WHERE phone_number = $1 AND deleted_at IS NULL`, [phoneNumber]);
+    return row ?? null;
   }
 
   /** Usernames compare case-insensitively, as their unique index does. */
   async idByUsername(username: string): Promise<string | null> {
-    const row = await this.live()
-      .select('u.id', 'id')
-      .andWhere('lower(u.username) = lower(:username)', { username })
-      .getRawOne<{ id: string }>();
+    const [row] = await this.db.query<Array<{ id: string }>>(
+      `SELECT id FROM users WHERE lower(username) = lower($1) AND deleted_at IS NULL`,
+      [username],
+    );
     return row?.id ?? null;
   }
 
-  isUsernameTaken(username: string): Promise<boolean> {
-    return this.live().andWhere('lower(u.username) = lower(:username)', { username }).getExists();
+  async isUsernameTaken(username: string): Promise<boolean> {
+    return (await this.idByUsername(username)) !== null;
   }
 
   /**
@@ -133,15 +134,11 @@ export class UsersRepository {
    * values is taken (the caller asks `takenValue` which, or tries others).
    */
   async insertIfFree(tx: Transaction, user: NewUser): Promise<NewUser | null> {
-    const result = await entityManager(this.db, tx)
-      .createQueryBuilder()
-      .insert()
-      .into(UserEntity)
-      .values(user)
-      .orIgnore()
-      .returning(['id', 'created_at'])
-      .execute();
-    const [row] = result.raw as Array<{ created_at: Date }>;
+    const [row] = await entityManager(this.db, tx).query<Array<{ created_at: Date }>>(
+      `INSERT INTO users (id, phone_number, username, referral_code) VALUES ($1, $2, $3, $4)
+       ON CONFLICT DO NOTHING RETURNING created_at`,
+      [user.id, user.phoneNumber, user.username, user.referralCode],
+    );
     if (!row) return null;
     await recordEvent(this.db, tx, 'user.created', {
       id: user.id,
@@ -167,7 +164,10 @@ export class UsersRepository {
   async rename(tx: Transaction, userId: string, username: string): Promise<'renamed' | 'taken'> {
     // A refused rename aborts the transaction: the caller throws, and the whole change is undone.
     try {
-      await entityManager(this.db, tx).update(UserEntity, { id: userId, deletedAt: IsNull() }, { username });
+      await entityManager(this.db, tx).query(`UPDATE users SET username = $2 WHERE id = $1 AND deleted_at IS NULL`, [
+        userId,
+        username,
+      ]);
       return 'renamed';
     } catch (error) {
       if (TAKEN_BY_INDEX[uniqueViolation(error) ?? ''] === 'username') return 'taken';
@@ -213,20 +213,14 @@ export class UsersRepository {
 
   /** Live users, newest first, after the cursor: one row more than the page, to tell whether another follows. */
   page(limit: number, after: Cursor | null): Promise<UserRow[]> {
-    const query = this.live()
-      .leftJoin(ReferralCountEntity, 'c', 'c.user_id = u.id')
-      .select(USER_COLUMNS)
-      .addSelect(cursorAt('u.created_at'), 'cursor_at')
-      .orderBy('u.created_at', 'DESC')
-      .addOrderBy('u.id', 'DESC')
-      .limit(limit + 1);
-    if (after) {
-      query.andWhere(`(u.created_at, u.id) < (CAST(:at AS timestamp) AT TIME ZONE 'UTC', CAST(:id AS uuid))`, after);
-    }
-    return query.getRawMany<UserRow>();
-  }
-
-  private live() {
-    return this.db.createQueryBuilder(UserEntity, 'u').where('u.deleted_at IS NULL');
+    return this.db.query<UserRow[]>(
+      `SELECT ${USER_COLUMNS}, ${cursorAt('u.created_at')} AS cursor_at
+         FROM users u LEFT JOIN referral_counts c ON c.user_id = u.id
+        WHERE u.deleted_at IS NULL
+          AND ($2::text IS NULL OR (u.created_at, u.id) < ($2::timestamp AT TIME ZONE 'UTC', $3::uuid))
+        ORDER BY u.created_at DESC, u.id DESC
+        LIMIT $1`,
+      [limit + 1, after?.at ?? null, after?.id ?? null],
+    );
   }
 }

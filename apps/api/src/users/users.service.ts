@@ -50,7 +50,7 @@ export class UsersService {
     for (let attempt = 0; attempt < MAX_ALLOCATION_ATTEMPTS; attempt++) {
       const existing = await this.users.liveByPhone(tx, phoneNumber);
       if (existing) {
-        return { id: existing.id, username: existing.username!, referralCode: existing.referralCode, created: false };
+        return { id: existing.id, username: existing.username, referralCode: existing.referral_code, created: false };
       }
       const candidate = {
         id: randomUUID(),

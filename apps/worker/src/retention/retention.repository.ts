@@ -1,20 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { Raw, type DataSource } from 'typeorm';
-import {
-  CodeRequestEntity,
-  entityManager,
-  EventEntity,
-  RateLimitEntity,
-  RefreshTokenEntity,
-  SignInAttemptEntity,
-  SignInFailureEntity,
-  SmsBudgetHitEntity,
-  SmsBudgetTripEntity,
-  SmsMessageEntity,
-  UnitOfWork,
-  UsernameChangeEntity,
-} from '@app/platform';
+import type { DataSource } from 'typeorm';
+import { entityManager, UnitOfWork } from '@app/platform';
 
 /** Any fixed number: one worker at a time erases, the others skip their turn. */
 const RETENTION_LOCK = 724_311_906;
@@ -53,34 +40,44 @@ export class RetentionRepository {
         [RETENTION_LOCK],
       );
       if (!locked) return false;
-      const olderThan = (unit: 'days' | 'mins', amount: number) =>
-        Raw((column) => `${column} < now() - make_interval(${unit} => :amount)`, { amount });
+      const { codeRequestsDays, inboxDays, idleCountersDays, expiredRefreshTokensDays } = periods;
+      const { spentRateLimitMinutes, spentBudgetMinutes, eventsDays } = periods;
       // A sealed code outlives neither its code nor its delivery.
-      await manager
-        .createQueryBuilder()
-        .update(CodeRequestEntity)
-        .set({ codeSealed: null })
-        .where('code_sealed IS NOT NULL AND expires_at < now()')
-        .execute();
-      await manager.delete(CodeRequestEntity, { createdAt: olderThan('days', periods.codeRequestsDays) });
-      await manager.delete(SmsMessageEntity, { sentAt: olderThan('days', periods.inboxDays) });
-      await manager
-        .createQueryBuilder()
-        .delete()
-        .from(SignInAttemptEntity)
-        .where('updated_at < now() - make_interval(days => :days)', { days: periods.idleCountersDays })
-        .andWhere('(locked_until IS NULL OR locked_until < now())')
-        // The escalation remembers a lock for a day after it ends.
-        .andWhere(`(last_lock_ends IS NULL OR last_lock_ends < now() - interval '1 day')`)
-        .execute();
+      await manager.query(
+        `UPDATE code_requests SET code_sealed = NULL WHERE code_sealed IS NOT NULL AND expires_at < now()`,
+      );
+      await manager.query(`DELETE FROM code_requests WHERE created_at < now() - make_interval(days => $1)`, [
+        codeRequestsDays,
+      ]);
+      await manager.query(`DELETE FROM sms_messages WHERE sent_at < now() - make_interval(days => $1)`, [inboxDays]);
+      // The escalation remembers a lock for a day after it ends.
+      await manager.query(
+        `DELETE FROM sign_in_attempts
+          WHERE updated_at < now() - make_interval(days => $1)
+            AND (locked_until IS NULL OR locked_until < now())
+            AND (last_lock_ends IS NULL OR last_lock_ends < now() - interval '1 day')`,
+        [idleCountersDays],
+      );
       // Past the rolling windows they count in: a day of wrong codes, an hour of renames.
-      await manager.delete(SignInFailureEntity, { failedAt: olderThan('mins', 24 * 60 + periods.spentBudgetMinutes) });
-      await manager.delete(UsernameChangeEntity, { changedAt: olderThan('mins', 60 + periods.spentBudgetMinutes) });
-      await manager.delete(RefreshTokenEntity, { expiresAt: olderThan('days', periods.expiredRefreshTokensDays) });
-      await manager.delete(RateLimitEntity, { windowEnds: olderThan('mins', periods.spentRateLimitMinutes) });
-      await manager.delete(SmsBudgetHitEntity, { at: olderThan('mins', 60 + periods.spentBudgetMinutes) });
-      await manager.delete(SmsBudgetTripEntity, { until: olderThan('mins', periods.spentBudgetMinutes) });
-      await manager.delete(EventEntity, { createdAt: olderThan('days', periods.eventsDays) });
+      await manager.query(`DELETE FROM sign_in_failures WHERE failed_at < now() - make_interval(mins => $1)`, [
+        24 * 60 + spentBudgetMinutes,
+      ]);
+      await manager.query(`DELETE FROM username_changes WHERE changed_at < now() - make_interval(mins => $1)`, [
+        60 + spentBudgetMinutes,
+      ]);
+      await manager.query(`DELETE FROM refresh_tokens WHERE expires_at < now() - make_interval(days => $1)`, [
+        expiredRefreshTokensDays,
+      ]);
+      await manager.query(`DELETE FROM rate_limits WHERE window_ends < now() - make_interval(mins => $1)`, [
+        spentRateLimitMinutes,
+      ]);
+      await manager.query(`DELETE FROM sms_budget_hits WHERE "at" < now() - make_interval(mins => $1)`, [
+        60 + spentBudgetMinutes,
+      ]);
+      await manager.query(`DELETE FROM sms_budget_trips WHERE "until" < now() - make_interval(mins => $1)`, [
+        spentBudgetMinutes,
+      ]);
+      await manager.query(`DELETE FROM events WHERE created_at < now() - make_interval(days => $1)`, [eventsDays]);
       return true;
     });
   }
