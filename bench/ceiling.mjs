@@ -6,7 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import pg from 'pg';
-import { OWN_PROFILE } from '../dist/apps/api/apps/api/src/users/users.repository.js';
+import { OWN_PROFILE } from '../dist/apps/api/apps/api/src/ceilings.js';
 
 const { DATABASE_URL, JWT_SECRET, PORT, JWT_ISSUER = 'referral-service', JWT_AUDIENCE = 'referral-api' } = process.env;
 const pool = new pg.Pool({ connectionString: DATABASE_URL, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });

@@ -61,3 +61,23 @@ function findFile(root: string, name: string): boolean {
   }
   return false;
 }
+
+/** The bench's ceilings run the API's own statements and services, through the one door the API keeps for them. */
+describe('the bench', () => {
+  it('reaches into the built API only through apps/api/src/ceilings.ts, and into the libs only through their index', () => {
+    const reached = readdirSync('bench')
+      .filter((file) => file.endsWith('.mjs'))
+      .flatMap((file) =>
+        [...readFileSync(join('bench', file), 'utf8').matchAll(/from '\.\.\/(dist\/[^']+)'/g)].map(
+          ([, path]) => `${file}: ${path}`,
+        ),
+      );
+    expect(reached.length).toBeGreaterThan(0);
+    const doors = new Set([
+      'dist/apps/api/apps/api/src/ceilings.js',
+      'dist/apps/api/libs/domain/src/index.js',
+      'dist/apps/api/libs/platform/src/index.js',
+    ]);
+    expect(reached.filter((entry) => !doors.has(entry.split(': ')[1]))).toEqual([]);
+  });
+});
