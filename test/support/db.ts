@@ -5,6 +5,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** Kept across files: the migrations' record, the events endpoint's one row, and the per-IP counters (keyed by each stack's prefix). */
 const KEPT = ['typeorm_migrations', 'events_endpoint', 'rate_limits'];
 
+/** A client or a pool: one query at a time on a client, as many as it has connections on a pool. */
+export type Queryable = Pick<pg.Client, 'query'>;
+
 /** A plain client on the test database, for tests that run the apps as separate processes. */
 export async function testDatabase(): Promise<pg.Client> {
   const client = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
@@ -34,7 +37,7 @@ export async function resetTables(db: { query(sql: string, parameters?: unknown[
 }
 
 /** How many inbox messages each code request of these phones got (0 = not delivered). */
-export async function deliveriesFor(db: pg.Client, phones: string[]): Promise<Map<string, number>> {
+export async function deliveriesFor(db: Queryable, phones: string[]): Promise<Map<string, number>> {
   const { rows } = await db.query<{ phone_number: string; messages: number }>(
     `SELECT c.phone_number, count(m.id)::int AS messages
        FROM code_requests c LEFT JOIN sms_messages m ON m.code_request_id = c.id
@@ -46,7 +49,7 @@ export async function deliveriesFor(db: pg.Client, phones: string[]): Promise<Ma
 }
 
 /** Waits until every phone's pending code has its message; answers the milliseconds it took. */
-export async function waitForDeliveries(db: pg.Client, phones: string[], timeoutMs = 60_000): Promise<number> {
+export async function waitForDeliveries(db: Queryable, phones: string[], timeoutMs = 60_000): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {
     const delivered = await deliveriesFor(db, phones);

@@ -2,9 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type pg from 'pg';
 import { withNodeFlags } from '../../scripts/node-flags.mjs';
-import { waitForDeliveries } from './db.js';
+import { type Queryable, waitForDeliveries } from './db.js';
 import { freePort, tracked } from './engines.mjs';
 import { checkerOf } from './openapi-check.js';
 import { nextPhone } from './phones.js';
@@ -160,7 +159,7 @@ export async function postJson(
  */
 export async function signInThrough(
   api: string,
-  db: pg.Client,
+  db: Queryable,
   number = nextPhone(),
 ): Promise<{ phone: string; token: string; referral_code: string }> {
   const asked = await postJson(`${api}/api/v1/auth/signup/`, { phone_number: number });
