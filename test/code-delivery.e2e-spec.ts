@@ -53,7 +53,7 @@ describe('code delivery with the real 1-2 s gateway delay', () => {
   });
 
   it('sends nothing for a code replaced before its message went out', async () => {
-    const local = await startStack({ env: { SMS_DELAY_MS: '1000-2000', CODE_RESEND_SECONDS: '0' }, worker: false });
+    const local = await startStack({ env: { SMS_DELAY_MS: '200-400', CODE_RESEND_SECONDS: '0' }, worker: false });
     try {
       const phone = nextPhone();
       // Two stacks share the database; the other stack's worker must not pick up this queue.
@@ -73,12 +73,12 @@ describe('code delivery with the real 1-2 s gateway delay', () => {
   });
 
   it('drops the message of a code replaced while it was in flight', async () => {
-    const local = await startStack({ env: { SMS_DELAY_MS: '1500', CODE_RESEND_SECONDS: '0' } });
+    const local = await startStack({ env: { SMS_DELAY_MS: '600', CODE_RESEND_SECONDS: '0' } });
     try {
       const phone = nextPhone();
       await local.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
       const replaced = await requestId(local, phone);
-      // The worker holds it in its simulated 1.5 s wait now.
+      // The worker holds it in its simulated 600 ms wait now.
       await until('the job taken', async () =>
         (await local.queue.getJobState(replaced)) === 'active' ? true : undefined,
       );

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { Webhook } from 'standardwebhooks';
@@ -217,11 +216,18 @@ describe('events delivered to the host app', () => {
     const [gone] = (await eventsOf(stack, 'user.created')).filter((row) => row.body.includes(first.id));
     await until('the 410', () => receiver.requests.find((request) => request.id === gone.id));
     const later = await Promise.all([createUser(stack), createUser(stack)]);
-    await sleep(2500);
     const ids = (await eventsOf(stack, 'user.created'))
       .filter((row) => [first, ...later].some((user) => row.body.includes(user.id)))
       .map((row) => row.id);
     expect(ids).toHaveLength(3);
+    // Each later event's job was queued at its commit; once the worker has taken it and let it go
+    // (the endpoint disabled), the job is gone: no request can follow from it.
+    const queue = stack.api.get<Queue>(getQueueToken(EVENTS_QUEUE), { strict: false });
+    await until('the later jobs let go', async () =>
+      (await Promise.all(ids.slice(1).map((id) => queue.getJobState(id)))).every((state) => state === 'unknown')
+        ? true
+        : undefined,
+    );
     for (const id of ids) expect(deliveredOf(receiver, id)).toBeUndefined();
     // Nothing was attempted while disabled: one request, the 410.
     expect(receiver.requests.filter((request) => ids.includes(request.id))).toHaveLength(1);
