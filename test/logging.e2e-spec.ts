@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { until } from './support/wait.js';
 import { nextPhone } from './support/phones.js';
 import { postJson, startDeployment, type Deployment } from './support/processes.js';
 
@@ -30,7 +30,13 @@ describe('the request log', () => {
       fetch(`${base}/api/v1/lookup/+7 999 123-45-68/`, { headers: { 'x-request-id': ids[7] } }),
     ];
     await Promise.all(sent);
-    await sleep(300);
+    // Each answer's line is written when the answer is sent: wait until every id has its request line.
+    const logged = (id: string) =>
+      process
+        .output()
+        .split('\n')
+        .some((line) => line.includes(`"reqId":"${id}"`) && line.includes('"msg":"request"'));
+    await until('every request logged', () => (ids.every(logged) ? true : undefined));
     const lines = process
       .output()
       .split('\n')
@@ -80,7 +86,8 @@ describe('the log at info, as a person reads it (LOG_FORMAT=pretty)', () => {
     const { base, process } = deployment.apis[0];
     await fetch(`${base}/health/live`);
     await fetch(`${base}/api/v1/nothing-here`);
-    await sleep(300);
+    // The lines come in the order of the requests: once the 404's is there, a health check's would be too.
+    await until('the 404 logged', () => (process.output().includes('/api/v1/nothing-here 404') ? true : undefined));
     const lines = process.output().split('\n').filter(Boolean);
     expect(lines.filter((line) => line.startsWith('{'))).toEqual([]);
     expect(lines.some((line) => / INFO: api: request GET \/api\/v1\/nothing-here 404 \d+ ms$/.test(line))).toBe(true);
