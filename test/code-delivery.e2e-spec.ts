@@ -63,7 +63,7 @@ describe('code delivery with the real 1-2 s gateway delay', () => {
       const current = await requestId(local, phone);
       await local.startWorker();
       await waitForCode(local, phone, 0, 5000);
-      await jobsEnded(local, [replaced, current]);
+      await jobsEnded(local.queue, [replaced, current]);
       expect(await messagesFor(local, replaced)).toBe(0);
       expect(await messagesFor(local, current)).toBe(1);
       expect(await inbox(local, phone)).toHaveLength(1);
@@ -83,7 +83,7 @@ describe('code delivery with the real 1-2 s gateway delay', () => {
         (await local.queue.getJobState(replaced)) === 'active' ? true : undefined,
       );
       await local.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
-      await jobsEnded(local, [replaced, await requestId(local, phone)]);
+      await jobsEnded(local.queue, [replaced, await requestId(local, phone)]);
       expect(await messagesFor(local, replaced)).toBe(0);
       expect(await inbox(local, phone)).toHaveLength(1);
     } finally {
@@ -127,7 +127,7 @@ describe('code delivery, once and only once', () => {
     expect(await stack.queue.getJobCounts('waiting')).toMatchObject({ waiting: 1 });
     await stack.startWorker();
     await waitForCode(stack, phone);
-    await jobsEnded(stack, [id]);
+    await jobsEnded(stack.queue, [id]);
     expect(await messagesFor(stack, id)).toBe(1);
   });
 

@@ -5,7 +5,7 @@ import { EVENTS_QUEUE } from '../libs/domain/src/index.js';
 import { EventsSweep } from '../apps/worker/src/events/events.sweep.js';
 import { createUser, type TestUser } from './support/factory.js';
 import { EVENTS_SECRET, startReceiver, type Delivery, type Receiver } from './support/events-receiver.js';
-import { as, nextPhone, startStack, type Stack } from './support/stack.js';
+import { as, jobsEnded, nextPhone, startStack, type Stack } from './support/stack.js';
 import { until } from './support/wait.js';
 
 /**
@@ -222,12 +222,7 @@ describe('events delivered to the host app', () => {
     expect(ids).toHaveLength(3);
     // Each later event's job was queued at its commit; once the worker has taken it and let it go
     // (the endpoint disabled), the job is gone: no request can follow from it.
-    const queue = stack.api.get<Queue>(getQueueToken(EVENTS_QUEUE), { strict: false });
-    await until('the later jobs let go', async () =>
-      (await Promise.all(ids.slice(1).map((id) => queue.getJobState(id)))).every((state) => state === 'unknown')
-        ? true
-        : undefined,
-    );
+    await jobsEnded(stack.api.get<Queue>(getQueueToken(EVENTS_QUEUE), { strict: false }), ids.slice(1));
     for (const id of ids) expect(deliveredOf(receiver, id)).toBeUndefined();
     // Nothing was attempted while disabled: one request, the 410.
     expect(receiver.requests.filter((request) => ids.includes(request.id))).toHaveLength(1);

@@ -1,15 +1,6 @@
 import fc from 'fast-check';
 import { createUser } from './support/factory.js';
-import {
-  as,
-  nextPhone,
-  signIn,
-  skipCooldown,
-  startStack,
-  waitForCode,
-  type SignedIn,
-  type Stack,
-} from './support/stack.js';
+import { as, nextPhone, signedInNumbers, startStack, waitForCode, type SignedIn, type Stack } from './support/stack.js';
 
 const SQL_STRINGS = [
   "' OR '1'='1",
@@ -197,13 +188,7 @@ describe('attacks', () => {
     }
 
     it('answers known and unknown numbers with the same bodies (the timings are in the latency bench)', async () => {
-      // Numbers that signed in before, through the SMS round trip, as real accounts do.
-      const known: string[] = [];
-      for (let i = 0; i < COUNT; i++) {
-        const user = await signIn(stack);
-        await skipCooldown(stack, user.phone);
-        known.push(user.phone);
-      }
+      const known = await signedInNumbers(stack, COUNT);
       const unknown = Array.from({ length: COUNT }, () => nextPhone());
       const strip = (body: unknown) => ({
         ...(body as Record<string, unknown>),

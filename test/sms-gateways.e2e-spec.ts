@@ -3,7 +3,7 @@ import { DOWN, SMSRU, startGateway, TWILIO, VONAGE, type Gateway, type Received 
 import { WorkerMetrics } from '../apps/worker/src/metrics/worker-metrics.js';
 import { counts, grown } from './support/metrics.js';
 import { postJson, startDeployment } from './support/processes.js';
-import { nextPhone, startStack, type Stack } from './support/stack.js';
+import { jobsEnded, nextPhone, startStack, type Stack } from './support/stack.js';
 import { until } from './support/wait.js';
 
 /**
@@ -85,21 +85,10 @@ async function deliveredAt(stack: Stack, codeRequestId: string): Promise<Date | 
   return delivered_at;
 }
 
-/**
- * Waits until the request's job has ended (completed, failed for good, or gone from the queue after
- * ending) with no attempt still sending: from then on nothing sends for it again.
- */
+/** The request's attempts, once its job has ended: nothing sends for it after that. */
 async function settled(stack: Stack, codeRequestId: string): Promise<Attempt[]> {
-  return until(
-    'the job ended',
-    async () => {
-      const attempts = await attemptsOf(stack, codeRequestId);
-      if (attempts.length === 0 || attempts.some(({ state }) => state === 'sending')) return undefined;
-      const state = await stack.queue.getJobState(codeRequestId);
-      return ['completed', 'failed', 'unknown'].includes(state) ? attempts : undefined;
-    },
-    20_000,
-  );
+  await jobsEnded(stack.queue, [codeRequestId]);
+  return attemptsOf(stack, codeRequestId);
 }
 
 describe.each<Provider>(['twilio', 'vonage', 'smsru'])('the %s transport', (provider) => {

@@ -95,11 +95,18 @@ function outcomes(text: string, metric: string): Record<string, number> {
     });
   });
 
-  it('keeps answering through the other two when one API is SIGKILLed under load', async () => {
+  /**
+   * 16 connections reading the profile through HAProxy for `ms`, with `meanwhile` run beside them: every
+   * answer's status (0: no answer) and when it came.
+   */
+  async function profileReadsWhile(
+    ms: number,
+    meanwhile: () => Promise<void>,
+  ): Promise<Array<{ status: number; at: number }>> {
     const results: Array<{ status: number; at: number }> = [];
-    let killedAt = 0;
-    const worker = async (until: number) => {
-      while (Date.now() < until) {
+    const end = Date.now() + ms;
+    const connection = async () => {
+      while (Date.now() < end) {
         const status = await fetch(`${haproxy.url}/api/v1/users/me/`, {
           headers: { authorization: `Bearer ${user.token}` },
           signal: AbortSignal.timeout(10_000),
@@ -110,12 +117,17 @@ function outcomes(text: string, metric: string): Record<string, number> {
         results.push({ status, at: Date.now() });
       }
     };
-    const end = Date.now() + 8_000;
-    const load = Promise.all(Array.from({ length: 16 }, () => worker(end)));
-    await sleep(2_000);
-    await deployment.apis[0].process.stop('SIGKILL');
-    killedAt = Date.now();
-    await load;
+    await Promise.all([...Array.from({ length: 16 }, connection), meanwhile()]);
+    return results;
+  }
+
+  it('keeps answering through the other two when one API is SIGKILLed under load', async () => {
+    let killedAt = 0;
+    const results = await profileReadsWhile(8_000, async () => {
+      await sleep(2_000);
+      await deployment.apis[0].process.stop('SIGKILL');
+      killedAt = Date.now();
+    });
 
     const failed = results.filter((result) => result.status !== 200);
     const afterKill = results.filter((result) => result.at > killedAt);
@@ -136,25 +148,13 @@ function outcomes(text: string, metric: string): Record<string, number> {
 
   // After the SIGKILL above: of the three, apis[1] and apis[2] are left.
   it('loses no request when an API is stopped with SIGTERM under load: readiness fails first, HAProxy takes it out', async () => {
-    const results: Array<{ status: number; at: number }> = [];
-    const worker = async (until: number) => {
-      while (Date.now() < until) {
-        const status = await fetch(`${haproxy.url}/api/v1/users/me/`, {
-          headers: { authorization: `Bearer ${user.token}` },
-          signal: AbortSignal.timeout(10_000),
-        }).then(
-          async (response) => (await response.arrayBuffer(), response.status),
-          () => 0,
-        );
-        results.push({ status, at: Date.now() });
-      }
-    };
-    const end = Date.now() + 7_000;
-    const load = Promise.all(Array.from({ length: 16 }, () => worker(end)));
-    await sleep(1_500);
-    const stoppedAt = Date.now();
-    const exited = deployment.apis[1].process.stop('SIGTERM');
-    await load;
+    let stoppedAt = 0;
+    let exited: Promise<number | null> = Promise.resolve(null);
+    const results = await profileReadsWhile(7_000, async () => {
+      await sleep(1_500);
+      stoppedAt = Date.now();
+      exited = deployment.apis[1].process.stop('SIGTERM');
+    });
     expect(await exited).toBe(0);
 
     const afterStop = results.filter((result) => result.at > stoppedAt);

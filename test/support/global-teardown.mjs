@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pg from 'pg';
 import { deleteKeys } from './redis-keys.mjs';
-import { WORKER_DATABASE_PATTERN } from './worker-database.mjs';
+import { workerDatabasePattern } from './worker-database.mjs';
 
 /** Leaves nothing behind: the test database and its workers' copies are dropped, every test key deleted, a throwaway server removed. */
 export default async function globalTeardown() {
@@ -26,7 +26,7 @@ export default async function globalTeardown() {
     await client.connect();
     try {
       const { rows } = await client.query(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [
-        WORKER_DATABASE_PATTERN(name),
+        workerDatabasePattern(name),
       ]);
       for (const { datname } of [...rows, { datname: name }])
         await client.query(`DROP DATABASE IF EXISTS "${datname.replace(/"/g, '""')}" WITH (FORCE)`);

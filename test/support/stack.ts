@@ -162,14 +162,15 @@ export async function waitForCode(stack: Stack, phone: string, seen = 0, timeout
 }
 
 /**
- * Waits until each code request's job has ended (completed, failed for good, or ended and removed):
- * from then on nothing is sent for them, so a test can count messages without sleeping on it.
+ * Waits until each job has ended (completed, failed for good, or ended and removed): from then on it
+ * does nothing more, so a test can count what it did without sleeping on it. A code request's job is
+ * named by the request's id, an event's by the event's.
  */
-export async function jobsEnded(stack: Stack, codeRequestIds: string[], timeoutMs = 20_000): Promise<void> {
+export async function jobsEnded(queue: Queue, jobIds: string[], timeoutMs = 20_000): Promise<void> {
   await until(
     'the jobs ended',
     async () => {
-      const states = await Promise.all(codeRequestIds.map((id) => stack.queue.getJobState(id)));
+      const states = await Promise.all(jobIds.map((id) => queue.getJobState(id)));
       return states.every((state) => ['completed', 'failed', 'unknown'].includes(state)) ? true : undefined;
     },
     timeoutMs,
@@ -211,6 +212,17 @@ export async function signIn(stack: Stack, phone = nextPhone(), username?: strin
     referralCode: body.referral_code,
     isNewUser: body.is_new_user,
   };
+}
+
+/** Numbers that signed in through the SMS round trip, as real accounts do, each past its cooldown since. */
+export async function signedInNumbers(stack: Stack, count: number): Promise<string[]> {
+  const phones: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const user = await signIn(stack);
+    await skipCooldown(stack, user.phone);
+    phones.push(user.phone);
+  }
+  return phones;
 }
 
 /** Moves the phone's past codes two minutes back, as if the 60 s cooldown had passed. */

@@ -12,5 +12,7 @@ export function workerDatabaseUrl(databaseUrl, worker) {
   return url.toString();
 }
 
-/** The worker databases the global setup made beside `template`, for the teardown to drop. */
-export const WORKER_DATABASE_PATTERN = (template) => `${template.replace(/[\\%_]/g, '\\$&')}\\_w%`;
+/** A LIKE pattern of the worker databases the global setup made beside `template`, for the teardown to drop. */
+export function workerDatabasePattern(template) {
+  return `${template.replace(/[\\%_]/g, '\\$&')}\\_w%`;
+}

@@ -7,7 +7,7 @@ import {
 } from './features/database.config.js';
 import { eventsConfig, type EventsConfig } from './features/events.config.js';
 import { httpConfig, type HttpConfig } from './features/http.config.js';
-import { type LogLevel, operationsConfig } from './features/operations.config.js';
+import { operationsConfig, type OperationsConfig } from './features/operations.config.js';
 import { pumpingConfig, type PumpingConfig } from './features/pumping.config.js';
 import { redisConfig, type RedisConfig } from './features/redis.config.js';
 import type { FeatureContext, NodeEnv, ProcessRole } from './features/shared.js';
@@ -44,14 +44,12 @@ export class AppConfig {
   dataDir: string;
   http: HttpConfig['http'];
   rateLimits: HttpConfig['rateLimits'];
-  /** Where `/metrics` is served; `port` null: the process's own default (API 9464, worker 9465); 0: off. */
-  metrics: { host: string; port: number | null };
+  metrics: OperationsConfig['metrics'];
   database: DatabaseSection;
   redis: RedisConfig;
   queue: {
     backend: 'redis' | 'postgres';
-    /** Failed code-delivery jobs kept for inspection, newest first (each at most 14 days). */
-    keepFailed: number;
+    keepFailed: OperationsConfig['keepFailed'];
   };
   jwt: AuthConfig['jwt'];
   otp: AuthConfig['otp'];
@@ -61,11 +59,10 @@ export class AppConfig {
   sms: SmsConfig;
   pumping: PumpingConfig;
   events: EventsConfig;
-  queueDashboard: { user: string; password: string; write: boolean } | null;
-  worker: { concurrency: number };
-  logLevel: LogLevel;
-  /** `pretty`: one short human line each (a terminal in development); `json`: pino's lines. */
-  logFormat: 'json' | 'pretty';
+  queueDashboard: OperationsConfig['queueDashboard'];
+  worker: OperationsConfig['worker'];
+  logLevel: OperationsConfig['logLevel'];
+  logFormat: OperationsConfig['logFormat'];
 }
 
 /**
@@ -108,7 +105,7 @@ export function loadConfig(
     database,
     redis,
     queue: { backend: redis.url || redis.cluster ? 'redis' : 'postgres', keepFailed },
-    ...auth.generate(dataDir),
+    ...auth.generate(),
     sms,
     pumping,
     events,

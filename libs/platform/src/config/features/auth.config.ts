@@ -138,8 +138,8 @@ export interface AuthConfig {
  */
 export function authConfig(
   v: AuthSettings,
-  { isProduction, role, problem }: FeatureContext,
-): { generate(dataDir: string): AuthConfig } {
+  { isProduction, role, dataDir, problem }: FeatureContext,
+): { generate(): AuthConfig } {
   const region = v.DEFAULT_PHONE_REGION;
   if (!isPhoneRegion(region)) problem('DEFAULT_PHONE_REGION', `"${region}" is not a region libphonenumber knows`);
   const safeRegion: CountryCode = isPhoneRegion(region) ? region : 'RU';
@@ -194,7 +194,7 @@ export function authConfig(
   }
 
   return {
-    generate(dataDir) {
+    generate() {
       const jwtSecret = v.JWT_SECRET ?? (isProduction ? undefined : readOrCreateSecret(dataDir, 'jwt-secret'));
       const otpSecret = v.OTP_SECRET ?? (isProduction ? undefined : readOrCreateSecret(dataDir, 'otp-secret'));
       return {
