@@ -64,7 +64,7 @@ describe('docker-compose.yml as shipped', () => {
       expect(attempt).toThrow(ConfigError);
       expect(attempt).toThrow(/OTP_SECRET/);
       expect(attempt).toThrow(/SMS_WEBHOOK_URL/);
-      if (service === 'api') expect(attempt).toThrow(/JWT_SECRET/);
+      if (service === 'api') expect(attempt).toThrow(/KEY_ENCRYPTION_SECRET/);
     }
   });
 
@@ -76,7 +76,7 @@ describe('docker-compose.yml as shipped', () => {
       const run = () => execFileSync(join(folder, 'scripts', 'compose-secret'), { env: { PATH: process.env.PATH } });
       run();
       const written = readFileSync(join(folder, '.env'), 'utf8');
-      const secret = /^JWT_SECRET=([A-Za-z0-9_-]+)$/m.exec(written)?.[1] ?? '';
+      const secret = /^KEY_ENCRYPTION_SECRET=([A-Za-z0-9_-]+)$/m.exec(written)?.[1] ?? '';
       const otpSecret = /^OTP_SECRET=([A-Za-z0-9_-]+)$/m.exec(written)?.[1] ?? '';
       expect([secret.length, otpSecret.length]).toEqual([64, 64]);
       expect(otpSecret).not.toBe(secret);
@@ -84,7 +84,7 @@ describe('docker-compose.yml as shipped', () => {
       expect(readFileSync(join(folder, '.env'), 'utf8')).toBe(written);
 
       const variables = {
-        JWT_SECRET: secret,
+        KEY_ENCRYPTION_SECRET: secret,
         OTP_SECRET: otpSecret,
         SMS_WEBHOOK_URL: 'https://sms.example.com/send',
         SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
@@ -95,9 +95,9 @@ describe('docker-compose.yml as shipped', () => {
         expect(config.sms.transports).toEqual(['webhook']);
         expect(config.pumping.perHour).toBeGreaterThan(0);
         expect(config.pumping.perBlockPerHour).toBeGreaterThan(0);
-        // One key per purpose: the worker holds the code keys and no token key.
+        // One key per purpose: the worker holds the code keys and nothing that opens a signing key.
         expect(config.otp.keys.current).toBe(otpSecret);
-        expect(config.jwt.keys.current).toBe(service === 'api' ? secret : null);
+        expect(config.jwt.keyEncryptionSecret).toBe(service === 'api' ? secret : null);
       }
     } finally {
       rmSync(folder, { recursive: true, force: true });
@@ -123,7 +123,9 @@ describe('docker-compose.yml as shipped', () => {
 
 /** The commands the image's entrypoint knows (docker/entrypoint.sh's `case` labels). */
 const entrypointCommands = () =>
-  [...readFileSync('docker/entrypoint.sh', 'utf8').matchAll(/^\s+([a-z]+)\) exec /gm)].map((match) => match[1]);
+  [...readFileSync('docker/entrypoint.sh', 'utf8').matchAll(/^ {2}([a-z-]+(?: \| [a-z-]+)*)\)/gm)].flatMap((match) =>
+    match[1].split(' | '),
+  );
 
 /** The Dockerfile's final stage: its ENV PORT and EXPOSE. */
 function imageSettings(): { port: string; exposed: string[] } {
@@ -141,7 +143,7 @@ describe('docker-compose.yml against the image', () => {
   const apps = ['migrate', 'api', 'worker'];
 
   it('runs each app service from the one image with a command its entrypoint knows', () => {
-    expect(entrypointCommands()).toEqual(['api', 'worker', 'migrate']);
+    expect(entrypointCommands()).toEqual(['api', 'worker', 'migrate', 'keys', 'api-keys']);
     for (const name of apps) {
       const service = production.services[name];
       expect({ name, image: service.image, built: service.build !== undefined }).toEqual({

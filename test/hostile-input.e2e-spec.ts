@@ -222,6 +222,11 @@ describe('hostile input, generated for every operation, field and parameter', ()
         'GET /api/v1/referrals/leaderboard',
         'GET /api/v1/admin/events',
         'POST /api/v1/admin/events/{id}/redeliver',
+        'DELETE /api/v1/users/me/sessions/{id}',
+        'POST /api/v1/users/me/phone',
+        'POST /api/v1/users/me/phone/confirm',
+        'POST /api/v1/admin/api-keys',
+        'DELETE /api/v1/admin/api-keys/{id}',
       ].sort(),
     );
   });

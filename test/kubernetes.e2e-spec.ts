@@ -180,7 +180,7 @@ function selects(selector: Record<string, string> | undefined, labels: Record<st
 const FILLED_SECRET = {
   DATABASE_URL: 'postgres://referral:password@postgres.example.internal:5432/referral',
   REDIS_URL: 'redis://redis.example.internal:6379',
-  JWT_SECRET: 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWy',
+  KEY_ENCRYPTION_SECRET: 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWy',
   OTP_SECRET: 'p7Kc2Wm9Qx4Lr1Tz8Nv5Bd3Hs6Fy0Ja+g/Ue2Oi9Ck4R',
   SMS_WEBHOOK_URL: 'https://sms.example.com/send',
   SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
@@ -308,7 +308,7 @@ describe('the Kubernetes manifests in deploy/kubernetes', () => {
       // As shipped, the Secret's values are empty: the process refuses to start, naming each.
       const attempt = () => loadConfig(env, role);
       expect(attempt).toThrow(ConfigError);
-      for (const required of ['OTP_SECRET', 'SMS_WEBHOOK_URL', ...(role === 'api' ? ['JWT_SECRET'] : [])]) {
+      for (const required of ['OTP_SECRET', 'SMS_WEBHOOK_URL', ...(role === 'api' ? ['KEY_ENCRYPTION_SECRET'] : [])]) {
         expect(attempt).toThrow(new RegExp(required));
       }
     }

@@ -69,6 +69,16 @@ describe('the OpenAPI document', () => {
         'GET /api/v1/admin/events',
         'POST /api/v1/admin/events/{id}/redeliver',
         'POST /api/v1/admin/events/endpoint/enable',
+        'GET /api/v1/users/me/sessions',
+        'DELETE /api/v1/users/me/sessions/{id}',
+        'POST /api/v1/users/me/sessions/revoke-others',
+        'POST /api/v1/users/me/phone',
+        'POST /api/v1/users/me/phone/confirm',
+        'GET /api/v1/admin/api-keys',
+        'POST /api/v1/admin/api-keys',
+        'DELETE /api/v1/admin/api-keys/{id}',
+        'GET /.well-known/jwks.json',
+        'GET /.well-known/openid-configuration',
       ].sort(),
     );
   });
@@ -85,19 +95,47 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  it('marks the users routes as needing a Bearer token, and the sign-in routes as not', () => {
+  it('marks the users and admin routes as needing a Bearer token (or an API key of the scope named), and the sign-in routes as not', () => {
     const operations = (prefix: string) =>
       Object.entries(document.paths)
         .filter(([path]) => path.startsWith(prefix))
         .flatMap(([path, methods]) =>
           Object.entries(methods).map(([method, operation]) => ({ route: `${method} ${path}`, operation })),
         );
-    const users = operations('/api/v1/users');
+    const users = [
+      ...operations('/api/v1/users'),
+      ...operations('/api/v1/admin/'),
+      ...operations('/api/v1/referrals/'),
+    ];
     const signIn = operations('/api/v1/auth/');
     expect(users.length).toBeGreaterThanOrEqual(6);
     expect(signIn.length).toBeGreaterThanOrEqual(3);
-    for (const { route, operation } of users)
-      expect({ route, security: operation.security }).toEqual({ route, security: [{ bearer: [] }] });
+    const withKeys: string[] = [];
+    for (const { route, operation } of users) {
+      const scope = (operation as { 'x-api-key-scope'?: string })['x-api-key-scope'];
+      if (scope) withKeys.push(`${route} ${scope}`);
+      // Either scheme will do: one requirement each, in whichever order.
+      const schemes = (operation.security ?? [])
+        .map((requirement) => Object.keys(requirement as object).join('+'))
+        .sort();
+      expect({ route, schemes }).toEqual({ route, schemes: scope ? ['apiKey', 'bearer'] : ['bearer'] });
+    }
+    // Every admin route takes an API key of its scope, but the keys' own (a key makes no keys).
+    expect(withKeys.sort()).toEqual(
+      [
+        'get /api/v1/users users:read',
+        'post /api/v1/users users:write',
+        'get /api/v1/users/{username} users:read',
+        'get /api/v1/users/{username}/referrals users:read',
+        'patch /api/v1/users/{username} users:write',
+        'put /api/v1/users/{username} users:write',
+        'delete /api/v1/users/{username} users:write',
+        'get /api/v1/admin/events events:admin',
+        'post /api/v1/admin/events/{id}/redeliver events:admin',
+        'post /api/v1/admin/events/endpoint/enable events:admin',
+        'get /api/v1/referrals/leaderboard referrals:read',
+      ].sort(),
+    );
     for (const { route, operation } of signIn)
       expect({ route, security: operation.security }).toEqual({ route, security: undefined });
   });

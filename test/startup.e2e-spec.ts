@@ -61,7 +61,7 @@ describe('starting the processes', () => {
     const production = {
       NODE_ENV: 'production',
       DATABASE_URL: directDatabaseUrl(),
-      JWT_SECRET: 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWy',
+      KEY_ENCRYPTION_SECRET: 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWy',
       OTP_SECRET: 'p7Kc2Wm9Qx4Lr1Tz8Nv5Bd3Hs6Fy0Ja+g/Ue2Oi9Ck4R',
       SMS_TRANSPORT: 'webhook',
       SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',

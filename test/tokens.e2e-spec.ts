@@ -1,5 +1,6 @@
 import { createUser, startSession, type TestUser } from './support/factory.js';
-import { claimsOf, forge } from './support/jwt.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { claimsOf, forge, headerOf, signingKeyOf } from './support/jwt.js';
 import { nextPhone, signIn, skipCooldown, startStack, waitForCode, type Stack } from './support/stack.js';
 
 describe('tokens', () => {
@@ -16,11 +17,11 @@ describe('tokens', () => {
   const refresh = (refreshToken: string) =>
     stack.http().post('/api/v1/auth/refresh/').send({ refresh_token: refreshToken });
 
-  it('issues an HS256 access token for 15 minutes, with issuer and audience', async () => {
+  it('issues an EdDSA access token for 15 minutes, with its key id, issuer and audience', async () => {
     const user = await createUser(stack);
-    const header = JSON.parse(Buffer.from(user.token.split('.')[0], 'base64url').toString());
+    const header = headerOf(user.token);
     const claims = claimsOf(user.token);
-    expect(header.alg).toBe('HS256');
+    expect(header).toEqual({ alg: 'EdDSA', typ: 'JWT', kid: (await signingKeyOf(stack)).kid });
     expect(claims.exp - claims.iat).toBe(900);
     expect(claims).toMatchObject({ iss: 'referral-service', aud: 'referral-api' });
     await me(user.token).expect(200);
@@ -58,17 +59,22 @@ describe('tokens', () => {
 
   describe('refuses forged and altered tokens', () => {
     let claims: ReturnType<typeof claimsOf>;
+    let key: Awaited<ReturnType<typeof signingKeyOf>>;
+    /** A token as the API signs it, with these claims: only what a case changes differs. */
+    const good = (payload: object = claims) =>
+      forge({ alg: key.alg, typ: 'JWT', kid: key.kid }, payload, key.privatePem);
 
     beforeAll(async () => {
       claims = claimsOf((await createUser(stack)).token);
+      key = await signingKeyOf(stack);
     });
 
     it('accepts the hand-made copy of a good token (the forgeries below differ in one thing only)', async () => {
-      await me(forge({ alg: 'HS256', typ: 'JWT' }, claims)).expect(200);
+      await me(good()).expect(200);
     });
 
     it('reads the Bearer scheme case-insensitively (RFC 6750), and nothing but one token after it', async () => {
-      const token = forge({ alg: 'HS256', typ: 'JWT' }, claims);
+      const token = good();
       const as = (authorization: string) => stack.http().get('/api/v1/users/me/').set('Authorization', authorization);
       await as(`bearer ${token}`).expect(200);
       await as(`BEARER ${token}`).expect(200);
@@ -80,31 +86,35 @@ describe('tokens', () => {
       [
         'alg none',
         () =>
-          `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`,
+          `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT', kid: key.kid })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`,
+      ],
+      // The algorithm-confusion attack: HMAC keyed with the public key everyone can read at the JWKS.
+      ['HS256 keyed by the public key', () => forge({ alg: 'HS256', typ: 'JWT', kid: key.kid }, claims, key.publicPem)],
+      [
+        'HS256 with a shared secret',
+        () => forge({ alg: 'HS256', typ: 'JWT' }, claims, 'a-secret-of-more-than-thirty-two-bytes!!'),
       ],
       [
-        'another key',
-        () => forge({ alg: 'HS256', typ: 'JWT' }, claims, 'another-secret-of-more-than-thirty-two-bytes'),
+        'another key under our kid',
+        () => forge({ alg: 'EdDSA', typ: 'JWT', kid: key.kid }, claims, generateKeyPairSync('ed25519').privateKey),
       ],
-      ['HS512', () => forge({ alg: 'HS512', typ: 'JWT' }, claims)],
-      ['expired', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: Math.floor(Date.now() / 1000) - 1 })],
-      ['a wrong audience', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, aud: 'someone-else' })],
-      ['a wrong issuer', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, iss: 'someone-else' })],
-      ['no expiry', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, exp: undefined })],
-      ['no audience', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, aud: undefined })],
-      ['no session', () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: undefined })],
-      [
-        'an unknown session',
-        () => forge({ alg: 'HS256', typ: 'JWT' }, { ...claims, sid: '00000000-0000-4000-8000-000000000000' }),
-      ],
+      ['an unknown kid', () => forge({ alg: key.alg, typ: 'JWT', kid: 'not-a-key-of-ours' }, claims, key.privatePem)],
+      ['no kid', () => forge({ alg: key.alg, typ: 'JWT' }, claims, key.privatePem)],
+      ['expired', () => good({ ...claims, exp: Math.floor(Date.now() / 1000) - 1 })],
+      ['a wrong audience', () => good({ ...claims, aud: 'someone-else' })],
+      ['a wrong issuer', () => good({ ...claims, iss: 'someone-else' })],
+      ['no expiry', () => good({ ...claims, exp: undefined })],
+      ['no audience', () => good({ ...claims, aud: undefined })],
+      ['no session', () => good({ ...claims, sid: undefined })],
+      ['an unknown session', () => good({ ...claims, sid: '00000000-0000-4000-8000-000000000000' })],
       [
         'a tampered payload',
         () => {
-          const good = forge({ alg: 'HS256', typ: 'JWT' }, claims).split('.');
+          const parts = good().split('.');
           const other = Buffer.from(
             JSON.stringify({ ...claims, sub: '00000000-0000-4000-8000-000000000000' }),
           ).toString('base64url');
-          return `${good[0]}.${other}.${good[2]}`;
+          return `${parts[0]}.${other}.${parts[2]}`;
         },
       ],
     ])('with %s', async (_case, make) => {

@@ -110,7 +110,7 @@ const runnable = hasEngine('dockerd', 'docker.io') && hasEngine('debootstrap', '
       DATABASE_URL: url.toString(),
       ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
       REDIS_KEY_PREFIX: testKeyPrefix('image'),
-      JWT_SECRET: secret(),
+      KEY_ENCRYPTION_SECRET: secret(),
       OTP_SECRET: secret(),
       SMS_TRANSPORT: 'webhook',
       SMS_WEBHOOK_URL: sms.url,
@@ -167,7 +167,7 @@ const runnable = hasEngine('dockerd', 'docker.io') && hasEngine('debootstrap', '
     expect(report.split('\n')).toEqual(['1000', '1000']);
   }, 300_000);
 
-  it('migrates a new database with DATABASE_URL alone, and a second run finds nothing to do', async () => {
+  it('migrates a new database and makes the first signing key; a second run finds nothing to do', async () => {
     const migrate = (name: string) =>
       engine.docker([
         'run',
@@ -179,12 +179,14 @@ const runnable = hasEngine('dockerd', 'docker.io') && hasEngine('debootstrap', '
         '--read-only',
         '-e',
         `DATABASE_URL=${env.DATABASE_URL}`,
+        '-e',
+        `KEY_ENCRYPTION_SECRET=${env.KEY_ENCRYPTION_SECRET}`,
         IMAGE,
         'migrate',
       ]);
     const first = await migrate('referral-migrate-1');
-    expect(first).toMatch(/^applied: /);
-    expect(await migrate('referral-migrate-2')).toBe('no pending migrations');
+    expect(first).toMatch(/^applied: .*\nmade the first EdDSA signing key [\w-]+$/s);
+    expect(await migrate('referral-migrate-2')).toBe('no pending migrations\na signing key is in use already');
   }, 300_000);
 
   it('runs two APIs and a worker, read-only, and each turns healthy by the check that fits its command', async () => {

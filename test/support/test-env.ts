@@ -25,7 +25,8 @@ let prefixes = 0;
 export function testKeyPrefix(kind?: string): string {
   return [TEST_KEY_PREFIX, kind, process.pid, FILE_TAG, ++prefixes].filter((part) => part !== undefined).join('-');
 }
-export const TEST_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long-0123456789';
+/** Seals the signing keys in tests: a test opens the current key with it to forge tokens. */
+export const TEST_KEY_ENCRYPTION_SECRET = 'test-kek-Lq4Vn8Rz2Tm6Xc1Bw5Kd9Hs3Fj7Gp0Ya';
 /** The root of the code keys in tests: a secret of its own, as in production. */
 export const TEST_OTP_SECRET = 'test-otp-secret-Vq8Lm3Rz6Tn1Xc4Bw9Kd2Hs5Fj7Gp0Ya';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL;
@@ -49,7 +50,7 @@ export function baseTestEnv(): Record<string, string> {
     ...(process.env.TEST_DATABASE_DIRECT_URL
       ? { DATABASE_POOLER: 'transaction', DATABASE_DIRECT_URL: process.env.TEST_DATABASE_DIRECT_URL }
       : {}),
-    JWT_SECRET: TEST_JWT_SECRET,
+    KEY_ENCRYPTION_SECRET: TEST_KEY_ENCRYPTION_SECRET,
     OTP_SECRET: TEST_OTP_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     SMS_TRANSPORT: 'simulated',

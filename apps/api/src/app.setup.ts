@@ -63,7 +63,9 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     maxAge: 600,
   });
 
-  app.setGlobalPrefix(API_PREFIX, { exclude: ['health/live', 'health/ready'] });
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: ['health/live', 'health/ready', '.well-known/jwks.json', '.well-known/openid-configuration'],
+  });
   // The input's shape first (an object, not too deep, no NUL), then the DTOs.
   app.useGlobalPipes(new InputShapePipe(), createValidationPipe());
   registerDocs(app);

@@ -4,7 +4,7 @@ import { closeOnSignals, exitOnStartFailure, loadConfig, loadSettings } from '@a
 import { createWorker } from './worker.setup.js';
 
 async function main(): Promise<void> {
-  // A worker needs no token key (JWT_SECRET): it opens codes with OTP_SECRET alone.
+  // A worker signs no token (no KEY_ENCRYPTION_SECRET): it opens codes with OTP_SECRET alone.
   const worker = await createWorker(await loadSettings((variables) => loadConfig(variables, 'worker')));
   closeOnSignals(worker, 'worker');
   await worker.init();

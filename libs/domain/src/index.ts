@@ -7,6 +7,8 @@ export * from './events/event-types.js';
 export * from './events/standard-webhooks.js';
 export * from './jobs.js';
 export * from './keys.js';
+export * from './signing-keys.js';
+export * from './api-keys.js';
 export * from './otp.js';
 export * from './phone-number.js';
 export * from './referral-code.js';

@@ -1,6 +1,8 @@
 // What both apps run on: the settings, logging, start-up and shutdown; the data
 // source, the unit of work, the entities and migrations; the queue's backend and
 // the Redis client; the metrics server. The rules are @app/domain.
+export * from './accounts/api-keys.store.js';
+export * from './accounts/signing-keys.store.js';
 export * from './config/address-list.js';
 export * from './config/app-config.js';
 export * from './config/config.module.js';

@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '@app/domain';
 import { ApiErrors } from '../common/api-errors.decorator.js';
@@ -23,8 +23,8 @@ export class TokensController {
   })
   @ApiResponse({ status: 200, type: TokenResponseDto })
   @ApiErrors(ErrorCode.INVALID_REFRESH_TOKEN, ErrorCode.RATE_LIMITED)
-  async refresh(@Body() body: RefreshTokenDto): Promise<TokenResponseDto> {
-    const issued = await this.tokens.refresh(body.refresh_token);
+  async refresh(@Body() body: RefreshTokenDto, @Ip() ip: string): Promise<TokenResponseDto> {
+    const issued = await this.tokens.refresh(body.refresh_token, ip);
     return TokenResponseDto.of(issued, issued.referralCode, false);
   }
 

@@ -4,7 +4,7 @@ import { DomainError, ErrorCode } from '@app/domain';
 import { AppConfig, UnitOfWork, type Transaction } from '@app/platform';
 import { AccessTokens } from './access-tokens.js';
 import type { AuthUser, TokenHolder } from './auth-user.js';
-import { SessionsRepository } from './sessions.repository.js';
+import { type SessionDevice, SessionsRepository, type SessionRow } from './sessions.repository.js';
 
 export interface IssuedTokens {
   accessToken: string;
@@ -31,15 +31,25 @@ export class TokensService {
 
   /** Whether a verified token's session is still live and its user still there; who is calling if so. */
   async authenticate(holder: TokenHolder): Promise<AuthUser | null> {
-    const phoneNumber = await this.sessions.liveCallerPhone(holder.sessionId, holder.id);
-    if (!phoneNumber) return null;
-    return { ...holder, phoneNumber, isAdmin: this.config.adminPhoneNumbers.has(phoneNumber) };
+    const caller = await this.sessions.liveCaller(holder.sessionId, holder.id);
+    if (!caller) return null;
+    const { phoneNumber, signedInAt } = caller;
+    return { ...holder, phoneNumber, signedInAt, isAdmin: this.config.adminPhoneNumbers.has(phoneNumber) };
   }
 
-  /** Starts a session for a user who just proved their phone (or a test's factory); in the caller's transaction. */
-  async startSession(tx: Transaction, userId: string): Promise<IssuedTokens> {
+  /**
+   * Starts a session for a user who just proved their phone (or a test's
+   * factory), on the device given; in the caller's transaction. It ends
+   * SESSION_MAX_AGE_SECONDS from now, however it is used.
+   */
+  async startSession(tx: Transaction, userId: string, device: SessionDevice = UNKNOWN_DEVICE): Promise<IssuedTokens> {
     const sessionId = randomUUID();
-    await this.sessions.insertSession(tx, { id: sessionId, userId });
+    await this.sessions.insertSession(tx, {
+      id: sessionId,
+      userId,
+      maxAgeSeconds: this.config.sessions.maxAgeSeconds,
+      ...device,
+    });
     const refreshToken = await this.newRefreshToken(tx, sessionId);
     return {
       accessToken: this.signAccessToken(userId, sessionId),
@@ -48,10 +58,13 @@ export class TokensService {
     };
   }
 
-  async refresh(refreshToken: string): Promise<IssuedTokens & { userId: string; referralCode: string }> {
+  async refresh(
+    refreshToken: string,
+    ipAddress: string,
+  ): Promise<IssuedTokens & { userId: string; referralCode: string }> {
     const tokenHash = hashToken(refreshToken);
     const outcome = await this.uow.run(async (tx) => {
-      const rotated = await this.sessions.rotate(tx, tokenHash);
+      const rotated = await this.sessions.rotate(tx, tokenHash, ipAddress);
       if (rotated) return { rotated, next: await this.newRefreshToken(tx, rotated.session_id) };
       const revoked = await this.sessions.revokeForRotatedToken(tx, tokenHash);
       if (revoked) this.logger.warn({ session_id: revoked }, 'refresh token reused: session revoked');
@@ -78,6 +91,21 @@ export class TokensService {
     return this.sessions.revokeAllOf(tx, userId);
   }
 
+  /** The person's live sessions, the most recently used first. */
+  listSessions(userId: string): Promise<SessionRow[]> {
+    return this.sessions.listLive(userId);
+  }
+
+  /** Ends one of the person's sessions (this one too: a sign-out); SESSION_NOT_FOUND when it is not a live one of theirs. */
+  async endSession(userId: string, sessionId: string): Promise<void> {
+    if (!(await this.sessions.revokeOne(userId, sessionId))) throw new DomainError(ErrorCode.SESSION_NOT_FOUND);
+  }
+
+  /** Ends every session of the person but this one; in the caller's transaction if given. Answers how many. */
+  endOtherSessions(userId: string, keepSessionId: string, tx?: Transaction): Promise<number> {
+    return this.sessions.revokeOthers(tx, userId, keepSessionId);
+  }
+
   private signAccessToken(userId: string, sessionId: string): string {
     return this.accessTokens.sign(userId, sessionId);
   }
@@ -93,6 +121,9 @@ export class TokensService {
     return token;
   }
 }
+
+/** A session started without a request (an admin's or a test's): no device to name. */
+const UNKNOWN_DEVICE: SessionDevice = { userAgent: null, device: 'Unknown device', ipAddress: null };
 
 function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();

@@ -1,6 +1,7 @@
 import { type INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ERROR_MESSAGES, ErrorCode } from '@app/domain';
+import { API_KEY_SCHEME } from '../common/security-schemes.js';
 import { API_ERRORS_EXTENSION } from '../common/api-errors.decorator.js';
 import { ERROR_STATUS } from '../common/error-status.js';
 import { ErrorBodyDto, ErrorDetailDto } from '../common/error-body.js';
@@ -64,7 +65,9 @@ function errorCodesOf(method: string, operation: Operation): Set<ErrorCode> {
   const places = new Set((operation.parameters ?? []).map((parameter) => parameter.in));
   if (places.has('path')) add([ErrorCode.URI_TOO_LONG, ErrorCode.VALIDATION_FAILED]);
   if (places.has('query')) add([ErrorCode.VALIDATION_FAILED]);
-  if (operation.security?.some((requirement) => 'bearer' in requirement)) add([ErrorCode.UNAUTHORIZED]);
+  // Any authenticated route answers 403 to an API key it does not take (a key acts on admin routes only).
+  if (operation.security?.some((requirement) => 'bearer' in requirement || API_KEY_SCHEME in requirement))
+    add([ErrorCode.UNAUTHORIZED, ErrorCode.FORBIDDEN]);
   return codes;
 }
 
@@ -116,7 +119,23 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Referral service')
     .setVersion('1.0.0')
     .setDescription(DESCRIPTION)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description:
+        'An access token from /auth/code/ or /auth/refresh/ (EdDSA or ES256; keys at /.well-known/jwks.json)',
+    })
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'rfk_…',
+        description:
+          'An API key of the host app’s backend (`npm run api-keys -- create`), on the admin routes that name its scope in `x-api-key-scope`',
+      },
+      API_KEY_SCHEME,
+    )
     .addTag('auth', 'Sign in with a phone number and a code; refresh and end sessions')
     .addTag('users', 'Profiles, invite codes and the users resource')
     .addTag('health', 'Liveness and readiness')

@@ -2,6 +2,7 @@ import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } 
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '@app/domain';
 import { AdminOnly, JwtAuthGuard } from '../auth/jwt-auth.guard.js';
+import { ApiKeyAuth } from '../auth/api-key-auth.decorator.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { EndpointDto, EventsPageDto, EventsQueryDto, RedeliveryDto } from './dto/events.dto.js';
 import { EventsService } from './events.service.js';
@@ -9,7 +10,8 @@ import { EventsService } from './events.service.js';
 @ApiTags('admin')
 @ApiBearerAuth()
 @UseGuards(JwtAuthGuard)
-@AdminOnly()
+@AdminOnly('events:admin')
+@ApiKeyAuth('events:admin')
 @Controller('admin/events')
 export class EventsController {
   constructor(private readonly events: EventsService) {}

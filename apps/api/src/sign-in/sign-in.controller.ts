@@ -2,6 +2,8 @@ import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { ErrorCode } from '@app/domain';
 import { NotCached } from '../auth/not-cached.decorator.js';
+import { ClientDevice } from '../auth/session-device.js';
+import type { SessionDevice } from '../auth/sessions.repository.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { LimitPerIp } from '../rate-limit/ip-throttler.guard.js';
 import { CodeRequestedDto } from './dto/code-requested.dto.js';
@@ -56,7 +58,7 @@ export class SignInController {
     ErrorCode.TOO_MANY_ATTEMPTS,
     ErrorCode.RATE_LIMITED,
   )
-  verify(@Body() body: VerifyCodeDto): Promise<SignedInDto> {
-    return this.signIn.verifyCode(body.phone_number, body.code, body.referral_code);
+  verify(@Body() body: VerifyCodeDto, @ClientDevice() device: SessionDevice): Promise<SignedInDto> {
+    return this.signIn.verifyCode(body.phone_number, body.code, body.referral_code, device);
   }
 }

@@ -7,12 +7,13 @@ import { ReferralModule } from '../referral/referral.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { SignInController } from './sign-in.controller.js';
 import { SignInRepository } from './sign-in.repository.js';
-import { SignInService } from './sign-in.service.js';
+import { PhoneChangeController } from './phone-change.controller.js';
+import { PhoneChangeService, SignInService } from './sign-in.service.js';
 
-/** Phone sign-in: ask for a code, sign in with it (the user is created on the first success). */
+/** Phone sign-in: ask for a code, sign in with it (the user is created on the first success); and moving to another number. */
 @Module({
   imports: [AuthModule, RateLimitModule, QueueModule, UsersModule, ReferralModule, PumpingModule],
-  controllers: [SignInController],
-  providers: [SignInService, SignInRepository],
+  controllers: [SignInController, PhoneChangeController],
+  providers: [SignInService, PhoneChangeService, SignInRepository],
 })
 export class SignInModule {}

@@ -8,8 +8,8 @@ import { entityManager, runPrepared, type PreparedStatement, type Transaction } 
  * Exported for the bench's signup ceiling, which runs the same statement.
  */
 export const REQUEST_CODE: PreparedStatement = {
-  name: 'request_code_v2',
-  text: 'SELECT outcome, retry_after FROM request_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
+  name: 'request_code_v3',
+  text: 'SELECT outcome, retry_after FROM request_code($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)',
 };
 
 /** The rolling ceiling of wrong codes per number (SPEC section 11), which requests and checks both honour. */
@@ -59,6 +59,8 @@ export class SignInRepository {
       codeSealed: Buffer;
       username: string | null;
       usernameTaken: boolean;
+      /** The user a phone-change code is for; absent for a sign-in code. */
+      forUserId?: string;
     },
     limits: CodeRequestLimits,
   ): Promise<CodeRequestOutcome> {
@@ -75,6 +77,7 @@ export class SignInRepository {
       request.usernameTaken,
       limits.failuresPerWindow,
       limits.windowSeconds,
+      request.forUserId ?? null,
     ]);
     return result;
   }
@@ -92,11 +95,11 @@ export class SignInRepository {
   /** Applies the verification rules to the crypto's verdict, under the phone's lock, in the caller's transaction. */
   async verify(
     tx: Transaction,
-    attempt: { phoneNumber: string; requestId: string | null; matches: boolean },
+    attempt: { phoneNumber: string; requestId: string | null; matches: boolean; forUserId?: string },
     limits: VerificationLimits,
   ): Promise<VerificationOutcome> {
     const [result] = await entityManager(this.db, tx).query<VerificationOutcome[]>(
-      'SELECT outcome, retry_after, requested_username FROM verify_code($1, $2, $3, $4, $5, $6, $7, $8)',
+      'SELECT outcome, retry_after, requested_username FROM verify_code($1, $2, $3, $4, $5, $6, $7, $8, $9)',
       [
         attempt.phoneNumber,
         attempt.requestId,
@@ -106,6 +109,7 @@ export class SignInRepository {
         limits.lockSteps,
         limits.failuresPerWindow,
         limits.windowSeconds,
+        attempt.forUserId ?? null,
       ],
     );
     return result;

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode, generateOtp, normalizePhoneNumber, OtpKeyRing, phonePolicy } from '@app/domain';
 import { AppConfig, UnitOfWork } from '@app/platform';
 import { TokenResponseDto } from '../auth/dto/token-response.dto.js';
+import type { AuthUser } from '../auth/auth-user.js';
+import type { SessionDevice } from '../auth/sessions.repository.js';
 import { TokensService } from '../auth/tokens.service.js';
 import { PumpingService } from '../pumping/pumping.service.js';
 import { ReferralService } from '../referral/referral.service.js';
@@ -54,7 +56,7 @@ export class SignInService {
    * known and unknown numbers: every check below looks at the number, never at
    * whether it has an account.
    */
-  async requestCode(rawPhone: string, username: string | undefined): Promise<CodeRequestedDto> {
+  async requestCode(rawPhone: string, username: string | undefined, forUserId?: string): Promise<CodeRequestedDto> {
     const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
     const policy = phonePolicy(phoneNumber, this.config.otp);
     if (!policy.exempt) this.pumping.checkCountry(phoneNumber);
@@ -79,6 +81,7 @@ export class SignInService {
             codeSealed: this.keys.seal(id, code),
             username: username ?? null,
             usernameTaken,
+            forUserId,
           },
           { ttlSeconds, resendSeconds, perHour, exempt: policy.exempt, ...policy.window },
         ),
@@ -119,7 +122,12 @@ export class SignInService {
    * the counters behind the limits are committed before the answer is sent. The
    * first success for a phone creates its user.
    */
-  async verifyCode(rawPhone: string, code: string, referralCode?: string): Promise<SignedInDto> {
+  async verifyCode(
+    rawPhone: string,
+    code: string,
+    referralCode: string | undefined,
+    device: SessionDevice,
+  ): Promise<SignedInDto> {
     const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
     const newest = await this.signIn.newestCode(phoneNumber);
     const matches = this.keys.matches(newest?.codeHash ?? DUMMY_HASH, newest?.id ?? '', phoneNumber, code);
@@ -137,7 +145,7 @@ export class SignInService {
       // An invite link's code: for a new user, in the creation's transaction (user.created, then referral.activated).
       const referral =
         referralCode === undefined ? undefined : await this.referrals.activateOnSignIn(tx, user.id, referralCode);
-      return { signedIn: { user, referral, issued: await this.tokens.startSession(tx, user.id) } };
+      return { signedIn: { user, referral, issued: await this.tokens.startSession(tx, user.id, device) } };
     });
     if (!result.signedIn) {
       const locked = result.refused.outcome === 'locked';
@@ -149,6 +157,78 @@ export class SignInService {
     const { user, issued, referral } = result.signedIn;
     const answer: SignedInDto = TokenResponseDto.of(issued, user.referralCode, user.created);
     return referral ? { ...answer, referral } : answer;
+  }
+}
+
+/**
+ * Moving an account to another number (SPEC section 12): a code to the new
+ * number, asked for by a person signed in within PHONE_CHANGE_REAUTH_SECONDS,
+ * under every rule a sign-in code has (the per-phone limits, the budgets, the
+ * number rules, the per-address limit on the route); confirmed with that code,
+ * which opens no sign-in (and no sign-in code moves an account: verify_code
+ * matches the code's user). The answer to the request is the same whether or
+ * not the number has an account; the confirmation says PHONE_NUMBER_TAKEN.
+ */
+@Injectable()
+export class PhoneChangeService {
+  constructor(
+    private readonly config: AppConfig,
+    private readonly signInService: SignInService,
+    private readonly signIn: SignInRepository,
+    private readonly uow: UnitOfWork,
+    private readonly users: UsersService,
+    private readonly tokens: TokensService,
+    private readonly metrics: ApiMetrics,
+  ) {}
+
+  async request(caller: AuthUser, rawPhone: string): Promise<CodeRequestedDto> {
+    this.requireRecentSignIn(caller);
+    const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
+    if (phoneNumber === caller.phoneNumber) {
+      throw new DomainError(ErrorCode.VALIDATION_FAILED, 'This is the account’s number already.', {
+        details: [{ field: 'phone_number', message: 'is the account’s number already' }],
+      });
+    }
+    return this.signInService.requestCode(phoneNumber, undefined, caller.id);
+  }
+
+  /**
+   * Checks the code for the new number and, in the same transaction, moves the
+   * account there and ends every other session. Refusals answer as a sign-in's
+   * do (INVALID_CODE, TOO_MANY_ATTEMPTS), their counters committed.
+   */
+  async confirm(caller: AuthUser, rawPhone: string, code: string): Promise<void> {
+    const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
+    const keys = OtpKeyRing.of(this.config);
+    const newest = await this.signIn.newestCode(phoneNumber);
+    const matches = keys.matches(newest?.codeHash ?? DUMMY_HASH, newest?.id ?? '', phoneNumber, code);
+    const { maxAttemptsPerCode, lockAfterFailures, lockSteps } = this.config.otp;
+    const refused = await this.uow.run(async (tx) => {
+      const verdict = await this.signIn.verify(
+        tx,
+        { phoneNumber, requestId: newest?.id ?? null, matches, forUserId: caller.id },
+        { maxAttemptsPerCode, lockAfterFailures, lockSteps, ...phonePolicy(phoneNumber, this.config.otp).window },
+      );
+      if (verdict.outcome !== 'signed_in') return verdict;
+      // A taken number throws: the whole confirmation is undone, the code with it.
+      await this.users.movePhone(tx, caller.id, phoneNumber);
+      await this.tokens.endOtherSessions(caller.id, caller.sessionId, tx);
+      return null;
+    });
+    if (refused) {
+      const locked = refused.outcome === 'locked';
+      this.metrics.otpVerifications.count(locked ? 'locked' : 'invalid');
+      if (locked) throw tooManyAttempts(refused.retry_after);
+      throw new DomainError(ErrorCode.INVALID_CODE);
+    }
+    this.metrics.otpVerifications.count('success');
+  }
+
+  private requireRecentSignIn(caller: AuthUser): void {
+    const signedInAt = caller.signedInAt?.getTime() ?? 0;
+    if (Date.now() - signedInAt > this.config.phoneChange.reauthSeconds * 1000) {
+      throw new DomainError(ErrorCode.REAUTHENTICATION_REQUIRED);
+    }
   }
 }
 

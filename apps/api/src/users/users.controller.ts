@@ -15,7 +15,8 @@ import {
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { AuthUser, TokenHolder } from '../auth/auth-user.js';
 import { CurrentUser, TokenHolderParam } from '../auth/current-user.decorator.js';
-import { AdminOnly, JwtAuthGuard, SessionCheckedInQuery } from '../auth/jwt-auth.guard.js';
+import { AdminOnly, JwtAuthGuard, KeyScope, SessionCheckedInQuery } from '../auth/jwt-auth.guard.js';
+import { ApiKeyAuth } from '../auth/api-key-auth.decorator.js';
 import { ErrorCode } from '@app/domain';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { PageQueryDto } from '../common/keyset.js';
@@ -51,7 +52,8 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Get()
-  @AdminOnly()
+  @AdminOnly('users:read')
+  @ApiKeyAuth('users:read')
   @ApiOperation({ summary: 'List users (admins)', description: 'Newest first, keyset-paginated.' })
   @ApiResponse({ status: 200, type: UsersPageDto })
   @ApiErrors(ErrorCode.FORBIDDEN)
@@ -60,7 +62,8 @@ export class UsersController {
   }
 
   @Post()
-  @AdminOnly()
+  @AdminOnly('users:write')
+  @ApiKeyAuth('users:write')
   @HttpCode(HttpStatus.CREATED)
   @ApiOperation({ summary: 'Create a user (admins)', description: 'The user gets an invite code like any other.' })
   @ApiResponse({ status: 201, type: ProfileResponseDto })
@@ -86,6 +89,8 @@ export class UsersController {
   }
 
   @Get(':username')
+  @KeyScope('users:read')
+  @ApiKeyAuth('users:read')
   @ApiOperation({ summary: 'A user’s profile', description: 'With the newest 100 users who activated their code.' })
   @ApiParam(USERNAME_PARAM)
   @ApiResponse({ status: 200, type: ProfileResponseDto })
@@ -95,6 +100,8 @@ export class UsersController {
   }
 
   @Get(':username/referrals')
+  @KeyScope('users:read')
+  @ApiKeyAuth('users:read')
   @ApiOperation({ summary: 'Everyone who activated the user’s code', description: 'Newest first, keyset-paginated.' })
   @ApiParam(USERNAME_PARAM)
   @ApiResponse({ status: 200, type: ReferralsPageDto })
@@ -108,6 +115,8 @@ export class UsersController {
   }
 
   @Patch(':username')
+  @KeyScope('users:write')
+  @ApiKeyAuth('users:write')
   @ApiOperation({
     summary: 'Change the username or activate an invite code',
     description:
@@ -126,6 +135,8 @@ export class UsersController {
   }
 
   @Put(':username')
+  @KeyScope('users:write')
+  @ApiKeyAuth('users:write')
   @ApiOperation({ summary: 'Replace the writable fields', description: 'As PATCH, with `username` required.' })
   @ApiParam(USERNAME_PARAM)
   @ApiResponse({ status: 200, type: ProfileResponseDto })
@@ -139,6 +150,8 @@ export class UsersController {
   }
 
   @Delete(':username')
+  @KeyScope('users:write')
+  @ApiKeyAuth('users:write')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiOperation({
     summary: 'Delete a user',

@@ -44,10 +44,11 @@ export const PROFILE: PreparedStatement = {
  * the session is live and the user exists, in one round trip.
  */
 export const OWN_PROFILE: PreparedStatement = {
-  name: 'own_profile_v2',
+  name: 'own_profile_v3',
   text: `SELECT ${USER_COLUMNS}, ${NEWEST_REFERRALS}
            FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN referral_counts c ON c.user_id = u.id
-          WHERE s.id = $2 AND s.user_id = $1 AND s.revoked_at IS NULL AND u.deleted_at IS NULL`,
+          WHERE s.id = $2 AND s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
+            AND u.deleted_at IS NULL`,
 };
 
 export interface NewUser {
@@ -158,6 +159,28 @@ export class UsersRepository {
       [user.phoneNumber, user.username],
     );
     return row.phone ? 'phone_number' : row.username ? 'username' : 'referral_code';
+  }
+
+  /**
+   * Moves a live user to another phone number and records `user.phone_changed`
+   * (ids only), in the caller's transaction; 'taken' when a live user has the
+   * number (the unique index decides, so of two moves racing for one number
+   * one wins). The old number is free for a new account at once.
+   */
+  async movePhone(tx: Transaction, userId: string, phoneNumber: string): Promise<'moved' | 'taken' | 'gone'> {
+    let rows: Array<{ changed_at: Date }>;
+    try {
+      [rows] = await entityManager(this.db, tx).query<[Array<{ changed_at: Date }>, number]>(
+        `UPDATE users SET phone_number = $2 WHERE id = $1 AND deleted_at IS NULL RETURNING now() AS changed_at`,
+        [userId, phoneNumber],
+      );
+    } catch (error) {
+      if (TAKEN_BY_INDEX[uniqueViolation(error) ?? ''] === 'phone_number') return 'taken';
+      throw error;
+    }
+    if (rows.length === 0) return 'gone';
+    await recordEvent(this.db, tx, 'user.phone_changed', { id: userId, changed_at: rows[0].changed_at.toISOString() });
+    return 'moved';
   }
 
   /** Renames a live user; 'taken' when another live user has the name, in any case. */

@@ -65,6 +65,16 @@ export class UsersService {
     throw new Error('could not allocate a unique invite code and username');
   }
 
+  /**
+   * Moves the user to a number whose code they just confirmed, in the
+   * confirmation's transaction: PHONE_NUMBER_TAKEN when a live user has it.
+   */
+  async movePhone(tx: Transaction, userId: string, phoneNumber: string): Promise<void> {
+    const moved = await this.users.movePhone(tx, userId, phoneNumber);
+    if (moved === 'taken') throw new DomainError(ErrorCode.PHONE_NUMBER_TAKEN);
+    if (moved === 'gone') throw new DomainError(ErrorCode.UNAUTHORIZED);
+  }
+
   /** The caller's own profile; a session that ended (or a deleted user) finds none: 401. */
   async getOwnProfile(holder: TokenHolder): Promise<ProfileResponseDto> {
     const profile = await this.users.ownProfile(holder.id, holder.sessionId);

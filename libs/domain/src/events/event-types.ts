@@ -1,5 +1,5 @@
 /** The events the host app receives (SPEC section 8), and their delivery states. */
-export const EVENT_TYPES = ['user.created', 'referral.activated', 'user.deleted'] as const;
+export const EVENT_TYPES = ['user.created', 'referral.activated', 'user.deleted', 'user.phone_changed'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export const EVENT_STATUSES = ['pending', 'delivered', 'failed'] as const;
@@ -24,6 +24,8 @@ export interface EventData {
     referrals_count: number;
   };
   'user.deleted': { id: string; deleted_at: string };
+  /** Ids only: the host reads the new number from the users resource if it keeps one. */
+  'user.phone_changed': { id: string; changed_at: string };
 }
 
 export interface EventBody<T extends EventType = EventType> {

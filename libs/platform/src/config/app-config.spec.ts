@@ -32,7 +32,7 @@ describe('loadConfig', () => {
   it('reads a Redis Cluster instead of REDIS_URL, and a pooler only with a direct URL beside it', () => {
     const config = loadConfig({
       DATA_DIR: dataDir(),
-      JWT_SECRET: secret,
+      KEY_ENCRYPTION_SECRET: secret,
       DATABASE_URL,
       REDIS_CLUSTER_NODES: 'rediss://app:s%40cret@redis-1.internal:6380, redis-2.internal:6379,10.0.0.3:7000',
       DATABASE_POOLER: 'transaction',
@@ -58,29 +58,31 @@ describe('loadConfig', () => {
       directUrl: 'postgres://app@db-direct.internal:5432/referral',
       pooler: 'transaction',
     });
-    const plain = loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret, DATABASE_URL });
+    const plain = loadConfig({ DATA_DIR: dataDir(), KEY_ENCRYPTION_SECRET: secret, DATABASE_URL });
     expect(plain.database).toMatchObject({ directUrl: DATABASE_URL, pooler: null });
     expect(plain.redis.cluster).toBeNull();
 
-    expect(problemsOf({ JWT_SECRET: secret, REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r:6379' })).toEqual([
-      'REDIS_CLUSTER_NODES',
+    expect(
+      problemsOf({ KEY_ENCRYPTION_SECRET: secret, REDIS_URL: 'redis://r:6379', REDIS_CLUSTER_NODES: 'r:6379' }),
+    ).toEqual(['REDIS_CLUSTER_NODES']);
+    expect(problemsOf({ KEY_ENCRYPTION_SECRET: secret, REDIS_CLUSTER_NODES: 'r' })).toEqual(['REDIS_CLUSTER_NODES']);
+    expect(problemsOf({ KEY_ENCRYPTION_SECRET: secret, DATABASE_POOLER: 'transaction' })).toEqual([
+      'DATABASE_DIRECT_URL',
     ]);
-    expect(problemsOf({ JWT_SECRET: secret, REDIS_CLUSTER_NODES: 'r' })).toEqual(['REDIS_CLUSTER_NODES']);
-    expect(problemsOf({ JWT_SECRET: secret, DATABASE_POOLER: 'transaction' })).toEqual(['DATABASE_DIRECT_URL']);
-    expect(problemsOf({ JWT_SECRET: secret, DATABASE_POOLER: 'session' })).toEqual(['DATABASE_POOLER']);
+    expect(problemsOf({ KEY_ENCRYPTION_SECRET: secret, DATABASE_POOLER: 'session' })).toEqual(['DATABASE_POOLER']);
   });
 
   it('takes METRICS_PORT 0 as off, and refuses one out of range or the public port', () => {
-    expect(loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret, DATABASE_URL, METRICS_PORT: '0' }).metrics.port).toBe(
-      0,
-    );
-    expect(problemsOf({ JWT_SECRET: secret, METRICS_PORT: '70000' })).toEqual(['METRICS_PORT']);
-    expect(problemsOf({ JWT_SECRET: secret, METRICS_PORT: '9x' })).toEqual(['METRICS_PORT']);
-    expect(problemsOf({ JWT_SECRET: secret, METRICS_PORT: '3000' })).toEqual(['METRICS_PORT']);
+    expect(
+      loadConfig({ DATA_DIR: dataDir(), KEY_ENCRYPTION_SECRET: secret, DATABASE_URL, METRICS_PORT: '0' }).metrics.port,
+    ).toBe(0);
+    expect(problemsOf({ KEY_ENCRYPTION_SECRET: secret, METRICS_PORT: '70000' })).toEqual(['METRICS_PORT']);
+    expect(problemsOf({ KEY_ENCRYPTION_SECRET: secret, METRICS_PORT: '9x' })).toEqual(['METRICS_PORT']);
+    expect(problemsOf({ KEY_ENCRYPTION_SECRET: secret, METRICS_PORT: '3000' })).toEqual(['METRICS_PORT']);
   });
 
   it('starts with the documented defaults', () => {
-    const config = loadConfig({ DATA_DIR: dataDir(), JWT_SECRET: secret, DATABASE_URL });
+    const config = loadConfig({ DATA_DIR: dataDir(), KEY_ENCRYPTION_SECRET: secret, DATABASE_URL });
     expect(config.http.port).toBe(3000);
     expect(config.http.host).toBe('127.0.0.1');
     expect(config.http.trustProxy).toBe(false);
@@ -113,7 +115,7 @@ describe('loadConfig', () => {
   it('puts the queue on Redis when REDIS_URL is set', () => {
     const config = loadConfig({
       DATA_DIR: dataDir(),
-      JWT_SECRET: secret,
+      KEY_ENCRYPTION_SECRET: secret,
       DATABASE_URL,
       REDIS_URL: 'redis://cache:6379',
     });
@@ -123,9 +125,9 @@ describe('loadConfig', () => {
 
   it('joins the embedded PostgreSQL of DATA_DIR when DATABASE_URL is unset', () => {
     const dir = dataDir();
-    expect(problemsOf({ DATA_DIR: dir, JWT_SECRET: secret, DATABASE_URL: '' })).toEqual(['DATABASE_URL']);
+    expect(problemsOf({ DATA_DIR: dir, KEY_ENCRYPTION_SECRET: secret, DATABASE_URL: '' })).toEqual(['DATABASE_URL']);
     writeFileSync(join(dir, 'postgres.json'), JSON.stringify({ port: 54329, password: 'p@ss', owner: process.pid }));
-    const config = loadConfig({ DATA_DIR: dir, JWT_SECRET: secret });
+    const config = loadConfig({ DATA_DIR: dir, KEY_ENCRYPTION_SECRET: secret });
     expect(config.database.url).toBe('postgres://postgres:p%40ss@127.0.0.1:54329/referral');
   });
 
@@ -182,11 +184,11 @@ describe('loadConfig', () => {
     [{ SMS_BUDGET_PER_HOUR: 'plenty' }, 'SMS_BUDGET_PER_HOUR'],
     [{ SMS_BLOCK_LIMIT_PER_HOUR: '-1' }, 'SMS_BLOCK_LIMIT_PER_HOUR'],
   ])('refuses %j and names %s', (env, variable) => {
-    expect(problemsOf({ JWT_SECRET: secret, ...env })).toContain(variable);
+    expect(problemsOf({ KEY_ENCRYPTION_SECRET: secret, ...env })).toContain(variable);
   });
 
   it('names every bad variable at once', () => {
-    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', JWT_SECRET: secret })).toEqual(
+    expect(problemsOf({ PORT: 'x', LOG_LEVEL: 'loud', KEY_ENCRYPTION_SECRET: secret })).toEqual(
       expect.arrayContaining(['PORT', 'LOG_LEVEL']),
     );
   });
@@ -200,25 +202,30 @@ describe('loadConfig', () => {
       OTP_SECRET: otpSecret,
     };
 
-    it('requires JWT_SECRET', () => {
-      expect(problemsOf(production)).toEqual(['JWT_SECRET']);
+    it('requires KEY_ENCRYPTION_SECRET (it seals the signing keys), and no JWT_SECRET', () => {
+      expect(problemsOf(production)).toEqual(['KEY_ENCRYPTION_SECRET']);
     });
 
-    it('requires JWT_SECRET to be at least 32 bytes', () => {
-      expect(problemsOf({ ...production, JWT_SECRET: secret.slice(0, 31) })).toEqual(['JWT_SECRET']);
-      expect(problemsOf({ ...production, JWT_SECRET: secret.slice(0, 32) })).toEqual([]);
+    it('requires KEY_ENCRYPTION_SECRET to be at least 32 bytes, and apart from OTP_SECRET', () => {
+      expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: secret.slice(0, 31) })).toEqual([
+        'KEY_ENCRYPTION_SECRET',
+      ]);
+      expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: secret.slice(0, 32) })).toEqual([]);
+      expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: otpSecret })).toEqual(['KEY_ENCRYPTION_SECRET']);
     });
 
     it('refuses the simulated SMS transport', () => {
-      expect(problemsOf({ ...production, JWT_SECRET: secret, SMS_TRANSPORT: 'simulated' })).toEqual(['SMS_TRANSPORT']);
+      expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: secret, SMS_TRANSPORT: 'simulated' })).toEqual([
+        'SMS_TRANSPORT',
+      ]);
     });
 
     it('turns the SMS pumping budgets on, unless a setting of 0 turns one off', () => {
-      const config = loadConfig({ ...production, JWT_SECRET: secret, DATA_DIR: dataDir(), DATABASE_URL });
+      const config = loadConfig({ ...production, KEY_ENCRYPTION_SECRET: secret, DATA_DIR: dataDir(), DATABASE_URL });
       expect(config.pumping).toMatchObject({ perHour: 10_000, perCountryPerHour: 2_000, perBlockPerHour: 30 });
       const relaxed = loadConfig({
         ...production,
-        JWT_SECRET: secret,
+        KEY_ENCRYPTION_SECRET: secret,
         DATA_DIR: dataDir(),
         DATABASE_URL,
         SMS_BUDGET_PER_HOUR: '0',
@@ -228,24 +235,26 @@ describe('loadConfig', () => {
     });
 
     it('refuses TRUST_PROXY=true, which trusts what the client wrote, and takes a hop count or addresses', () => {
-      expect(problemsOf({ ...production, JWT_SECRET: secret, TRUST_PROXY: 'true' })).toEqual(['TRUST_PROXY']);
-      expect(problemsOf({ ...production, JWT_SECRET: secret, TRUST_PROXY: '1' })).toEqual([]);
-      expect(problemsOf({ ...production, JWT_SECRET: secret, TRUST_PROXY: '10.0.0.0/8' })).toEqual([]);
-      expect(problemsOf({ JWT_SECRET: secret, TRUST_PROXY: 'true' })).toEqual([]);
+      expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: secret, TRUST_PROXY: 'true' })).toEqual([
+        'TRUST_PROXY',
+      ]);
+      expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: secret, TRUST_PROXY: '1' })).toEqual([]);
+      expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: secret, TRUST_PROXY: '10.0.0.0/8' })).toEqual([]);
+      expect(problemsOf({ KEY_ENCRYPTION_SECRET: secret, TRUST_PROXY: 'true' })).toEqual([]);
     });
 
     it('refuses a fixed-code test number that is also an admin, naming OTP_TEST_NUMBERS', () => {
       const both = { ADMIN_PHONE_NUMBERS: '+79990000000', OTP_TEST_NUMBERS: '+7 999 000-00-00:1234' };
-      expect(problemsOf({ ...production, JWT_SECRET: secret, ...both })).toEqual(['OTP_TEST_NUMBERS']);
-      expect(problemsOf({ ...production, JWT_SECRET: secret, ...both, ADMIN_PHONE_NUMBERS: '+79990000001' })).toEqual(
-        [],
-      );
+      expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: secret, ...both })).toEqual(['OTP_TEST_NUMBERS']);
+      expect(
+        problemsOf({ ...production, KEY_ENCRYPTION_SECRET: secret, ...both, ADMIN_PHONE_NUMBERS: '+79990000001' }),
+      ).toEqual([]);
       // Outside production a demo may sign its admin in with a fixed code.
-      expect(problemsOf({ JWT_SECRET: secret, ...both })).toEqual([]);
+      expect(problemsOf({ KEY_ENCRYPTION_SECRET: secret, ...both })).toEqual([]);
     });
 
     it('requires https:// for every gateway and webhook in use; http:// to a private host only when allowed', () => {
-      const ok = { ...production, JWT_SECRET: secret };
+      const ok = { ...production, KEY_ENCRYPTION_SECRET: secret };
       const plain = (url: string, allow = 'false') =>
         problemsOf({ ...ok, SMS_WEBHOOK_URL: url, ALLOW_HTTP_TO_PRIVATE_HOSTS: allow });
       expect(plain('http://sms.example.com/send')).toEqual(['SMS_WEBHOOK_URL']);
@@ -282,7 +291,7 @@ describe('loadConfig', () => {
       // Outside production, http:// anywhere (tests and demos run local servers).
       expect(
         problemsOf({
-          JWT_SECRET: secret,
+          KEY_ENCRYPTION_SECRET: secret,
           ...production,
           NODE_ENV: 'development',
           SMS_WEBHOOK_URL: 'http://x.example.com/',
@@ -291,7 +300,7 @@ describe('loadConfig', () => {
     });
 
     it('requires the SMS webhook to be signed: a secret of 24 bytes or more', () => {
-      const ok = { ...production, JWT_SECRET: secret };
+      const ok = { ...production, KEY_ENCRYPTION_SECRET: secret };
       const unsigned: Record<string, string> = { ...ok };
       delete unsigned.SMS_WEBHOOK_SECRET;
       expect(problemsOf(unsigned)).toEqual(['SMS_WEBHOOK_SECRET']);
@@ -305,8 +314,13 @@ describe('loadConfig', () => {
 
     it('refuses a guessable secret of any length, for tokens and for codes', () => {
       for (const guessable of ['a'.repeat(64), 'abcd'.repeat(16), 'password'.repeat(8), '0123456789'.repeat(4)]) {
-        expect(problemsOf({ ...production, JWT_SECRET: guessable })).toEqual(['JWT_SECRET']);
-        expect(problemsOf({ ...production, JWT_SECRET: secret, OTP_SECRET: guessable })).toEqual(['OTP_SECRET']);
+        expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: guessable })).toEqual(['KEY_ENCRYPTION_SECRET']);
+        expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: secret, JWT_SECRET: guessable })).toEqual([
+          'JWT_SECRET',
+        ]);
+        expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: secret, OTP_SECRET: guessable })).toEqual([
+          'OTP_SECRET',
+        ]);
       }
       // 32 random bytes however written: hex, base64, base64url.
       for (const strong of [
@@ -314,7 +328,7 @@ describe('loadConfig', () => {
         'q83vEjRWeJq83vEjRWeJq83vEjRWeJq8fT7nM1xK0pL4dZ2wYvB9cU6',
         'f4Qz1mX9cT2vB7nL0kJ8hG3dS6aP5wE1rY4uI7oZ',
       ])
-        expect({ strong, problems: problemsOf({ ...production, JWT_SECRET: strong }) }).toEqual({
+        expect({ strong, problems: problemsOf({ ...production, KEY_ENCRYPTION_SECRET: strong }) }).toEqual({
           strong,
           problems: [],
         });
@@ -322,41 +336,45 @@ describe('loadConfig', () => {
 
     it('keeps one key per purpose: OTP_SECRET is required, apart from JWT_SECRET', () => {
       const { OTP_SECRET: _, ...withoutOtp } = production;
-      expect(problemsOf({ ...withoutOtp, JWT_SECRET: secret })).toEqual(['OTP_SECRET']);
-      expect(problemsOf({ ...production, JWT_SECRET: otpSecret })).toEqual(['OTP_SECRET']);
+      expect(problemsOf({ ...withoutOtp, KEY_ENCRYPTION_SECRET: secret })).toEqual(['OTP_SECRET']);
+      expect(problemsOf({ ...production, KEY_ENCRYPTION_SECRET: secret, JWT_SECRET: otpSecret })).toEqual([
+        'OTP_SECRET',
+      ]);
     });
 
-    it('starts a worker without JWT_SECRET: it holds no token key', () => {
+    it('starts a worker without KEY_ENCRYPTION_SECRET: it signs no token', () => {
       const worker = loadConfig({ ...production, DATA_DIR: dataDir(), DATABASE_URL }, 'worker');
-      expect(worker.jwt.keys.current).toBeNull();
+      expect(worker.jwt.keyEncryptionSecret).toBeNull();
       expect(worker.otp.keys.current).toBe(otpSecret);
-      expect(() => loadConfig({ ...production, DATA_DIR: dataDir(), DATABASE_URL }, 'api')).toThrow(/JWT_SECRET/);
+      expect(() => loadConfig({ ...production, DATA_DIR: dataDir(), DATABASE_URL }, 'api')).toThrow(
+        /KEY_ENCRYPTION_SECRET/,
+      );
     });
 
     it('does not migrate at start and listens on every interface', () => {
-      const config = loadConfig({ ...production, JWT_SECRET: secret, DATA_DIR: dataDir(), DATABASE_URL });
+      const config = loadConfig({ ...production, KEY_ENCRYPTION_SECRET: secret, DATA_DIR: dataDir(), DATABASE_URL });
       expect(config.database.migrateAtStart).toBe(false);
       expect(config.http.host).toBe('0.0.0.0');
     });
   });
 
-  it('generates the token and the code secrets once outside production, apart, and keeps them in the data folder', () => {
+  it('generates the key-encryption and the code secrets once outside production, apart, and keeps them in the data folder', () => {
     const dir = dataDir();
     const first = loadConfig({ DATA_DIR: dir, DATABASE_URL });
     const second = loadConfig({ DATA_DIR: dir, DATABASE_URL });
-    expect(first.jwt.keys.current!.length).toBeGreaterThanOrEqual(32);
-    expect(second.jwt.keys.current).toBe(first.jwt.keys.current);
-    expect(readFileSync(join(dir, 'jwt-secret'), 'utf8')).toBe(first.jwt.keys.current);
+    expect(first.jwt.keyEncryptionSecret!.length).toBeGreaterThanOrEqual(32);
+    expect(second.jwt.keyEncryptionSecret).toBe(first.jwt.keyEncryptionSecret);
+    expect(readFileSync(join(dir, 'key-encryption-secret'), 'utf8')).toBe(first.jwt.keyEncryptionSecret);
     expect(readFileSync(join(dir, 'otp-secret'), 'utf8')).toBe(first.otp.keys.current);
     expect(second.otp.keys.current).toBe(first.otp.keys.current);
-    expect(first.otp.keys.current).not.toBe(first.jwt.keys.current);
+    expect(first.otp.keys.current).not.toBe(first.jwt.keyEncryptionSecret);
   });
 
   it('takes gateways in failover order, with their settings, and the message settings', () => {
     const config = loadConfig({
       DATA_DIR: dataDir(),
       DATABASE_URL,
-      JWT_SECRET: secret,
+      KEY_ENCRYPTION_SECRET: secret,
       SMS_TRANSPORT: 'twilio, vonage,smsru',
       TWILIO_ACCOUNT_SID: TWILIO_SID,
       TWILIO_AUTH_TOKEN: 't'.repeat(32),
@@ -380,7 +398,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       DATA_DIR: dataDir(),
       DATABASE_URL,
-      JWT_SECRET: secret,
+      KEY_ENCRYPTION_SECRET: secret,
       ADMIN_PHONE_NUMBERS: '+7 912 345-67-89, 89123456780',
       OTP_TEST_NUMBERS: '+79990000000:1234',
       SMS_DELAY_MS: '0',
@@ -395,7 +413,8 @@ describe('loadConfig', () => {
     expect(config.http.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173']);
     expect(config.rateLimits.signupPerIp).toEqual({ limit: 7, windowSeconds: 30 });
     expect(
-      loadConfig({ DATA_DIR: dataDir(), DATABASE_URL, JWT_SECRET: secret, TRUST_PROXY: '2' }).http.trustProxy,
+      loadConfig({ DATA_DIR: dataDir(), DATABASE_URL, KEY_ENCRYPTION_SECRET: secret, TRUST_PROXY: '2' }).http
+        .trustProxy,
     ).toBe(2);
   });
 });

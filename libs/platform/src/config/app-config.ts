@@ -53,6 +53,8 @@ export class AppConfig {
   };
   jwt: AuthConfig['jwt'];
   otp: AuthConfig['otp'];
+  sessions: AuthConfig['sessions'];
+  phoneChange: AuthConfig['phoneChange'];
   users: AuthConfig['users'];
   adminPhoneNumbers: AuthConfig['adminPhoneNumbers'];
   defaultPhoneRegion: AuthConfig['defaultPhoneRegion'];
@@ -135,4 +137,40 @@ export function loadDatabaseConfig(env: Record<string, string | undefined> = pro
   });
   if (problems.length > 0) throw new ConfigError(problems);
   return { nodeEnv, isProduction, database };
+}
+
+/** The settings `npm run keys` and `npm run api-keys` need: the database's and the token keys'. */
+export type KeysConfig = DatabaseConfig & Pick<AppConfig, 'jwt'>;
+
+const KEY_VARIABLES = new Set([
+  'KEY_ENCRYPTION_SECRET',
+  'JWT_ALGORITHM',
+  'JWT_KEY_PUBLISH_SECONDS',
+  'JWT_ISSUER',
+  'JWT_AUDIENCE',
+  'DATA_DIR',
+]);
+
+/**
+ * `npm run keys` and `npm run api-keys` (and the image's `keys`, run by its
+ * `migrate`): the database's settings and the signing keys', nothing else, so
+ * they run where the migration job runs.
+ */
+export function loadKeysConfig(env: Record<string, string | undefined> = process.env): KeysConfig {
+  const { values: v, problems: all } = validateEnvironment(env);
+  const problems = all.filter(({ variable }) => DATABASE_VARIABLES.has(variable) || KEY_VARIABLES.has(variable));
+  const nodeEnv = v.NODE_ENV as NodeEnv;
+  const isProduction = nodeEnv === 'production';
+  const context: FeatureContext = {
+    isProduction,
+    role: 'api',
+    dataDir: resolve(v.DATA_DIR),
+    problem: (variable, text) => {
+      if (KEY_VARIABLES.has(variable) || DATABASE_VARIABLES.has(variable)) problems.push({ variable, problem: text });
+    },
+  };
+  const database = databaseConfig(v, context);
+  const auth = authConfig(v, context);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { nodeEnv, isProduction, database, jwt: auth.generate().jwt };
 }

@@ -47,4 +47,8 @@ export class CodeRequestEntity {
 
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt: Date | null;
+
+  /** The user a phone-change code moves to this number (POST /users/me/phone/); null for a sign-in code. */
+  @Column({ name: 'for_user_id', type: 'uuid', nullable: true })
+  forUserId: string | null;
 }

@@ -1,3 +1,4 @@
+import { ApiKeyEntity, SigningKeyEntity } from './account-keys.entity.js';
 import { CodeRequestEntity } from './code-request.entity.js';
 import { ReferredPhoneEntity, SignInFailureEntity, UsernameChangeEntity } from './defences.entity.js';
 import { EventAttemptEntity, EventEntity, EventsEndpointEntity } from './event.entity.js';
@@ -11,6 +12,7 @@ import { SmsBudgetHitEntity, SmsBudgetTripEntity } from './sms-budget.entity.js'
 import { SmsMessageEntity } from './sms-message.entity.js';
 import { UserEntity } from './user.entity.js';
 
+export * from './account-keys.entity.js';
 export * from './code-request.entity.js';
 export * from './defences.entity.js';
 export * from './event.entity.js';
@@ -26,6 +28,8 @@ export * from './user.entity.js';
 
 /** Every table of the schema, as TypeORM reads and writes it; `entities.e2e-spec.ts` holds them to the migrations. */
 export const ENTITIES = [
+  SigningKeyEntity,
+  ApiKeyEntity,
   UserEntity,
   CodeRequestEntity,
   SignInAttemptEntity,

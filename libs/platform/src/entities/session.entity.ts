@@ -20,4 +20,23 @@ export class SessionEntity {
 
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
+
+  /** The User-Agent the session signed in with, cut to 512 characters, and the label made of it. */
+  @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
+  userAgent: string | null;
+
+  @Column({ type: 'varchar', length: 120, nullable: true })
+  device: string | null;
+
+  /** The client address at sign-in (TRUST_PROXY decides where it is read). */
+  @Column({ name: 'ip_address', type: 'varchar', length: 45, nullable: true })
+  ipAddress: string | null;
+
+  /** The sign-in or the last refresh. */
+  @Column({ name: 'last_used_at', type: 'timestamptz', default: () => 'now()' })
+  lastUsedAt: Date;
+
+  /** The absolute end (SESSION_MAX_AGE_SECONDS after the sign-in): no refresh after it. */
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
 }

@@ -8,6 +8,7 @@ import { SmsGatewaysAndBudgets1764700000000 } from './1764700000000-sms-gateways
 import { EventsOutbox1764800000000 } from './1764800000000-events-outbox.js';
 import { Defences1764900000000 } from './1764900000000-defences.js';
 import { FunctionsFromFiles1765000000000 } from './1765000000000-functions-from-files.js';
+import { Accounts1765100000000 } from './1765100000000-accounts.js';
 
 /** Every migration, oldest first. A new migration is a new file added here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   EventsOutbox1764800000000,
   Defences1764900000000,
   FunctionsFromFiles1765000000000,
+  Accounts1765100000000,
 ];

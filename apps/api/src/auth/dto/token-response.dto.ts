@@ -2,7 +2,10 @@ import { ApiProperty } from '@nestjs/swagger';
 import type { IssuedTokens } from '../tokens.service.js';
 
 export class TokenResponseDto {
-  @ApiProperty({ description: 'JWT access token (HS256), valid for `expires_in` seconds.' })
+  @ApiProperty({
+    description:
+      'JWT access token (EdDSA or ES256, its `kid` in /.well-known/jwks.json), valid for `expires_in` seconds.',
+  })
   token: string;
 
   @ApiProperty({ example: 'Bearer' })

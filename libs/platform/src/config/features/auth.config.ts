@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CountryCode } from 'libphonenumber-js';
-import { IsOptional, IsString, Matches, MinLength } from 'class-validator';
+import { IsIn, IsOptional, IsString, Matches, MinLength } from 'class-validator';
 import {
   estimatedBits,
   isPhoneRegion,
@@ -15,6 +15,22 @@ import { type FeatureContext, GROUPS, type HelpOf, INTEGER, POSITIVE, splitList 
 
 /** Sign-in and tokens: the keys, the codes' limits, the admins and the fixed-code test numbers. */
 export class AuthSettings {
+  @IsIn(['EdDSA', 'ES256'])
+  JWT_ALGORITHM = 'EdDSA';
+
+  @IsOptional()
+  @MinLength(16)
+  KEY_ENCRYPTION_SECRET?: string;
+
+  @Matches(INTEGER)
+  JWT_KEY_PUBLISH_SECONDS = '600';
+
+  @Matches(POSITIVE)
+  SESSION_MAX_AGE_SECONDS = String(90 * 24 * 3600);
+
+  @Matches(POSITIVE)
+  PHONE_CHANGE_REAUTH_SECONDS = '600';
+
   @IsOptional()
   @MinLength(16)
   JWT_SECRET?: string;
@@ -63,15 +79,38 @@ export class AuthSettings {
 
 const group = GROUPS.auth;
 export const AUTH_HELP: HelpOf<AuthSettings> = {
+  JWT_ALGORITHM: {
+    group,
+    meaning:
+      'how new signing keys sign access tokens: EdDSA (Ed25519) or ES256; keys made before a change keep verifying until they leave the set',
+  },
+  KEY_ENCRYPTION_SECRET: {
+    group,
+    meaning:
+      'seals the private signing keys kept in PostgreSQL (AES-256-GCM); the API and `npm run keys` need it, the worker does not; in production 32+ bytes of real randomness',
+    default: 'generated into DATA_DIR outside production',
+  },
+  JWT_KEY_PUBLISH_SECONDS: {
+    group,
+    meaning:
+      'how long a key made by `npm run keys -- rotate` is in the JWKS before it signs, so verifiers that cache the set (up to this long) know it first',
+  },
+  SESSION_MAX_AGE_SECONDS: {
+    group,
+    meaning: 'the absolute lifetime of a session (90 days): no refresh after it, however recently it was used',
+  },
+  PHONE_CHANGE_REAUTH_SECONDS: {
+    group,
+    meaning: 'a phone change needs a sign-in within this many seconds (10 minutes)',
+  },
   JWT_SECRET: {
     group,
     meaning:
-      'signs access tokens (its id is their `kid`); the API needs it, the worker does not; in production 32+ bytes of real randomness',
-    default: 'generated into DATA_DIR outside production',
+      'legacy: access tokens are signed by the signing keys now; a JWT_SECRET kept from before OTP_SECRET only opens codes made back then',
   },
   JWT_PREVIOUS_SECRETS: {
     group,
-    meaning: 'comma-separated: earlier JWT_SECRETs whose tokens still verify (a rotation signs nobody out)',
+    meaning: 'legacy: comma-separated earlier JWT_SECRETs, the same way',
   },
   OTP_SECRET: {
     group,
@@ -100,8 +139,12 @@ export const AUTH_HELP: HelpOf<AuthSettings> = {
 
 export interface AuthConfig {
   jwt: {
-    /** JWT_SECRET (null in a worker without it) and JWT_PREVIOUS_SECRETS, which only verify. */
-    keys: { current: string | null; previous: string[] };
+    /** The algorithm of keys made from now on. */
+    algorithm: 'EdDSA' | 'ES256';
+    /** Seals the private signing keys; null in a worker, which signs nothing. */
+    keyEncryptionSecret: string | null;
+    /** Seconds a rotated-in key is published before it signs. */
+    publishAheadSeconds: number;
     issuer: string;
     audience: string;
     accessTtlSeconds: number;
@@ -124,6 +167,9 @@ export interface AuthConfig {
     failureWindowSeconds: number;
     testNumbers: ReadonlyMap<string, string>;
   };
+  sessions: { maxAgeSeconds: number };
+  /** A phone change needs a sign-in at most this long ago. */
+  phoneChange: { reauthSeconds: number };
   /** Renames of one user per rolling hour (PATCH /users/{username}/), so usernames cannot be probed by renaming. */
   users: { renamesPerHour: number };
   adminPhoneNumbers: ReadonlySet<string>;
@@ -177,7 +223,8 @@ export function authConfig(
   const otpPrevious = splitList(v.OTP_PREVIOUS_SECRETS ?? '');
   if (isProduction) {
     // The worker holds no token key: it needs OTP_SECRET alone.
-    if (!v.JWT_SECRET && role === 'api') problem('JWT_SECRET', 'is required when NODE_ENV=production');
+    if (!v.KEY_ENCRYPTION_SECRET && role === 'api')
+      problem('KEY_ENCRYPTION_SECRET', 'is required when NODE_ENV=production (it seals the token signing keys)');
     if (!v.OTP_SECRET)
       problem('OTP_SECRET', 'is required when NODE_ENV=production (a secret of its own, not JWT_SECRET)');
     const strong = (variable: string, secret: string | undefined) => {
@@ -187,19 +234,28 @@ export function authConfig(
         problem(variable, 'looks guessable (repeated or few distinct characters): use `openssl rand -base64 48`');
       }
     };
+    strong('KEY_ENCRYPTION_SECRET', v.KEY_ENCRYPTION_SECRET);
     strong('JWT_SECRET', v.JWT_SECRET);
     strong('OTP_SECRET', v.OTP_SECRET);
     if (v.OTP_SECRET && v.OTP_SECRET === v.JWT_SECRET)
       problem('OTP_SECRET', 'must differ from JWT_SECRET: one key, one purpose');
+    if (v.KEY_ENCRYPTION_SECRET && v.KEY_ENCRYPTION_SECRET === v.OTP_SECRET)
+      problem('KEY_ENCRYPTION_SECRET', 'must differ from OTP_SECRET: one key, one purpose');
   }
 
   return {
     generate() {
-      const jwtSecret = v.JWT_SECRET ?? (isProduction ? undefined : readOrCreateSecret(dataDir, 'jwt-secret'));
+      // Before signing keys, JWT_SECRET (generated into DATA_DIR outside production) also keyed the codes.
+      const jwtSecret = v.JWT_SECRET ?? (isProduction ? undefined : readSecret(dataDir, 'jwt-secret'));
+      const keyEncryptionSecret =
+        v.KEY_ENCRYPTION_SECRET ??
+        (isProduction || role !== 'api' ? undefined : readOrCreateSecret(dataDir, 'key-encryption-secret'));
       const otpSecret = v.OTP_SECRET ?? (isProduction ? undefined : readOrCreateSecret(dataDir, 'otp-secret'));
       return {
         jwt: {
-          keys: { current: jwtSecret ?? null, previous: jwtPrevious },
+          algorithm: v.JWT_ALGORITHM as 'EdDSA' | 'ES256',
+          keyEncryptionSecret: keyEncryptionSecret ?? null,
+          publishAheadSeconds: Number(v.JWT_KEY_PUBLISH_SECONDS),
           issuer: v.JWT_ISSUER,
           audience: v.JWT_AUDIENCE,
           accessTtlSeconds: 15 * 60,
@@ -219,12 +275,22 @@ export function authConfig(
           failureWindowSeconds: 24 * 3600,
           testNumbers,
         },
+        sessions: { maxAgeSeconds: Number(v.SESSION_MAX_AGE_SECONDS) },
+        phoneChange: { reauthSeconds: Number(v.PHONE_CHANGE_REAUTH_SECONDS) },
         users: { renamesPerHour: 5 },
         adminPhoneNumbers,
         defaultPhoneRegion: safeRegion,
       };
     },
   };
+}
+
+function readSecret(dataDir: string, name: string): string | undefined {
+  try {
+    return readFileSync(join(dataDir, name), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
 }
 
 function readOrCreateSecret(dataDir: string, name: string): string {

@@ -1,9 +1,10 @@
 -- request_code, as PostgreSQL runs it: loaded by the migrations from this file (before 1765000000000, 1764900000000-defences.ts held it inline).
 -- To change it: edit this file and add a migration that loads it again, as 1765000000000-functions-from-files.ts does.
+-- p_for_user (1765100000000): the user a phone-change code moves to the number; null for a sign-in code.
 CREATE OR REPLACE FUNCTION request_code(
   p_id uuid, p_phone varchar, p_hash bytea, p_sealed bytea, p_username varchar,
   p_ttl_seconds integer, p_resend_seconds integer, p_per_hour integer, p_exempt boolean,
-  p_username_taken boolean, p_window_limit integer, p_window_seconds integer
+  p_username_taken boolean, p_window_limit integer, p_window_seconds integer, p_for_user uuid
 ) RETURNS TABLE (outcome text, retry_after integer) LANGUAGE plpgsql AS $$
 DECLARE
   v_locked_for integer;
@@ -45,7 +46,7 @@ BEGIN
   -- A new code replaces the old one; its sealed copy goes with it.
   UPDATE code_requests SET status = 'replaced', code_sealed = NULL
    WHERE phone_number = p_phone AND status = 'pending';
-  INSERT INTO code_requests (id, phone_number, code_hash, code_sealed, requested_username, expires_at)
-  VALUES (p_id, p_phone, p_hash, p_sealed, p_username, now() + make_interval(secs => p_ttl_seconds));
+  INSERT INTO code_requests (id, phone_number, code_hash, code_sealed, requested_username, expires_at, for_user_id)
+  VALUES (p_id, p_phone, p_hash, p_sealed, p_username, now() + make_interval(secs => p_ttl_seconds), p_for_user);
   RETURN QUERY SELECT 'created'::text, 0;
 END $$;

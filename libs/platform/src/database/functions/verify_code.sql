@@ -1,9 +1,10 @@
 -- verify_code, as PostgreSQL runs it: loaded by the migrations from this file (before 1765000000000, 1764900000000-defences.ts held it inline).
 -- To change it: edit this file and add a migration that loads it again, as 1765000000000-functions-from-files.ts does.
+-- p_for_user (1765100000000): the user confirming a phone change, null for a sign-in; a code made for another purpose is a wrong code.
 CREATE OR REPLACE FUNCTION verify_code(
   p_phone varchar, p_request_id uuid, p_matches boolean,
   p_max_attempts integer, p_lock_after integer, p_lock_steps integer[],
-  p_window_limit integer, p_window_seconds integer
+  p_window_limit integer, p_window_seconds integer, p_for_user uuid
 ) RETURNS TABLE (outcome text, retry_after integer, requested_username varchar) LANGUAGE plpgsql AS $$
 DECLARE
   v_locked_for integer;
@@ -23,8 +24,10 @@ BEGIN
 
   SELECT * INTO v_latest FROM code_requests
    WHERE phone_number = p_phone AND status <> 'refused' ORDER BY created_at DESC LIMIT 1;
-  -- The code was checked against the request the API read; a newer one replaced it since.
-  v_matches := p_matches AND v_latest.id IS NOT DISTINCT FROM p_request_id;
+  -- The code was checked against the request the API read; a newer one replaced it since. A phone-change
+  -- code opens no sign-in, a sign-in code moves no account, and one user's phone-change code no other's.
+  v_matches := p_matches AND v_latest.id IS NOT DISTINCT FROM p_request_id
+               AND v_latest.for_user_id IS NOT DISTINCT FROM p_for_user;
 
   -- No live code: nothing to guess at, and nobody's lock.
   IF v_latest.id IS NULL OR v_latest.status <> 'pending' OR v_latest.expires_at <= now() THEN
