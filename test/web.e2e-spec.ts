@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as jsqr from 'jsqr';
 import { HAS_CHROMIUM, launchChromium } from './support/browser.js';
-import { nextPhone, startStack, waitForCode, type Stack } from './support/stack.js';
+import {
+  as,
+  nextPhone,
+  signIn as signInThroughApi,
+  skipCooldown,
+  startStack,
+  waitForCode,
+  type Stack,
+} from './support/stack.js';
 
 /** jsqr is CommonJS: the ES import sees its function (module.exports) as the default. */
 type Decode = (data: Uint8ClampedArray, width: number, height: number) => { data: string } | null;
@@ -126,7 +134,7 @@ const jsQR = (jsqr as unknown as { default?: Decode }).default ?? (jsqr as unkno
       await inviter.setViewportSize({ width: 1100, height: 600 });
       await inviter.screenshot({ path: shot, fullPage: true });
 
-      await friend.getByRole('button', { name: 'Sign out' }).click();
+      await friend.getByRole('button', { name: 'Sign out', exact: true }).click();
       await friend.getByRole('textbox', { name: 'Phone number' }).waitFor();
       expect(await friend.evaluate(() => sessionStorage.getItem('token'))).toBeNull();
     } finally {
@@ -204,6 +212,99 @@ const jsQR = (jsqr as unknown as { default?: Decode }).default ?? (jsqr as unkno
       await first.close();
       await second.close();
       await third.close();
+    }
+  });
+
+  it('lists the devices, signs out the others, and moves the account to a new number', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context);
+      const phone = nextPhone();
+      await signIn(page, phone, 'page_devices');
+      const devices = page.getByRole('region', { name: 'Your devices' });
+      const items = devices.getByRole('listitem');
+      await items.first().waitFor();
+      expect(await items.count()).toBe(1);
+      expect(await items.first().textContent()).toContain('this device');
+      // Nothing to sign out but this device, which the main "Sign out" does.
+      expect(await devices.getByRole('button', { name: 'Sign out other devices' }).isHidden()).toBe(true);
+      const pageUser = { token: (await page.evaluate(() => sessionStorage.getItem('token')))! };
+
+      // The same person signs in on another device (through the API): the list shows it once refreshed.
+      const anotherDevice = async () => {
+        await skipCooldown(stack, phone);
+        const other = await signInThroughApi(stack, phone);
+        expect(other.isNewUser).toBe(false);
+        await devices.getByRole('button', { name: 'Refresh the list' }).click();
+        await items.nth(1).waitFor();
+        expect(await items.count()).toBe(2);
+        expect(await items.filter({ hasText: 'this device' }).count()).toBe(1);
+        return other;
+      };
+
+      // One device, signed out by its own button.
+      const second = await anotherDevice();
+      await items
+        .filter({ hasNotText: 'this device' })
+        .getByRole('button', { name: /^Sign out / })
+        .click();
+      await page
+        .getByRole('status')
+        .getByText(/^Signed out /)
+        .waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('#session-list li').length === 1);
+      await as(stack, second).get('/api/v1/users/me/').expect(401);
+
+      // Every other device at once.
+      const third = await anotherDevice();
+      await devices.getByRole('button', { name: 'Sign out other devices' }).click();
+      await page.getByText('Signed out 1 other device.').waitFor();
+      await page.waitForFunction(() => document.querySelectorAll('#session-list li').length === 1);
+      expect(await items.first().textContent()).toContain('this device');
+      await as(stack, third).get('/api/v1/users/me/').expect(401);
+      await as(stack, pageUser).get('/api/v1/users/me/').expect(200);
+
+      // A sign-in older than 10 minutes cannot change the number: the page says to sign in again.
+      const fourth = await anotherDevice();
+      const signedIn = (minutes: number) =>
+        stack.db.query(
+          `UPDATE sessions SET created_at = created_at + make_interval(mins => $2)
+            WHERE user_id = (SELECT id FROM users WHERE phone_number = $1)`,
+          [phone, minutes],
+        );
+      const newPhone = nextPhone();
+      await signedIn(-11);
+      expectApiError(403, '/api/v1/users/me/phone/');
+      await page.getByLabel('New number', { exact: true }).fill(newPhone);
+      await page.getByRole('button', { name: 'Send a code to the new number' }).click();
+      await page
+        .getByRole('alert')
+        .getByText(/sign in again/)
+        .waitFor();
+      await signedIn(11);
+
+      // Now a code to the new number, read on the simulated phone; a wrong one first.
+      await page.getByRole('button', { name: 'Send a code to the new number' }).click();
+      await page.getByText('Code sent. Check the simulated phone.').waitFor({ timeout: 5000 });
+      const code = await waitForCode(stack, newPhone, 0, 5000);
+      expectApiError(400, '/api/v1/users/me/phone/confirm/');
+      await page.getByLabel('Code sent to the new number').fill(String((Number(code) + 1) % 10_000).padStart(4, '0'));
+      await page.getByRole('button', { name: 'Change number' }).click();
+      await page.getByRole('alert').getByText('That code is wrong').waitFor();
+      await page.getByRole('button', { name: `Use ${code}` }).click();
+      expect(await page.getByLabel('Code sent to the new number').inputValue()).toBe(code);
+      await page.getByLabel('Code sent to the new number').press('Enter');
+      await page.getByText(`Your number is now ${newPhone}.`).waitFor();
+      expect(await page.locator('#p-phone').textContent()).toBe(newPhone);
+      expect(await page.getByLabel('New number', { exact: true }).isVisible()).toBe(true);
+
+      // The account moved; this device stays signed in, the other one was signed out.
+      const me = await as(stack, pageUser).get('/api/v1/users/me/').expect(200);
+      expect((me.body as { phone_number: string }).phone_number).toBe(newPhone);
+      await as(stack, fourth).get('/api/v1/users/me/').expect(401);
+      await page.waitForFunction(() => document.querySelectorAll('#session-list li').length === 1);
+    } finally {
+      await context.close();
     }
   });
 
@@ -303,9 +404,11 @@ const jsQR = (jsqr as unknown as { default?: Decode }).default ?? (jsqr as unkno
       const page = await open(context, '/swagger/');
       await page.getByText('Referral service').first().waitFor();
       await page.getByRole('button', { name: 'Authorize' }).first().click();
-      await page.locator('.auth-container input').fill('some.jwt.token');
-      await page.locator('.modal-ux .auth-btn-wrapper button.authorize').click();
-      await page.locator('.modal-ux button.btn-done').click();
+      // One form per scheme: a person's access token, and an API key.
+      const bearer = page.locator('.auth-container').filter({ hasText: 'bearer (http, Bearer)' });
+      await bearer.locator('input').fill('some.jwt.token');
+      await bearer.locator('.auth-btn-wrapper button.authorize').click();
+      await bearer.locator('button.btn-done').click();
       await page.reload();
       await page.getByText('Referral service').first().waitFor();
       const saved = await page.evaluate(() => localStorage.getItem('authorized'));

@@ -1,4 +1,4 @@
-// The minimal web page: phone → code → profile. Plain JavaScript, no build step.
+// The minimal web page: phone → code → profile (devices, a change of number). Plain JavaScript, no build step.
 // Everything the server sends is written with textContent, never as HTML.
 'use strict';
 
@@ -14,10 +14,14 @@ const state = {
   inboxSeen: 0,
   inboxAvailable: false,
   inboxTimer: null,
+  // The button that shows "sending" while the simulated phone is watched.
+  inboxButton: null,
   countdownTimer: null,
   webOtp: null,
   // The invite code of the link that brought this person here, kept across reloads until they sign in.
   invitedBy: null,
+  // The new number a code was sent to, until it is confirmed or the change is given up.
+  newPhone: null,
 };
 
 /** Errors in plain words; `seconds` comes from Retry-After. */
@@ -46,6 +50,16 @@ function explain(body, seconds) {
       return (body.details || []).map((detail) => detail.message).join('. ') || 'Some fields are not valid.';
     case 'SERVICE_UNAVAILABLE':
       return 'The service is busy right now. Try again in a few seconds.';
+    case 'SESSION_NOT_FOUND':
+      return 'That device is signed out already.';
+    case 'REAUTHENTICATION_REQUIRED':
+      return 'To change your number, sign in again first: you signed in more than 10 minutes ago. Sign out, sign in with a new code, then change the number.';
+    case 'PHONE_NUMBER_TAKEN':
+      return 'Another account uses that number. Sign in with it to change or delete that account first.';
+    case 'PHONE_COUNTRY_NOT_ALLOWED':
+      return 'Numbers of that country are not accepted here.';
+    case 'UNAUTHORIZED':
+      return 'You were signed out (perhaps from another device). Sign in again.';
     default:
       return (body && body.message) || 'Something went wrong. Try again.';
   }
@@ -112,6 +126,13 @@ function say(message) {
 
 function fail(error) {
   $('error').textContent = error instanceof ApiError ? error.message : 'The server could not be reached. Try again.';
+  // Signed out from elsewhere (another device ended this session): back to the first step.
+  if (error instanceof ApiError && error.status === 401 && !state.token && !$('step-profile').hidden) {
+    stopInbox();
+    resetPhoneChange();
+    $('inbox').hidden = true;
+    show('step-phone');
+  }
 }
 
 function clearMessages() {
@@ -165,9 +186,8 @@ async function requestCode() {
   startCountdown(answer.resend_in);
   listenForSms();
   if (state.inboxAvailable) {
-    $('verify').setAttribute('aria-busy', 'true');
     say('Sending your code… it usually takes 1-2 seconds.');
-    watchInbox();
+    watchInbox(state.phone, state.inboxSeen, $('verify'));
   } else {
     say('Code sent. It should arrive within a few seconds.');
   }
@@ -274,8 +294,9 @@ async function loadProfile() {
   state.referralsCursor = null;
   show('step-profile');
   await loadReferrals();
+  await loadSessions();
   state.phone = profile.phone_number;
-  if (state.inboxAvailable) showInbox(await inboxFor(profile.phone_number));
+  if (state.inboxAvailable && !state.newPhone) showInbox(await inboxFor(profile.phone_number));
 }
 
 async function loadReferrals() {
@@ -294,6 +315,139 @@ async function loadReferrals() {
   $('ref-empty').hidden = page.total > 0;
   state.referralsCursor = page.next_cursor;
   $('ref-more').hidden = !page.next_cursor;
+}
+
+// Where the person is signed in: this device, and the others, each of which can be signed out.
+async function loadSessions() {
+  const answer = await call('GET', '/users/me/sessions/', undefined, { auth: true });
+  $('session-list').replaceChildren(...answer.items.map(sessionItem));
+  $('revoke-others').hidden = !answer.items.some((session) => !session.current);
+}
+
+function sessionItem(session) {
+  const item = document.createElement('li');
+  const device = document.createElement('strong');
+  device.textContent = session.device;
+  item.append(device);
+  if (session.current) {
+    const tag = document.createElement('span');
+    tag.className = 'tag';
+    tag.textContent = 'this device';
+    item.append(tag);
+  }
+  const where = document.createElement('span');
+  where.className = 'where';
+  const time = document.createElement('time');
+  time.dateTime = session.last_used_at;
+  time.textContent = new Date(session.last_used_at).toLocaleString();
+  where.append(`${session.ip_address || 'Unknown address'} · last used `, time);
+  item.append(where);
+  if (!session.current) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'secondary';
+    button.textContent = 'Sign out';
+    // Several devices may share a label: the address and the time tell them apart to a screen reader too.
+    button.setAttribute('aria-label', `Sign out ${session.device}, ${where.textContent}`);
+    button.addEventListener('click', () => busy(button, () => endSession(session)).catch(fail));
+    item.append(button);
+  }
+  return item;
+}
+
+async function endSession(session) {
+  clearMessages();
+  try {
+    await call('DELETE', `/users/me/sessions/${encodeURIComponent(session.id)}/`, undefined, { auth: true });
+    say(`Signed out ${session.device}.`);
+  } finally {
+    // Signed out or gone already: the list shows what is left either way.
+    await loadSessions().catch(() => undefined);
+    $('devices-title').focus();
+  }
+}
+
+async function endOtherSessions() {
+  clearMessages();
+  const answer = await call('POST', '/users/me/sessions/revoke-others/', undefined, { auth: true });
+  say(answer.ended === 1 ? 'Signed out 1 other device.' : `Signed out ${answer.ended} other devices.`);
+  await loadSessions();
+  $('devices-title').focus();
+}
+
+async function refreshSessions() {
+  clearMessages();
+  await loadSessions();
+}
+
+// Moving the account to a new number: a code to that number, then the code.
+async function requestPhoneChange() {
+  clearMessages();
+  const phone = $('new-phone').value.trim();
+  if (!phone) {
+    $('error').textContent = 'Enter the new number.';
+    $('new-phone').focus();
+    return;
+  }
+  let answer;
+  try {
+    answer = await call('POST', '/users/me/phone/', { phone_number: phone }, { auth: true });
+  } catch (error) {
+    const details = (error instanceof ApiError && error.body && error.body.details) || [];
+    if (error.body && error.body.error === 'VALIDATION_FAILED' && details.some((d) => /already/.test(d.message))) {
+      error.message = 'That is your number already. Enter the new one.';
+    }
+    throw error;
+  }
+  state.newPhone = answer.phone_number;
+  const seen = state.inboxAvailable ? (await inboxFor(answer.phone_number)).length : 0;
+  $('new-phone-shown').textContent = answer.phone_number;
+  $('new-phone-code').value = '';
+  $('new-phone-form').hidden = true;
+  $('new-phone-code-form').hidden = false;
+  $('new-phone-code').focus();
+  if (state.inboxAvailable) {
+    say(`Sending a code to ${answer.phone_number}…`);
+    watchInbox(answer.phone_number, seen, $('new-phone-confirm'));
+  } else {
+    say(`Code sent to ${answer.phone_number}. It should arrive within a few seconds.`);
+  }
+}
+
+async function confirmPhoneChange() {
+  clearMessages();
+  const code = $('new-phone-code').value.trim();
+  if (!/^[0-9]{4}$/.test(code)) {
+    $('error').textContent = 'The code is 4 digits.';
+    $('new-phone-code').focus();
+    return;
+  }
+  const profile = await call(
+    'POST',
+    '/users/me/phone/confirm/',
+    { phone_number: state.newPhone, code },
+    { auth: true },
+  );
+  stopInbox();
+  resetPhoneChange();
+  say(`Your number is now ${profile.phone_number}. Your other devices were signed out.`);
+  await loadProfile();
+}
+
+function resetPhoneChange() {
+  state.newPhone = null;
+  $('new-phone').value = '';
+  $('new-phone-code').value = '';
+  $('new-phone-form').hidden = false;
+  $('new-phone-code-form').hidden = true;
+}
+
+async function cancelPhoneChange() {
+  stopInbox();
+  resetPhoneChange();
+  clearMessages();
+  $('new-phone').focus();
+  if (state.inboxAvailable && state.phone) showInbox(await inboxFor(state.phone));
 }
 
 async function activate() {
@@ -371,6 +525,8 @@ async function shareLink() {
 }
 
 async function signOut() {
+  stopInbox();
+  resetPhoneChange();
   if (state.refreshToken)
     await call('POST', '/auth/logout/', { refresh_token: state.refreshToken }).catch(() => undefined);
   forgetTokens();
@@ -403,14 +559,15 @@ function showInbox(items) {
       time.textContent = new Date(message.sent_at).toLocaleTimeString();
       item.append(message.text, time);
       const code = /\b([0-9]{4})\b/.exec(message.text);
-      if (code && !$('step-code').hidden) {
+      const field = codeField();
+      if (code && field) {
         const use = document.createElement('button');
         use.type = 'button';
         use.className = 'secondary';
         use.textContent = `Use ${code[1]}`;
         use.addEventListener('click', () => {
-          $('code').value = code[1];
-          $('code').focus();
+          field.value = code[1];
+          field.focus();
         });
         item.append(use);
       }
@@ -419,19 +576,30 @@ function showInbox(items) {
   );
 }
 
-function watchInbox() {
+/** The field a code from the simulated phone goes into: the sign-in's, or the change of number's. */
+function codeField() {
+  if (!$('step-code').hidden) return $('code');
+  if (!$('step-profile').hidden && !$('new-phone-code-form').hidden) return $('new-phone-code');
+  return null;
+}
+
+/** Polls the simulated phone of `phone` until it holds more than `seen` messages; `button` shows "sending" meanwhile. */
+function watchInbox(phone, seen, button) {
   stopInbox();
+  state.inboxButton = button;
+  button.setAttribute('aria-busy', 'true');
   const started = Date.now();
   const poll = async () => {
-    const items = await inboxFor(state.phone);
+    const items = await inboxFor(phone);
+    if (state.inboxButton !== button) return; // Stopped meanwhile.
     showInbox(items);
-    if (items.length > state.inboxSeen) {
-      $('verify').removeAttribute('aria-busy');
+    if (items.length > seen) {
+      button.removeAttribute('aria-busy');
       say('Code sent. Check the simulated phone.');
       return;
     }
     if (Date.now() - started > 15_000) {
-      $('verify').removeAttribute('aria-busy');
+      button.removeAttribute('aria-busy');
       say('The code is taking longer than usual. You can ask for a new one when the countdown ends.');
       return;
     }
@@ -442,7 +610,8 @@ function watchInbox() {
 
 function stopInbox() {
   clearTimeout(state.inboxTimer);
-  $('verify').removeAttribute('aria-busy');
+  if (state.inboxButton) state.inboxButton.removeAttribute('aria-busy');
+  state.inboxButton = null;
 }
 
 function on(id, event, handler) {
@@ -462,6 +631,11 @@ on('copy-link', 'click', copyLink);
 on('share', 'click', shareLink);
 on('ref-more', 'click', loadReferrals);
 on('sign-out', 'click', signOut);
+on('sessions-refresh', 'click', refreshSessions);
+on('revoke-others', 'click', endOtherSessions);
+on('new-phone-form', 'submit', requestPhoneChange);
+on('new-phone-code-form', 'submit', confirmPhoneChange);
+on('new-phone-cancel', 'click', cancelPhoneChange);
 $('change-phone').addEventListener('click', () => {
   stopInbox();
   stopListeningForSms();
