@@ -7,6 +7,7 @@ import { TEST_REDIS_URL } from './support/test-env.js';
 import { API_ENTRY, builtEnv, freePort, startBuilt, waitUntilReady, WORKER_ENTRY } from './support/processes.js';
 
 const MIGRATE_ENTRY = 'dist/apps/api/libs/platform/src/migrate.js';
+const KEYS_ENTRY = 'dist/apps/api/libs/platform/src/keys.js';
 
 /** Migrations need a session: past PgBouncer (make test-scale), the direct URL. */
 const directDatabaseUrl = () => process.env.TEST_DATABASE_DIRECT_URL ?? process.env.TEST_DATABASE_URL!;
@@ -20,8 +21,12 @@ async function occupy(): Promise<{ port: number; server: Server }> {
 }
 
 /** Runs a built entry point to its end: exit code and everything it printed. */
-function runToEnd(entry: string, env: Record<string, string>): Promise<{ code: number | null; output: string }> {
-  const process = startBuilt(entry, env);
+function runToEnd(
+  entry: string,
+  env: Record<string, string>,
+  args: string[] = [],
+): Promise<{ code: number | null; output: string }> {
+  const process = startBuilt(entry, env, args);
   return new Promise((resolve) => process.child.once('exit', (code) => resolve({ code, output: process.output() })));
 }
 
@@ -74,6 +79,49 @@ describe('starting the processes', () => {
     expect(code).toBe(1);
     expect(output).toMatch(new RegExp(`^  - ${named}: `, 'm'));
     expect(output).not.toMatch(/^\s+at /m);
+  });
+
+  it('refuses to start in production without a signing key, naming the command; `keys ensure` makes one', async () => {
+    const name = `referral_nokey_${process.pid}`;
+    const admin = new pg.Client({ connectionString: directDatabaseUrl() });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(directDatabaseUrl());
+    url.pathname = `/${name}`;
+    const production = {
+      NODE_ENV: 'production',
+      DATABASE_URL: url.toString(),
+      KEY_ENCRYPTION_SECRET: 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWy',
+      OTP_SECRET: 'p7Kc2Wm9Qx4Lr1Tz8Nv5Bd3Hs6Fy0Ja+g/Ue2Oi9Ck4R',
+      SMS_TRANSPORT: 'webhook',
+      SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',
+      SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+      ALLOW_HTTP_TO_PRIVATE_HOSTS: 'true',
+      PORT: String(await freePort()),
+      METRICS_PORT: '0',
+      ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
+    };
+    try {
+      expect((await runToEnd(MIGRATE_ENTRY, { NODE_ENV: 'production', DATABASE_URL: url.toString() })).code).toBe(0);
+      const refused = await runToEnd(API_ENTRY, production);
+      expect(refused.code).toBe(1);
+      expectOneSentence(refused.output, 'run `npm run keys -- ensure`');
+      const ensure = await runToEnd(KEYS_ENTRY, production, ['keys', 'ensure']);
+      expect({ code: ensure.code, output: ensure.output.trim() }).toEqual({
+        code: 0,
+        output: expect.stringMatching(/^made the first EdDSA signing key [\w-]+$/),
+      });
+      const api = startBuilt(API_ENTRY, production);
+      try {
+        await waitUntilReady(`http://127.0.0.1:${production.PORT}/health/ready`, 20_000);
+      } finally {
+        await api.stop();
+      }
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.end();
+    }
   });
 
   it('says in one sentence which setting to change when the HTTP port is taken', async () => {

@@ -29,10 +29,10 @@ export interface BuiltProcess {
  * process, as `npm run start:api` / `start:worker` do in production: with the
  * default heap settings unless NODE_OPTIONS says otherwise.
  */
-export function startBuilt(entry: string, env: Record<string, string>): BuiltProcess {
+export function startBuilt(entry: string, env: Record<string, string>, args: string[] = []): BuiltProcess {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`npm run build\` first (\`make test\` does)`);
   const child = tracked(
-    spawn(process.execPath, [entry], {
+    spawn(process.execPath, [entry, ...args], {
       env: withNodeFlags({ ...process.env, ...env }),
       stdio: ['ignore', 'pipe', 'pipe'],
     }),

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import type { JsonWebKey } from 'node:crypto';
 import { openPrivateKey, publicPemOf } from '@app/domain';
-import { AppConfig, signingKeySetAt, type StoredSigningKey } from '@app/platform';
+import { AppConfig, signingKeySetAt, StartupError, type StoredSigningKey } from '@app/platform';
 import { SigningKeysRepository } from './account-keys.repository.js';
 import type { AccessTokenClaims, TokenHolder } from './auth-user.js';
 
@@ -63,15 +63,15 @@ export class AccessTokens implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     const { algorithm, keyEncryptionSecret } = this.config.jwt;
-    if (!keyEncryptionSecret) throw new Error('KEY_ENCRYPTION_SECRET is not set: the API signs access tokens');
+    if (!keyEncryptionSecret) throw new StartupError('KEY_ENCRYPTION_SECRET is not set: the API signs access tokens');
     if (!this.config.isProduction) {
       const made = await this.store.ensure(algorithm, keyEncryptionSecret);
       if (made) this.logger.log({ kid: made, algorithm }, 'made the first signing key');
     }
     await this.load();
     if (!this.signer) {
-      throw new Error(
-        'no signing key in the database: run `npm run keys -- rotate --now` (in the image: `keys rotate --now`; its `migrate` makes the first one)',
+      throw new StartupError(
+        'no signing key in the database: run `npm run keys -- ensure` (the image: `keys ensure`; its `migrate` runs it given KEY_ENCRYPTION_SECRET)',
       );
     }
     this.timer = setInterval(() => void this.reload(), RELOAD_MS);
