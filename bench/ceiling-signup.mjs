@@ -85,6 +85,7 @@ async function requestCode(request, body) {
           false,
           config.otp.failuresPerWindow,
           config.otp.failureWindowSeconds,
+          null,
         ],
       });
       return rows[0];

@@ -5,7 +5,7 @@
 // three runs. Results go to bench/results/ as JSON; the table is printed.
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { createHmac, randomBytes } from 'node:crypto';
+import { createPrivateKey, randomBytes, sign as signWith } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request as httpRequest } from 'node:http';
@@ -21,7 +21,7 @@ const DATABASE_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 // A prefix of this run's own: nothing left over from another run can touch its queue.
 const PREFIX = `referral-bench-${process.pid}`;
-const SECRET = randomBytes(48).toString('base64url');
+const KEY_ENCRYPTION_SECRET = randomBytes(48).toString('base64url');
 const OTP_SECRET = randomBytes(48).toString('base64url');
 const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const RUNS = 3;
@@ -32,6 +32,8 @@ const say = (message) =>
 // The seeded population: user n has the phone +7990nnnnnnn.
 const USERS = 100_000;
 const INFLUENCER = 1; // invited users 2..20,001
+/** (a) again over the tokens of this many users, each read many times in a run: an app's reads within a token's life. */
+const ACTIVE_USERS = 5_000;
 const INVITED_BY_OTHERS = [20_002, 30_001]; // each invited by one of the owners below
 const OWNERS = [30_002, 40_001];
 const ACTIVATION_POOL = [40_002, 100_000]; // nobody's inviter: free to activate during the bench
@@ -99,11 +101,12 @@ function cpuPerThousand(before, after, requests) {
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (value, digits = 1) => Number(value.toFixed(digits));
 
-function sign(userId, sessionId) {
+/** An access token as the API signs it (the header byte for byte), with the key that signs now. */
+function sign(key, userId, sessionId) {
   const encode = (part) => Buffer.from(JSON.stringify(part)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
-  const body = `${encode({ alg: 'HS256', typ: 'JWT' })}.${encode({ sub: userId, sid: sessionId, iat: now, exp: now + 3600, iss: 'referral-service', aud: 'referral-api' })}`;
-  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`;
+  const body = `${encode({ alg: key.alg, typ: 'JWT', kid: key.kid })}.${encode({ sub: userId, sid: sessionId, iat: now, exp: now + 3600, iss: 'referral-service', aud: 'referral-api' })}`;
+  return `${body}.${signWith(null, Buffer.from(body), key.privateKey).toString('base64url')}`;
 }
 
 function freePort() {
@@ -127,9 +130,25 @@ async function resetDatabase({ create }) {
   await client.end();
 }
 
+/** The signing key `keys ensure` made, opened as the API opens it (dist's own code). */
+async function signingKey(db) {
+  const { openPrivateKey, publicPemOf } = await import('../dist/apps/api/libs/domain/src/signing-keys.js');
+  const {
+    rows: [row],
+  } = await db.query('SELECT id, algorithm, private_key, public_jwk FROM signing_keys WHERE retired_at IS NULL');
+  return {
+    kid: row.id,
+    alg: row.algorithm,
+    privateKey: createPrivateKey(openPrivateKey(KEY_ENCRYPTION_SECRET, row.id, row.private_key)),
+    publicPem: publicPemOf(row.public_jwk),
+  };
+}
+
 async function prepareDatabase() {
   await resetDatabase({ create: true });
   await run('node', ['dist/apps/api/libs/platform/src/migrate.js'], appEnv({}));
+  // Production makes its first signing key by command, as the image's `migrate` does.
+  await run('node', ['dist/apps/api/libs/platform/src/keys.js', 'keys', 'ensure'], appEnv({}));
 
   const db = new pg.Client({ connectionString: DATABASE_URL });
   await db.connect();
@@ -158,20 +177,23 @@ async function prepareDatabase() {
       WHERE u.phone_number = '+7990' || lpad(pick.n::text, 7, '0')`,
     [...INVITED_BY_OTHERS, ...OWNERS],
   );
-  await db.query('INSERT INTO sessions (id, user_id) SELECT gen_random_uuid(), id FROM users');
+  await db.query(
+    `INSERT INTO sessions (id, user_id, expires_at) SELECT gen_random_uuid(), id, now() + interval '90 days' FROM users`,
+  );
+  const key = await signingKey(db);
   await db.query('VACUUM ANALYZE');
   const { rows } = await db.query(
     `SELECT substr(u.phone_number, 6)::int AS n, u.id, s.id AS sid FROM users u JOIN sessions s ON s.user_id = u.id`,
   );
   const tokens = new Array(USERS + 1);
-  for (const row of rows) tokens[row.n] = sign(row.id, row.sid);
+  for (const row of rows) tokens[row.n] = sign(key, row.id, row.sid);
   const [{ influenced }] = (
     await db.query('SELECT referrals AS influenced FROM referral_counts ORDER BY referrals DESC LIMIT 1')
   ).rows;
   const [{ activated }] = (await db.query('SELECT count(*)::int AS activated FROM users WHERE referrer_id IS NOT NULL'))
     .rows;
   say(`seeded: ${USERS} users, ${activated} activated a code, ${influenced} of them the influencer's`);
-  return { db, tokens };
+  return { db, tokens, publicPem: key.publicPem };
 }
 
 function run(command, args, env) {
@@ -191,7 +213,7 @@ function appEnv(extra) {
     DATABASE_URL,
     REDIS_URL,
     REDIS_KEY_PREFIX: PREFIX,
-    JWT_SECRET: SECRET,
+    KEY_ENCRYPTION_SECRET,
     OTP_SECRET,
     SMS_TRANSPORT: 'webhook',
     SMS_WEBHOOK_URL: 'http://127.0.0.1:9/unused',
@@ -375,7 +397,7 @@ function phasePeakRss(children) {
 }
 
 async function main() {
-  const { db, tokens } = await prepareDatabase();
+  const { db, tokens, publicPem } = await prepareDatabase();
   const redis = new Redis(REDIS_URL);
 
   const [apiPort, ceilingPort, signupCeilingPort, sinkPort] = await Promise.all([
@@ -417,6 +439,7 @@ async function main() {
     ...env,
     DATABASE_URL,
     PORT: String(ceilingPort),
+    CEILING_PUBLIC_KEY: publicPem,
   });
   const signupCeiling = startProcess('ceiling-signup', [...profiled('ceiling-signup'), 'bench/ceiling-signup.mjs'], {
     ...env,
@@ -452,8 +475,10 @@ async function main() {
       (r) => r.total,
     );
 
-  // (a) The profile of random users, 64 connections: the API and the ceiling, alternately.
-  const randomProfile = (url) => ({
+  // (a) The profile of random users, 64 connections: the API and the ceiling, alternately. Of 100,000 users,
+  // most tokens are seen once (each read checks a signature); then of 5,000 active users, each token read
+  // many times (each read after a token's first is a cache hit), as an app reads within a token's 15 minutes.
+  const randomProfile = (url, population = USERS) => ({
     url: `${url}/api/v1/users/me/`,
     connections: 64,
     duration: 10,
@@ -461,7 +486,7 @@ async function main() {
       {
         setupRequest: (req) => ({
           ...req,
-          headers: { authorization: `Bearer ${tokens[1 + Math.floor(Math.random() * USERS)]}` },
+          headers: { authorization: `Bearer ${tokens[1 + Math.floor(Math.random() * population)]}` },
         }),
       },
     ],
@@ -483,6 +508,22 @@ async function main() {
     results.profile = medianOf(apiRuns);
     results.ceiling = medianOf(ceilingRuns);
     results.profile.shareOfCeiling = round((100 * results.profile.rps) / results.ceiling.rps, 0);
+
+    await cannon({ ...randomProfile(API, ACTIVE_USERS), duration: 3 });
+    await cannon({ ...randomProfile(CEILING, ACTIVE_USERS), duration: 3 });
+    const activeRuns = [];
+    const activeCeilingRuns = [];
+    for (let i = 0; i < RUNS; i++) {
+      activeRuns.push(await cannonMetered(randomProfile(API, ACTIVE_USERS)));
+      activeCeilingRuns.push(await cannonMetered(randomProfile(CEILING, ACTIVE_USERS)));
+      say(
+        `(a) ${ACTIVE_USERS} active users, run ${i + 1}: API ${activeRuns[i].rps} req/s, ${activeRuns[i].cpu.api} ms CPU/1k; ` +
+          `ceiling ${activeCeilingRuns[i].rps} req/s, ${activeCeilingRuns[i].cpu.ceiling} ms CPU/1k`,
+      );
+    }
+    results.profileActive = medianOf(activeRuns);
+    results.ceilingActive = medianOf(activeCeilingRuns);
+    results.profileActive.shareOfCeiling = round((100 * results.profileActive.rps) / results.ceilingActive.rps, 0);
   }
 
   if (phase('a')) results.phaseRss.a = phasePeakRss({ api, worker });
@@ -815,6 +856,14 @@ function table({ machine, minutes, database = 'direct', results: r }) {
         r.profile.shareOfCeiling >= 75 && ratio(r.profile.cpu.api, r.ceiling.cpu.ceiling) <= 1.3,
         '>= 75% of the ceiling, API CPU <= 1.3x its',
       ),
+    ],
+    r.profileActive && [
+      `(a) the same, ${ACTIVE_USERS} active users (tokens read again and again)`,
+      `${r.profileActive.rps} req/s, p50 ${r.profileActive.p50} ms, p99 ${r.profileActive.p99} ms; ` +
+        `${r.profileActive.shareOfCeiling}% of the ceiling (${r.ceilingActive.rps} req/s)`,
+      `${cpuText(r.profileActive.cpu)}; ceiling: ${cpuText(r.ceilingActive.cpu, ['ceiling', 'postgres'])}; ` +
+        `API / ceiling ${ratio(r.profileActive.cpu.api, r.ceilingActive.cpu.ceiling)}`,
+      '',
     ],
     r.influencer && [
       '(b) GET /users/me, the influencer (20,000 referrals)',
