@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import type { JsonWebKey } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { openPrivateKey, publicPemOf } from '@app/domain';
 import { AppConfig, signingKeySetAt, StartupError, type StoredSigningKey } from '@app/platform';
 import { SigningKeysRepository } from './account-keys.repository.js';
@@ -11,7 +12,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const BEARER = /^Bearer +([\w.~+/-]+=*)$/i;
 /** How often every API process reads the key set again: a rotation reaches all of them within it. */
 const RELOAD_MS = 10_000;
-/** An unknown `kid` reads the set again at once, at most this often. */
+/** An unknown `kid` reads the set again, at most this often (its request waits for the read). */
 const UNKNOWN_KID_RELOAD_MS = 1_000;
 /** The key set the JWKS route answers is at most this old. */
 const JWKS_FRESH_MS = 1_000;
@@ -35,7 +36,8 @@ interface LoadedKey {
  * expiry required and checked, read from the Authorization header only. The
  * keys live in PostgreSQL (SigningKeysStore); every process reads them at start,
  * every 10 s, when the set changes by itself (a published key starts signing)
- * and at once for an unknown `kid`. A verifier per key keeps up to 10,000
+ * and for an unknown `kid` (the request waits for a read that began after it,
+ * at most one a second). A verifier per key keeps up to 10,000
  * verified tokens until they expire (fast-jwt's cache), so the hot read pays
  * for a signature check once per token, not once per request.
  *
@@ -54,6 +56,7 @@ export class AccessTokens implements OnModuleInit, OnApplicationShutdown {
   private jwks: { keys: JsonWebKey[] } = { keys: [] };
   private timer: NodeJS.Timeout | undefined;
   private loading: Promise<void> | null = null;
+  private fresh: Promise<void> | null = null;
   private lastLoad = 0;
 
   constructor(
@@ -104,9 +107,9 @@ export class AccessTokens implements OnModuleInit, OnApplicationShutdown {
     this.refreshIfDue();
     let key = this.keyFor(token);
     if (key === undefined) {
-      // Signed by a key this process has not read yet (made by another process moments ago), or by none of ours.
-      if (Date.now() - this.lastLoad < UNKNOWN_KID_RELOAD_MS) return null;
-      await this.reload();
+      // Signed by a key this process has not read yet (made moments ago), or by none of ours: the answer waits
+      // for a read of the set that starts after it arrived (one a second for every such request together).
+      await this.freshLoad();
       key = this.keyFor(token);
     }
     if (!key) return null;
@@ -143,6 +146,23 @@ export class AccessTokens implements OnModuleInit, OnApplicationShutdown {
       this.changesAt = null;
       void this.reload();
     }
+  }
+
+  /**
+   * A read of the set that starts after the call, at most one a second: what a
+   * token with an unknown `kid` waits for. Calls while one is pending share it;
+   * a read already in progress may have begun before the key existed, so it is
+   * let finish first.
+   */
+  private freshLoad(): Promise<void> {
+    this.fresh ??= (async () => {
+      const wait = this.lastLoad + UNKNOWN_KID_RELOAD_MS - Date.now();
+      if (wait > 0) await sleep(wait);
+      if (this.loading) await this.loading;
+      this.fresh = null;
+      await this.reload();
+    })();
+    return this.fresh;
   }
 
   /** Reads the set again; one read at a time, the callers of a read in progress wait for it. */
