@@ -243,6 +243,10 @@ describe('changing the phone number', () => {
     const otherDevice = await createUser(stack, user.phone);
     const newPhone = nextPhone();
     const code = await codeFor(user, newPhone);
+    // Its own words: not a sign-in code, which a person might read out to whoever asks for one.
+    expect((await inbox(stack, newPhone))[0].text).toMatch(
+      /^\d{4} is a code to move an account of .+ to this number\. Never share it\./,
+    );
     // The code opens no sign-in to the new number (it would make a new account there): a wrong code there.
     const signInWithIt = await stack
       .http()
@@ -291,6 +295,24 @@ describe('changing the phone number', () => {
     expect(
       (await as(stack, user).post('/api/v1/users/me/phone/', { phone_number: newPhone }).expect(429)).body.error,
     ).toBe('RATE_LIMITED');
+  });
+
+  it('keeps a number that was counted as a referral counted after its account moves away', async () => {
+    const inviter = await createUser(stack);
+    const invited = await createUser(stack);
+    await as(stack, invited).patch('/api/v1/users/me/', { used_referral_code: inviter.referralCode }).expect(200);
+    // As a referral made before the memory of referred phones was written at activation.
+    await stack.db.query('DELETE FROM referred_phones');
+    const newPhone = nextPhone();
+    await as(stack, invited)
+      .post('/api/v1/users/me/phone/confirm/', { phone_number: newPhone, code: await codeFor(invited, newPhone) })
+      .expect(200);
+    // A new account on the number left behind is not counted again.
+    const returning = await createUser(stack, invited.phone);
+    const refused = await as(stack, returning)
+      .patch('/api/v1/users/me/', { used_referral_code: inviter.referralCode })
+      .expect(409);
+    expect(refused.body.error).toBe('REFERRAL_ALREADY_ACTIVATED');
   });
 
   it('needs a recent sign-in', async () => {

@@ -188,7 +188,9 @@ describe('the signing keys', () => {
     const kid = headerOf(user.token).kid!;
     // Earlier files and tests left keys of their own: withdraw them, so this one is the only key that can sign.
     await stack.db.query('UPDATE signing_keys SET retired_at = now() WHERE id <> $1 AND retired_at IS NULL', [kid]);
-    await expect(keysCommand(['retire', kid])).rejects.toThrow(/the only key that can sign: run `rotate --now` first/);
+    await expect(keysCommand(['retire', kid])).rejects.toThrow(
+      /the newest key that can sign: run `rotate --now` first/,
+    );
     expect(await keysCommand(['rotate', '--now'])).toMatch(/^made EdDSA key /);
     expect(await keysCommand(['retire', kid])).toMatch(new RegExp(`^retired ${kid}`));
     await reread(stack);

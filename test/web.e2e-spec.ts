@@ -295,6 +295,7 @@ const jsQR = (jsqr as unknown as { default?: Decode }).default ?? (jsqr as unkno
       expect(await page.getByLabel('Code sent to the new number').inputValue()).toBe(code);
       await page.getByLabel('Code sent to the new number').press('Enter');
       await page.getByText(`Your number is now ${newPhone}.`).waitFor();
+      await page.locator('#p-phone', { hasText: newPhone }).waitFor();
       expect(await page.locator('#p-phone').textContent()).toBe(newPhone);
       expect(await page.getByLabel('New number', { exact: true }).isVisible()).toBe(true);
 

@@ -96,7 +96,7 @@ describe('ReferralService on PostgreSQL', () => {
     const friend = await user();
     expect(await activate(friend.id, inviter.code)).toBeNull();
     await uow.run(async (tx) => {
-      await referrals.rememberBeforeDeletion(tx, friend.id);
+      await referrals.rememberBeforeLeavingPhone(tx, friend.id);
       await entityManager(db, tx).query(`UPDATE users SET deleted_at = now(), phone_number = NULL WHERE id = $1`, [
         friend.id,
       ]);

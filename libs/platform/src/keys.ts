@@ -67,13 +67,15 @@ async function signingKeys(
       const verifying = new Set(set.verifying.map((key) => key.id));
       for (const key of keys) {
         const state =
-          key.id === set.signing?.id
-            ? 'signs'
-            : key.signsFrom > now
-              ? 'published'
-              : verifying.has(key.id)
-                ? 'verifies'
-                : 'left the set';
+          key.retiredAt !== null
+            ? 'retired'
+            : key.id === set.signing?.id
+              ? 'signs'
+              : key.signsFrom > now
+                ? 'published'
+                : verifying.has(key.id)
+                  ? 'verifies'
+                  : 'left the set';
         console.log(
           `${key.id}  ${key.algorithm.padEnd(5)}  ${state.padEnd(12)}  signs from ${key.signsFrom.toISOString()}`,
         );
@@ -82,7 +84,11 @@ async function signingKeys(
     }
     case 'rotate': {
       const now = args.includes('--now');
-      const made = await store.create(jwt.algorithm, secret(), now ? 0 : jwt.publishAheadSeconds);
+      const made = await store
+        .create(jwt.algorithm, secret(), now ? 0 : jwt.publishAheadSeconds)
+        .catch((error: unknown) => {
+          throw new UsageError((error as Error).message);
+        });
       console.log(
         `made ${jwt.algorithm} key ${made.id}: in the JWKS now, signing from ${made.signsFrom.toISOString()}`,
       );
@@ -92,12 +98,16 @@ async function signingKeys(
       const [id] = args;
       if (!id) throw new UsageError(USAGE);
       const { keys, now } = await store.load();
-      const set = signingKeySetAt(
-        keys.filter((key) => key.id !== id),
+      const retired = keys.find((key) => key.id === id && key.retiredAt === null);
+      if (!retired) throw new UsageError(`no key ${id} in use`);
+      const after = signingKeySetAt(
+        keys.map((key) => (key.id === id ? { ...key, retiredAt: now } : key)),
         now,
         ACCESS_TTL_SECONDS,
       );
-      if (!set.signing) throw new UsageError(`${id} is the only key that can sign: run \`rotate --now\` first`);
+      // Only a newer key may take over: an older one signing again would undo a rotation.
+      if (!after.signing || after.signing.signsFrom <= retired.signsFrom)
+        throw new UsageError(`${id} is the newest key that can sign: run \`rotate --now\` first`);
       if (!(await store.retire(id))) throw new UsageError(`no key ${id} in use`);
       console.log(`retired ${id}: out of the JWKS, its tokens refused within 10 s by every API process`);
       return;

@@ -185,11 +185,23 @@ export class AccessTokens implements OnModuleInit, OnApplicationShutdown {
     for (const key of set.verifying) byId.set(key.id, this.byId.get(key.id) ?? this.loaded(key));
     const byHeader = new Map<string, LoadedKey>();
     for (const loaded of byId.values()) byHeader.set(loaded.header, loaded);
-    if (set.signing && set.signing.id !== this.signer?.id) this.signer = this.signerOf(set.signing);
     this.byId = byId;
     this.byHeader = byHeader;
     this.jwks = { keys: set.verifying.map((key) => key.publicJwk) };
     this.changesAt = set.changesAt === null ? null : set.changesAt.getTime() - this.clockLead;
+    // Last: a key that does not open (another KEY_ENCRYPTION_SECRET) leaves the last signer in place, and the
+    // verifying set above (a retirement, a key leaving) is current all the same.
+    if (set.signing && set.signing.id !== this.signer?.id) {
+      try {
+        this.signer = this.signerOf(set.signing);
+      } catch (error) {
+        if (!this.signer) throw new StartupError((error as Error).message);
+        this.logger.error(
+          { err: error, kid: set.signing.id },
+          'the new signing key does not open: signing with the last one',
+        );
+      }
+    }
   }
 
   private loaded(key: StoredSigningKey): LoadedKey {

@@ -83,7 +83,7 @@ export class SessionsRepository {
    * and answers whose it is; null otherwise. The row lock it takes makes two
    * refreshes with one token take turns: the second finds it rotated.
    */
-  async rotate(tx: Transaction, tokenHash: Buffer, ipAddress: string): Promise<RotatedToken | null> {
+  async rotate(tx: Transaction, tokenHash: Buffer, ipAddress: string | null): Promise<RotatedToken | null> {
     const manager = entityManager(this.db, tx);
     const [rows] = await manager.query<[RotatedToken[], number]>(
       `UPDATE refresh_tokens rt SET rotated_at = now()

@@ -6,6 +6,7 @@ import { RefreshTokenDto } from './dto/refresh-token.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 import { LimitPerIp } from '../rate-limit/ip-throttler.guard.js';
 import { NotCached } from './not-cached.decorator.js';
+import { clientAddress } from './session-device.js';
 import { TokensService } from './tokens.service.js';
 
 @ApiTags('auth')
@@ -24,7 +25,7 @@ export class TokensController {
   @ApiResponse({ status: 200, type: TokenResponseDto })
   @ApiErrors(ErrorCode.INVALID_REFRESH_TOKEN, ErrorCode.RATE_LIMITED)
   async refresh(@Body() body: RefreshTokenDto, @Ip() ip: string): Promise<TokenResponseDto> {
-    const issued = await this.tokens.refresh(body.refresh_token, ip);
+    const issued = await this.tokens.refresh(body.refresh_token, clientAddress(ip));
     return TokenResponseDto.of(issued, issued.referralCode, false);
   }
 

@@ -60,7 +60,7 @@ export class TokensService {
 
   async refresh(
     refreshToken: string,
-    ipAddress: string,
+    ipAddress: string | null,
   ): Promise<IssuedTokens & { userId: string; referralCode: string }> {
     const tokenHash = hashToken(refreshToken);
     const outcome = await this.uow.run(async (tx) => {

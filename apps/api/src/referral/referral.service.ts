@@ -89,11 +89,11 @@ export class ReferralService {
   }
 
   /**
-   * Before a user is deleted: a referred user's phone is remembered, so the
-   * same person signing up again is not counted again (referrals made before
-   * fingerprints were kept are covered here too).
+   * Before a user leaves their number (deleted, or moved to another number): a
+   * referred user's phone is remembered, so a new account on it is not counted
+   * again (referrals made before fingerprints were kept are covered here too).
    */
-  async rememberBeforeDeletion(tx: Transaction, userId: string): Promise<void> {
+  async rememberBeforeLeavingPhone(tx: Transaction, userId: string): Promise<void> {
     const referee = await this.referrals.referee(tx, userId);
     if (referee?.referred) {
       await this.referrals.rememberReferredPhone(tx, this.keys.phoneFingerprints(referee.phone));

@@ -178,6 +178,7 @@ export class PhoneChangeService {
     private readonly uow: UnitOfWork,
     private readonly users: UsersService,
     private readonly tokens: TokensService,
+    private readonly referrals: ReferralService,
     private readonly metrics: ApiMetrics,
   ) {}
 
@@ -210,7 +211,9 @@ export class PhoneChangeService {
         { maxAttemptsPerCode, lockAfterFailures, lockSteps, ...phonePolicy(phoneNumber, this.config.otp).window },
       );
       if (verdict.outcome !== 'signed_in') return verdict;
-      // A taken number throws: the whole confirmation is undone, the code with it.
+      // The number left behind stays counted if it was a referral; a taken number throws: the whole
+      // confirmation is undone, the code with it.
+      await this.referrals.rememberBeforeLeavingPhone(tx, caller.id);
       await this.users.movePhone(tx, caller.id, phoneNumber);
       await this.tokens.endOtherSessions(caller.id, caller.sessionId, tx);
       return null;

@@ -151,7 +151,7 @@ export class UsersService {
   async deleteUser(caller: AuthUser, username: string): Promise<void> {
     const userId = await this.resolve(caller, username);
     await this.uow.run(async (tx) => {
-      await this.referrals.rememberBeforeDeletion(tx, userId);
+      await this.referrals.rememberBeforeLeavingPhone(tx, userId);
       if (!(await this.users.softDelete(tx, userId))) throw new DomainError(ErrorCode.USER_NOT_FOUND);
       await this.tokens.endAllSessions(tx, userId);
     });

@@ -67,7 +67,11 @@ export class CodeDeliveryService {
     const code = this.keys.unseal(codeRequestId, request.code_sealed);
     const message = {
       to: request.phone_number,
-      text: otpMessageText(this.config.sms.message, code, this.config.otp.ttlSeconds),
+      text: otpMessageText(
+        request.phone_change ? this.config.sms.phoneChangeMessage : this.config.sms.message,
+        code,
+        this.config.otp.ttlSeconds,
+      ),
       reference: codeRequestId,
     };
     const failures: Array<{ transport: SmsTransport; kind: FailureKind; reason: string }> = [];

@@ -9,8 +9,9 @@ import { runPrepared, type PreparedStatement, type SmsAttemptState } from '@app/
  * 1,000 codes in a second through here.
  */
 const FOR_DELIVERY: PreparedStatement = {
-  name: 'delivery_read_v1',
-  text: `SELECT phone_number, code_sealed, status, expires_at > now() AS live, delivered_at
+  name: 'delivery_read_v2',
+  text: `SELECT phone_number, code_sealed, status, expires_at > now() AS live, delivered_at,
+                for_user_id IS NOT NULL AS phone_change
            FROM code_requests WHERE id = $1`,
 };
 const ERASE_SEALED_CODE: PreparedStatement = {
@@ -37,6 +38,8 @@ export interface RequestForDelivery {
   status: string;
   live: boolean;
   delivered_at: Date | null;
+  /** A code that moves an account to the number (its own message), not a sign-in code. */
+  phone_change: boolean;
 }
 
 /** Every statement of code delivery, named by what it does. */

@@ -1,6 +1,6 @@
 import type { JsonWebKey } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { newSigningKey, sealPrivateKey, type SigningAlgorithm } from '@app/domain';
+import { KEY_ID_BYTES, keyIdOf, newSigningKey, sealPrivateKey, type SigningAlgorithm } from '@app/domain';
 
 /** A signing key as PostgreSQL keeps it; the private half still sealed. */
 export interface StoredSigningKey {
@@ -10,6 +10,8 @@ export interface StoredSigningKey {
   privateKey: Buffer;
   createdAt: Date;
   signsFrom: Date;
+  /** Withdrawn by `keys retire`: neither signs nor verifies, but still ends its predecessors' time. */
+  retiredAt: Date | null;
 }
 
 /** The keys in use at a moment: the one that signs, and every one that verifies (the JWKS). */
@@ -24,10 +26,12 @@ export interface SigningKeySet {
 const verifyLeeway = (accessTtlSeconds: number) => (accessTtlSeconds + 60) * 1000;
 
 /**
- * Which keys sign and verify at `now`, from the keys not retired: the newest
- * key whose `signs_from` has come signs; a key whose successor has signed for
- * longer than an access token lives has no token left to verify and leaves the
- * set; a key not yet signing is published already.
+ * Which keys sign and verify at `now`: the newest key whose `signs_from` has
+ * come signs; a key whose successor has signed for longer than an access token
+ * lives has no token left to verify and leaves the set, for good (a retired
+ * successor ends its time too, so retiring a key never brings an older one
+ * back); a key not yet signing is published already; a retired key neither
+ * signs nor verifies.
  */
 export function signingKeySetAt(keys: StoredSigningKey[], now: Date, accessTtlSeconds: number): SigningKeySet {
   const sorted = [...keys].sort((a, b) => a.signsFrom.getTime() - b.signsFrom.getTime());
@@ -39,13 +43,13 @@ export function signingKeySetAt(keys: StoredSigningKey[], now: Date, accessTtlSe
   const soonest = (at: number) => (changesAt = changesAt === null ? at : Math.min(changesAt, at));
   sorted.forEach((key, index) => {
     const successor = sorted[index + 1];
+    const leavesAt = successor ? successor.signsFrom.getTime() + leeway : null;
+    const inSet = leavesAt === null || leavesAt > t;
+    if (key.retiredAt !== null || !inSet) return;
     if (key.signsFrom.getTime() <= t) signing = key;
     else soonest(key.signsFrom.getTime());
-    const leavesAt = successor ? successor.signsFrom.getTime() + leeway : null;
-    if (leavesAt === null || leavesAt > t) {
-      verifying.push(key);
-      if (leavesAt !== null) soonest(leavesAt);
-    }
+    verifying.push(key);
+    if (leavesAt !== null) soonest(leavesAt);
   });
   return { signing, verifying, changesAt: changesAt === null ? null : new Date(changesAt) };
 }
@@ -57,6 +61,7 @@ interface KeyRow {
   private_key: Buffer;
   created_at: Date;
   signs_from: Date;
+  retired_at: Date | null;
 }
 
 const fromRow = (row: KeyRow): StoredSigningKey => ({
@@ -66,6 +71,7 @@ const fromRow = (row: KeyRow): StoredSigningKey => ({
   privateKey: row.private_key,
   createdAt: row.created_at,
   signsFrom: row.signs_from,
+  retiredAt: row.retired_at,
 });
 
 /**
@@ -76,11 +82,13 @@ const fromRow = (row: KeyRow): StoredSigningKey => ({
 export class SigningKeysStore {
   constructor(private readonly db: DataSource) {}
 
-  /** Every key not retired, with the database's clock (the one `signs_from` is written with). */
+  /**
+   * Every key, retired ones included (they still end their predecessors'
+   * time), with the database's clock (the one `signs_from` is written with).
+   */
   async load(): Promise<{ keys: StoredSigningKey[]; now: Date }> {
     const rows = await this.db.query<Array<KeyRow & { now: Date }>>(
-      `SELECT k.*, now() AS now FROM (SELECT now()) n
-         LEFT JOIN signing_keys k ON k.retired_at IS NULL`,
+      `SELECT k.*, now() AS now FROM (SELECT now()) n LEFT JOIN signing_keys k ON true`,
     );
     return { keys: rows.filter((row) => row.id !== null).map(fromRow), now: rows[0].now };
   }
@@ -94,6 +102,7 @@ export class SigningKeysStore {
     keyEncryptionSecret: string,
     publishSeconds: number,
   ): Promise<{ id: string; signsFrom: Date }> {
+    await this.checkSecret(keyEncryptionSecret);
     const key = newSigningKey(algorithm);
     const [row] = await this.db.query<Array<{ signs_from: Date }>>(
       `INSERT INTO signing_keys (id, algorithm, public_jwk, private_key, signs_from)
@@ -123,6 +132,23 @@ export class SigningKeysStore {
       );
       return key.id;
     });
+  }
+
+  /**
+   * Refuses a KEY_ENCRYPTION_SECRET other than the one the keys in use were
+   * sealed with: a key made under it would be one the APIs cannot open.
+   */
+  private async checkSecret(secret: string): Promise<void> {
+    const [row] = await this.db.query<Array<{ id: string; private_key: Buffer }>>(
+      'SELECT id, private_key FROM signing_keys WHERE retired_at IS NULL ORDER BY signs_from DESC LIMIT 1',
+    );
+    const sealedWith = row?.private_key.subarray(0, KEY_ID_BYTES);
+    if (sealedWith && !sealedWith.equals(keyIdOf(secret))) {
+      throw new Error(
+        `KEY_ENCRYPTION_SECRET is not the secret key ${row.id} was sealed with (secret id ${sealedWith.toString('base64url')}): ` +
+          'run the command with the secret the APIs have',
+      );
+    }
   }
 
   /** Withdraws a key at once: out of the JWKS, its tokens refused. Answers whether it was in use. */

@@ -37,6 +37,6 @@ export class SessionEntity {
   lastUsedAt: Date;
 
   /** The absolute end (SESSION_MAX_AGE_SECONDS after the sign-in): no refresh after it. */
-  @Column({ name: 'expires_at', type: 'timestamptz' })
+  @Column({ name: 'expires_at', type: 'timestamptz', default: () => "(now() + '90 days')" })
   expiresAt: Date;
 }

@@ -1,5 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { functionSql } from '../database/functions.js';
+import { PREVIOUS_REQUEST_CODE, PREVIOUS_VERIFY_CODE } from './1765100000000-accounts.previous.js';
 
 /**
  * SPEC section 12: signing keys for asymmetric access tokens, sessions per
@@ -12,7 +13,8 @@ import { functionSql } from '../database/functions.js';
  *   expired, or until `retired_at` (a key withdrawn at once).
  * sessions: the device (User-Agent and its label), the address, the last use
  *   (sign-in or refresh) and the absolute end, after which refresh fails.
- *   Sessions from before this migration get 90 days from their start.
+ *   Sessions from before this migration get 90 days from their start, and so
+ *   do those the release before this one starts while it still serves.
  * code_requests.for_user_id: a code that moves that user to the number
  *   (POST /users/me/phone/), never a sign-in code; null for sign-in.
  *   request_code and verify_code take it as their last argument.
@@ -40,10 +42,13 @@ export class Accounts1765100000000 implements MigrationInterface {
         ADD COLUMN last_used_at timestamptz,
         ADD COLUMN expires_at timestamptz`);
     await db.query(`UPDATE sessions SET last_used_at = created_at, expires_at = created_at + interval '90 days'`);
+    // Defaults, so the release before this one, still serving while the migration runs (a rolling
+    // upgrade), can sign people in: it writes neither column, and calls request_code and verify_code
+    // without the new last argument (its default, NULL: a sign-in code).
     await db.query(`
       ALTER TABLE sessions
         ALTER COLUMN last_used_at SET DEFAULT now(), ALTER COLUMN last_used_at SET NOT NULL,
-        ALTER COLUMN expires_at SET NOT NULL`);
+        ALTER COLUMN expires_at SET DEFAULT now() + interval '90 days', ALTER COLUMN expires_at SET NOT NULL`);
 
     await db.query(`ALTER TABLE code_requests ADD COLUMN for_user_id uuid`);
     await db.query(`DROP FUNCTION IF EXISTS request_code(uuid, varchar, bytea, bytea, varchar, integer, integer, integer, boolean,
@@ -70,6 +75,13 @@ export class Accounts1765100000000 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
+    await db.query(`DROP FUNCTION request_code(uuid, varchar, bytea, bytea, varchar, integer, integer, integer, boolean,
+                      boolean, integer, integer, uuid)`);
+    await db.query(
+      `DROP FUNCTION verify_code(varchar, uuid, boolean, integer, integer, integer[], integer, integer, uuid)`,
+    );
+    await db.query(PREVIOUS_REQUEST_CODE);
+    await db.query(PREVIOUS_VERIFY_CODE);
     await db.query('DROP TABLE api_keys');
     await db.query('DROP TABLE signing_keys');
     await db.query(`ALTER TABLE sessions DROP COLUMN user_agent, DROP COLUMN device, DROP COLUMN ip_address,

@@ -430,8 +430,9 @@ async function confirmPhoneChange() {
   );
   stopInbox();
   resetPhoneChange();
-  say(`Your number is now ${profile.phone_number}. Your other devices were signed out.`);
+  // The profile first, then the message: whoever reads the message finds the new number shown.
   await loadProfile();
+  say(`Your number is now ${profile.phone_number}. Your other devices were signed out.`);
 }
 
 function resetPhoneChange() {

@@ -106,7 +106,7 @@ export const AUTH_HELP: HelpOf<AuthSettings> = {
   JWT_SECRET: {
     group,
     meaning:
-      'legacy: access tokens are signed by the signing keys now; a JWT_SECRET kept from before OTP_SECRET only opens codes made back then',
+      'legacy: access tokens are signed by the signing keys now; before OTP_SECRET, JWT_SECRET keyed the codes and the fingerprints of referred phones: keep it set while referrals counted back then must stay counted',
   },
   JWT_PREVIOUS_SECRETS: {
     group,

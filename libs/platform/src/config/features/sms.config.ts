@@ -49,6 +49,11 @@ export class SmsSettings {
 
   @IsString()
   @MinLength(1)
+  SMS_PHONE_CHANGE_TEMPLATE =
+    '{code} is a code to move an account of {app} to this number. Never share it. Expires in {minutes} min.';
+
+  @IsString()
+  @MinLength(1)
   APP_NAME = 'Referral service';
 
   @IsOptional()
@@ -140,6 +145,11 @@ export const SMS_HELP: HelpOf<SmsSettings> = {
   SMS_GATEWAY_TIMEOUT_MS: { group, meaning: 'how long a gateway may take to answer' },
   SMS_DELAY_MS: { group, meaning: "the simulated gateway's wait: milliseconds or a range" },
   SMS_TEMPLATE: { group, meaning: 'the message, with {code}, {minutes} and {app}; one SMS segment' },
+  SMS_PHONE_CHANGE_TEMPLATE: {
+    group,
+    meaning:
+      'the message of a code that moves an account to the number (POST /users/me/phone/), as SMS_TEMPLATE: it must not read as a sign-in code, which a person might read out to whoever asks',
+  },
   APP_NAME: { group, meaning: 'the {app} of SMS_TEMPLATE' },
   SMS_WEBOTP_DOMAIN: { group, meaning: 'adds the `@domain #code` line (WebOTP, Safari autofill)' },
   SMS_ANDROID_APP_HASH: { group, meaning: 'the Android SMS Retriever app hash, appended to the message' },
@@ -178,6 +188,8 @@ export interface SmsConfig {
   vonage: { apiKey: string; apiSecret: string; from: string; apiUrl: string } | null;
   smsru: { apiId: string; from: string | null; apiUrl: string } | null;
   message: MessageSettings;
+  /** The same, with SMS_PHONE_CHANGE_TEMPLATE: a phone-change code's message. */
+  phoneChangeMessage: MessageSettings;
 }
 
 export function smsConfig(
@@ -231,6 +243,9 @@ export function smsConfig(
   };
   const messageError = messageProblem(message, Number(v.CODE_TTL_SECONDS));
   if (messageError) problem('SMS_TEMPLATE', messageError);
+  const phoneChangeMessage: MessageSettings = { ...message, template: v.SMS_PHONE_CHANGE_TEMPLATE };
+  const phoneChangeError = messageProblem(phoneChangeMessage, Number(v.CODE_TTL_SECONDS));
+  if (phoneChangeError) problem('SMS_PHONE_CHANGE_TEMPLATE', phoneChangeError);
 
   const [delayMin, delayMax = delayMin] = v.SMS_DELAY_MS.split('-').map(Number);
   if (delayMin > delayMax) problem('SMS_DELAY_MS', 'the range must go from low to high');
@@ -265,5 +280,6 @@ export function smsConfig(
       ? { apiId: v.SMSRU_API_ID!, from: v.SMSRU_FROM ?? null, apiUrl: v.SMSRU_API_URL }
       : null,
     message,
+    phoneChangeMessage,
   };
 }

@@ -4,7 +4,7 @@
 CREATE OR REPLACE FUNCTION request_code(
   p_id uuid, p_phone varchar, p_hash bytea, p_sealed bytea, p_username varchar,
   p_ttl_seconds integer, p_resend_seconds integer, p_per_hour integer, p_exempt boolean,
-  p_username_taken boolean, p_window_limit integer, p_window_seconds integer, p_for_user uuid
+  p_username_taken boolean, p_window_limit integer, p_window_seconds integer, p_for_user uuid DEFAULT NULL
 ) RETURNS TABLE (outcome text, retry_after integer) LANGUAGE plpgsql AS $$
 DECLARE
   v_locked_for integer;

@@ -4,7 +4,7 @@
 CREATE OR REPLACE FUNCTION verify_code(
   p_phone varchar, p_request_id uuid, p_matches boolean,
   p_max_attempts integer, p_lock_after integer, p_lock_steps integer[],
-  p_window_limit integer, p_window_seconds integer, p_for_user uuid
+  p_window_limit integer, p_window_seconds integer, p_for_user uuid DEFAULT NULL
 ) RETURNS TABLE (outcome text, retry_after integer, requested_username varchar) LANGUAGE plpgsql AS $$
 DECLARE
   v_locked_for integer;
