@@ -12,6 +12,22 @@ const KEYS_ENTRY = 'dist/apps/api/libs/platform/src/keys.js';
 /** Migrations need a session: past PgBouncer (make test-scale), the direct URL. */
 const directDatabaseUrl = () => process.env.TEST_DATABASE_DIRECT_URL ?? process.env.TEST_DATABASE_URL!;
 
+/** An API's settings in production that start (given a signing key), but for what a test changes. */
+async function productionEnv(databaseUrl: string): Promise<Record<string, string>> {
+  return {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    KEY_ENCRYPTION_SECRET: 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWy',
+    OTP_SECRET: 'p7Kc2Wm9Qx4Lr1Tz8Nv5Bd3Hs6Fy0Ja+g/Ue2Oi9Ck4R',
+    SMS_TRANSPORT: 'webhook',
+    SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',
+    SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+    ALLOW_HTTP_TO_PRIVATE_HOSTS: 'true',
+    PORT: String(await freePort()),
+    METRICS_PORT: '0',
+  };
+}
+
 /** Holds a port on 127.0.0.1, as another process on the machine would. */
 async function occupy(): Promise<{ port: number; server: Server }> {
   const port = await freePort();
@@ -63,19 +79,7 @@ describe('starting the processes', () => {
     ['an http:// webhook to a public host', { SMS_WEBHOOK_URL: 'http://sms.example.com/send' }, 'SMS_WEBHOOK_URL'],
     ['a webhook without its secret', { SMS_WEBHOOK_SECRET: '' }, 'SMS_WEBHOOK_SECRET'],
   ])('refuses to start in production with %s, naming the setting', async (_, settings, named) => {
-    const production = {
-      NODE_ENV: 'production',
-      DATABASE_URL: directDatabaseUrl(),
-      KEY_ENCRYPTION_SECRET: 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWy',
-      OTP_SECRET: 'p7Kc2Wm9Qx4Lr1Tz8Nv5Bd3Hs6Fy0Ja+g/Ue2Oi9Ck4R',
-      SMS_TRANSPORT: 'webhook',
-      SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',
-      SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
-      ALLOW_HTTP_TO_PRIVATE_HOSTS: 'true',
-      PORT: String(await freePort()),
-      METRICS_PORT: '0',
-    };
-    const { code, output } = await runToEnd(API_ENTRY, { ...production, ...settings });
+    const { code, output } = await runToEnd(API_ENTRY, { ...(await productionEnv(directDatabaseUrl())), ...settings });
     expect(code).toBe(1);
     expect(output).toMatch(new RegExp(`^  - ${named}: `, 'm'));
     expect(output).not.toMatch(/^\s+at /m);
@@ -89,17 +93,8 @@ describe('starting the processes', () => {
     await admin.query(`CREATE DATABASE ${name}`);
     const url = new URL(directDatabaseUrl());
     url.pathname = `/${name}`;
-    const production = {
-      NODE_ENV: 'production',
-      DATABASE_URL: url.toString(),
-      KEY_ENCRYPTION_SECRET: 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWy',
-      OTP_SECRET: 'p7Kc2Wm9Qx4Lr1Tz8Nv5Bd3Hs6Fy0Ja+g/Ue2Oi9Ck4R',
-      SMS_TRANSPORT: 'webhook',
-      SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',
-      SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
-      ALLOW_HTTP_TO_PRIVATE_HOSTS: 'true',
-      PORT: String(await freePort()),
-      METRICS_PORT: '0',
+    const production: Record<string, string> = {
+      ...(await productionEnv(url.toString())),
       ...(TEST_REDIS_URL ? { REDIS_URL: TEST_REDIS_URL } : {}),
     };
     try {
