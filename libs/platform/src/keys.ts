@@ -105,8 +105,10 @@ async function signingKeys(
         now,
         ACCESS_TTL_SECONDS,
       );
-      // Only a newer key may take over: an older one signing again would undo a rotation.
-      if (!after.signing || after.signing.signsFrom <= retired.signsFrom)
+      // A key that signs can only be retired once a newer one signs: an older one signing again would undo a
+      // rotation. A key published but not signing yet may go at any time.
+      const signing = retired.signsFrom <= now;
+      if (!after.signing || (signing && after.signing.signsFrom <= retired.signsFrom))
         throw new UsageError(`${id} is the newest key that can sign: run \`rotate --now\` first`);
       if (!(await store.retire(id))) throw new UsageError(`no key ${id} in use`);
       console.log(`retired ${id}: out of the JWKS, its tokens refused within 10 s by every API process`);

@@ -29,12 +29,15 @@ const verifyLeeway = (accessTtlSeconds: number) => (accessTtlSeconds + 60) * 100
  * Which keys sign and verify at `now`: the newest key whose `signs_from` has
  * come signs; a key whose successor has signed for longer than an access token
  * lives has no token left to verify and leaves the set, for good (a retired
- * successor ends its time too, so retiring a key never brings an older one
- * back); a key not yet signing is published already; a retired key neither
- * signs nor verifies.
+ * successor that signed ends its time too, so retiring a key never brings an
+ * older one back; one retired before its turn ends nothing); a key not yet
+ * signing is published already; a retired key neither signs nor verifies.
  */
 export function signingKeySetAt(keys: StoredSigningKey[], now: Date, accessTtlSeconds: number): SigningKeySet {
-  const sorted = [...keys].sort((a, b) => a.signsFrom.getTime() - b.signsFrom.getTime());
+  // A key retired before its turn to sign never took over from anyone: it is as if it had not been made.
+  const sorted = keys
+    .filter((key) => key.retiredAt === null || key.retiredAt > key.signsFrom)
+    .sort((a, b) => a.signsFrom.getTime() - b.signsFrom.getTime());
   const t = now.getTime();
   const leeway = verifyLeeway(accessTtlSeconds);
   let signing: StoredSigningKey | null = null;
