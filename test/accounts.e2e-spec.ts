@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { createUser, type TestUser } from './support/factory.js';
-import { builtEnv } from './support/processes.js';
+import { keysCommand } from './support/processes.js';
 import { as, inbox, nextPhone, skipCooldown, startStack, waitForCode, type Stack } from './support/stack.js';
 
 const ADMIN_PHONE = '+79990066666';
@@ -85,11 +83,55 @@ describe('sessions', () => {
     );
   });
 
-  it('ends this session too when asked (a sign-out), and refuses an API key: sessions are a person’s', async () => {
+  it('ends this session too when asked: a sign-out', async () => {
     const user = await createUser(stack);
     const [{ id }] = (await as(stack, user).get('/api/v1/users/me/sessions/').expect(200)).body.items;
     await as(stack, user).delete(`/api/v1/users/me/sessions/${id}/`).expect(204);
     await as(stack, user).get('/api/v1/users/me/sessions/').expect(401);
+  });
+
+  it('keeps the address a load balancer gives (TRUST_PROXY=1), never what the client wrote before it', async () => {
+    const behind = await startStack({ env: { TRUST_PROXY: '1' } });
+    try {
+      const phone = nextPhone();
+      await behind.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
+      const code = await waitForCode(behind, phone);
+      // Two clients behind one balancer; each writes a forged address to the left of the one it appended.
+      const signedIn = await behind
+        .http()
+        .post('/api/v1/auth/code/')
+        .set('X-Forwarded-For', '10.9.9.9, 203.0.113.7')
+        .send({ phone_number: phone, code })
+        .expect(200);
+      const listed = async (token: string) =>
+        (await as(behind, { token }).get('/api/v1/users/me/sessions/').expect(200)).body.items[0].ip_address;
+      expect(await listed(signedIn.body.token)).toBe('203.0.113.7');
+      const refreshed = await refresh(behind, signedIn.body.refresh_token)
+        .set('X-Forwarded-For', '10.9.9.9, 198.51.100.23')
+        .expect(200);
+      expect(await listed(refreshed.body.token)).toBe('198.51.100.23');
+    } finally {
+      await behind.close();
+    }
+  });
+
+  it('signs in a person whose forwarded address is not an address (a proxy trusted too far), keeping none', async () => {
+    const loose = await startStack({ env: { TRUST_PROXY: 'true' } });
+    try {
+      const phone = nextPhone();
+      await loose.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
+      const code = await waitForCode(loose, phone);
+      const signedIn = await loose
+        .http()
+        .post('/api/v1/auth/code/')
+        .set('X-Forwarded-For', `not-an-address-${'x'.repeat(200)}`)
+        .send({ phone_number: phone, code })
+        .expect(200);
+      const listed = await as(loose, { token: signedIn.body.token }).get('/api/v1/users/me/sessions/').expect(200);
+      expect(listed.body.items[0].ip_address).toBeNull();
+    } finally {
+      await loose.close();
+    }
   });
 
   it('has an absolute lifetime: no refresh after it, however recently the session was used', async () => {
@@ -102,7 +144,7 @@ describe('sessions', () => {
       await sleep(1_800);
       const refused = await refresh(short, second.body.refresh_token).expect(401);
       expect(refused.body.error).toBe('INVALID_REFRESH_TOKEN');
-      // Ended: its last access token stops too, and the list no longer shows it.
+      // Ended: its last access token stops too.
       await as(short, { token: second.body.token }).get('/api/v1/users/me/').expect(401);
     } finally {
       await short.close();
@@ -202,12 +244,7 @@ describe('API keys', () => {
   });
 
   it('are made from a shell by `npm run api-keys -- create`, and revoked by `revoke`', async () => {
-    const run = async (...args: string[]) =>
-      (
-        await promisify(execFile)(process.execPath, ['dist/apps/api/libs/platform/src/keys.js', 'api-keys', ...args], {
-          env: { ...process.env, ...builtEnv() },
-        })
-      ).stdout.trim();
+    const run = (...args: string[]) => keysCommand('api-keys', args);
     const made = await run('create', '--name', 'reporting', '--scopes', 'users:read');
     const key = /^(rfk_\S+)$/m.exec(made)![1];
     const id = /^made API key ([0-9a-f-]{36})/.exec(made)![1];

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { UndeliveredCodesSweep } from '../apps/worker/src/code-delivery/undelivered-codes.sweep.js';
 import {
@@ -13,23 +11,13 @@ import {
 } from '../libs/domain/src/index.js';
 import { createUser } from './support/factory.js';
 import { forge, headerOf, signingKeyOf } from './support/jwt.js';
-import { builtEnv } from './support/processes.js';
+import { keysCommand } from './support/processes.js';
 import { as, nextPhone, startStack, waitForCode, type Stack } from './support/stack.js';
 /** Secrets as `openssl rand -base64 48` makes them. */
 const CODE_KEY_1 = 'p7Kc2Wm9Qx4Lr1Tz8Nv5Bd3Hs6Fy0Ja-g_Ue2Oi9Ck4Rw7Xq1Mt6Yb3Nz8Lp5Vd';
 const CODE_KEY_2 = 'Wt4Qm8Zx1Rb6Kn3Vc9Hp2Ls7Jd0Fy5Ga-e_Ni3Ou8Yk1Tr6Xw4Mz9Bq2Cv7Sp0Ld';
 /** The JWT_SECRET of a release before OTP_SECRET: codes and fingerprints of then were keyed by it. */
 const LEGACY_JWT_SECRET = 'test-secret-that-is-at-least-32-bytes-long-0123456789';
-
-const KEYS_ENTRY = 'dist/apps/api/libs/platform/src/keys.js';
-
-/** `npm run keys -- …` as an operator runs it: the built command, with the stack's database and secret. */
-async function keysCommand(args: string[], env: Record<string, string> = {}): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [KEYS_ENTRY, 'keys', ...args], {
-    env: { ...process.env, ...builtEnv(env) },
-  });
-  return stdout.trim();
-}
 
 /** What PostgreSQL keeps of the newest code of a phone: the key's id, then the HMAC. */
 async function codeHashOf(stack: Stack, phone: string): Promise<Buffer> {
@@ -147,7 +135,9 @@ describe('the signing keys', () => {
     };
     const rotation = (async () => {
       await sleep(1_500);
-      expect(await keysCommand(['rotate'], env)).toMatch(/^made ES256 key [\w-]+: in the JWKS now, signing from /);
+      expect(await keysCommand('keys', ['rotate'], env)).toMatch(
+        /^made ES256 key [\w-]+: in the JWKS now, signing from /,
+      );
       rotatedAt = Date.now();
     })();
     await Promise.all([rotation, ...users.map((each, index) => client(each, index))]);
@@ -188,15 +178,15 @@ describe('the signing keys', () => {
     const kid = headerOf(user.token).kid!;
     // Earlier files and tests left keys of their own: withdraw them, so this one is the only key that can sign.
     await stack.db.query('UPDATE signing_keys SET retired_at = now() WHERE id <> $1 AND retired_at IS NULL', [kid]);
-    await expect(keysCommand(['retire', kid])).rejects.toThrow(
+    await expect(keysCommand('keys', ['retire', kid])).rejects.toThrow(
       /the newest key that can sign: run `rotate --now` first/,
     );
     // A key published by mistake may go before its turn: the current one signs on.
-    const published = /^made EdDSA key ([\w-]+):/.exec(await keysCommand(['rotate']))![1];
-    expect(await keysCommand(['retire', published])).toMatch(new RegExp(`^retired ${published}`));
+    const published = /^made EdDSA key ([\w-]+):/.exec(await keysCommand('keys', ['rotate']))![1];
+    expect(await keysCommand('keys', ['retire', published])).toMatch(new RegExp(`^retired ${published}`));
     await as(stack, user).get('/api/v1/users/me/').expect(200);
-    expect(await keysCommand(['rotate', '--now'])).toMatch(/^made EdDSA key /);
-    expect(await keysCommand(['retire', kid])).toMatch(new RegExp(`^retired ${kid}`));
+    expect(await keysCommand('keys', ['rotate', '--now'])).toMatch(/^made EdDSA key /);
+    expect(await keysCommand('keys', ['retire', kid])).toMatch(new RegExp(`^retired ${kid}`));
     await reread(stack);
     await as(stack, user).get('/api/v1/users/me/').expect(401);
     // The session lives on: a refresh signs with the new key.
@@ -209,7 +199,7 @@ describe('the signing keys', () => {
     await as(stack, { token: refreshed.body.token as string })
       .get('/api/v1/users/me/')
       .expect(200);
-    expect(await keysCommand(['list'])).toMatch(/ signs /);
+    expect(await keysCommand('keys', ['list'])).toMatch(/ signs /);
   });
 });
 

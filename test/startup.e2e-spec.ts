@@ -4,10 +4,17 @@ import { createServer, type Server } from 'node:net';
 import pg from 'pg';
 import { ensureDatabase } from '../libs/platform/src/database/data-source.js';
 import { TEST_REDIS_URL } from './support/test-env.js';
-import { API_ENTRY, builtEnv, freePort, startBuilt, waitUntilReady, WORKER_ENTRY } from './support/processes.js';
+import {
+  API_ENTRY,
+  builtEnv,
+  freePort,
+  KEYS_ENTRY,
+  startBuilt,
+  waitUntilReady,
+  WORKER_ENTRY,
+} from './support/processes.js';
 
 const MIGRATE_ENTRY = 'dist/apps/api/libs/platform/src/migrate.js';
-const KEYS_ENTRY = 'dist/apps/api/libs/platform/src/keys.js';
 
 /** Migrations need a session: past PgBouncer (make test-scale), the direct URL. */
 const directDatabaseUrl = () => process.env.TEST_DATABASE_DIRECT_URL ?? process.env.TEST_DATABASE_URL!;

@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import { withNodeFlags } from '../../scripts/node-flags.mjs';
 import { type Queryable, waitForDeliveries } from './db.js';
 import { freePort, tracked } from './engines.mjs';
@@ -11,6 +12,24 @@ import { baseTestEnv, testKeyPrefix } from './test-env.js';
 
 export const API_ENTRY = 'dist/apps/api/apps/api/src/main.js';
 export const WORKER_ENTRY = 'dist/apps/worker/apps/worker/src/main.js';
+/** `npm run keys` and `npm run api-keys`: the first argument says which. */
+export const KEYS_ENTRY = 'dist/apps/api/libs/platform/src/keys.js';
+
+/**
+ * `npm run keys -- …` or `npm run api-keys -- …` as an operator runs it: the
+ * built command, with the tests' database and secret (and `env` over them);
+ * answers what it printed. Rejects, with its output, when it exits non-zero.
+ */
+export async function keysCommand(
+  group: 'keys' | 'api-keys',
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [KEYS_ENTRY, group, ...args], {
+    env: { ...process.env, ...builtEnv(env) },
+  });
+  return stdout.trim();
+}
 
 /** A free TCP port on 127.0.0.1 (the engines' helper). */
 export { freePort };

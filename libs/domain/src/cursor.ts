@@ -1,4 +1,5 @@
 import { DomainError, ErrorCode } from './errors.js';
+import { isUuid } from './ids.js';
 
 /**
  * Keyset cursors: the sort key of the last row of a page, (timestamp, id), as
@@ -11,7 +12,6 @@ export interface Cursor {
 }
 
 const TIMESTAMP = /^(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2}):(\d{2})(\.\d{1,6})?$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.at, cursor.id])).toString('base64url');
@@ -42,7 +42,7 @@ export function decodeCursor(value: string): Cursor {
       typeof parsed[0] === 'string' &&
       typeof parsed[1] === 'string' &&
       isRealTimestamp(parsed[0]) &&
-      UUID.test(parsed[1])
+      isUuid(parsed[1])
     ) {
       return { at: parsed[0], id: parsed[1] };
     }

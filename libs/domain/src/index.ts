@@ -6,6 +6,7 @@ export * from './errors.js';
 export * from './events/event-types.js';
 export * from './events/standard-webhooks.js';
 export * from './jobs.js';
+export * from './ids.js';
 export * from './keys.js';
 export * from './signing-keys.js';
 export * from './api-keys.js';

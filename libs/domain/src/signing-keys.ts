@@ -19,11 +19,12 @@ export interface NewSigningKey {
   privatePem: string;
 }
 
-/** A fresh key pair: Ed25519 for EdDSA, P-256 for ES256; a random 16-character id. */
+/** A fresh key pair: Ed25519 for EdDSA, P-256 for ES256; a random id of 16 hex digits. */
 export function newSigningKey(algorithm: SigningAlgorithm): NewSigningKey {
   const { publicKey, privateKey } =
     algorithm === 'EdDSA' ? generateKeyPairSync('ed25519') : generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const id = randomBytes(12).toString('base64url');
+  // Hex: a command line reads it as a word, never as an option (a base64url id may start with '-').
+  const id = randomBytes(8).toString('hex');
   return {
     id,
     algorithm,

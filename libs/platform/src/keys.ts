@@ -1,7 +1,8 @@
 import './config/node-version.js';
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { API_KEY_SCOPES, isApiKeyScope, type ApiKeyScope } from '@app/domain';
+import { parseArgs } from 'node:util';
+import { API_KEY_SCOPES, isApiKeyScope, isUuid, type ApiKeyScope } from '@app/domain';
 import { ApiKeysStore } from './accounts/api-keys.store.js';
 import { signingKeySetAt, SigningKeysStore } from './accounts/signing-keys.store.js';
 import { loadKeysConfig } from './config/app-config.js';
@@ -18,14 +19,35 @@ const USAGE = `usage:
   npm run api-keys -- list
   npm run api-keys -- revoke <id>`;
 
-/** The access tokens' lifetime: a retired-by-rotation key verifies this long after its successor signs. */
-const ACCESS_TTL_SECONDS = 15 * 60;
-
 class UsageError extends Error {}
 
-function option(args: string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  return index >= 0 ? args[index + 1] : undefined;
+/** The words after `keys` or `api-keys`: the command, its arguments, and the options any command takes. */
+interface Invocation {
+  command: string | undefined;
+  args: string[];
+  now: boolean;
+  name: string | undefined;
+  scopes: string[];
+}
+
+function invocationOf(argv: string[]): Invocation {
+  try {
+    const { positionals, values } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { now: { type: 'boolean', default: false }, name: { type: 'string' }, scopes: { type: 'string' } },
+    });
+    const [command, ...args] = positionals;
+    return {
+      command,
+      args,
+      now: values.now,
+      name: values.name,
+      scopes: (values.scopes ?? '').split(',').filter(Boolean),
+    };
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${USAGE}`);
+  }
 }
 
 /**
@@ -34,8 +56,9 @@ function option(args: string[], name: string): string | undefined {
  * the database's settings and KEY_ENCRYPTION_SECRET alone.
  */
 async function main(argv: string[]): Promise<void> {
-  const [group, command, ...args] = argv;
+  const [group, ...rest] = argv;
   if (group !== 'keys' && group !== 'api-keys') throw new UsageError(USAGE);
+  const invocation = invocationOf(rest);
   const config = await loadSettings(loadKeysConfig);
   const dataSource = new DataSource({
     ...dataSourceOptions(config, `referral-${group}`, { direct: true }),
@@ -43,8 +66,8 @@ async function main(argv: string[]): Promise<void> {
   });
   await dataSource.initialize();
   try {
-    if (group === 'keys') await signingKeys(new SigningKeysStore(dataSource), config.jwt, command, args);
-    else await apiKeys(new ApiKeysStore(dataSource), command, args);
+    if (group === 'keys') await signingKeys(new SigningKeysStore(dataSource), config.jwt, invocation);
+    else await apiKeys(new ApiKeysStore(dataSource), invocation);
   } finally {
     await dataSource.destroy();
   }
@@ -53,8 +76,7 @@ async function main(argv: string[]): Promise<void> {
 async function signingKeys(
   store: SigningKeysStore,
   jwt: ReturnType<typeof loadKeysConfig>['jwt'],
-  command: string | undefined,
-  args: string[],
+  { command, args, now: signNow }: Invocation,
 ): Promise<void> {
   const secret = () => {
     if (!jwt.keyEncryptionSecret) throw new UsageError('KEY_ENCRYPTION_SECRET is not set: it seals the private keys');
@@ -63,7 +85,7 @@ async function signingKeys(
   switch (command) {
     case 'list': {
       const { keys, now } = await store.load();
-      const set = signingKeySetAt(keys, now, ACCESS_TTL_SECONDS);
+      const set = signingKeySetAt(keys, now, jwt.accessTtlSeconds);
       const verifying = new Set(set.verifying.map((key) => key.id));
       for (const key of keys) {
         const state =
@@ -83,9 +105,8 @@ async function signingKeys(
       return;
     }
     case 'rotate': {
-      const now = args.includes('--now');
       const made = await store
-        .create(jwt.algorithm, secret(), now ? 0 : jwt.publishAheadSeconds)
+        .create(jwt.algorithm, secret(), signNow ? 0 : jwt.publishAheadSeconds)
         .catch((error: unknown) => {
           throw new UsageError((error as Error).message);
         });
@@ -103,7 +124,7 @@ async function signingKeys(
       const after = signingKeySetAt(
         keys.map((key) => (key.id === id ? { ...key, retiredAt: now } : key)),
         now,
-        ACCESS_TTL_SECONDS,
+        jwt.accessTtlSeconds,
       );
       // A key that signs can only be retired once a newer one signs: an older one signing again would undo a
       // rotation. A key published but not signing yet may go at any time.
@@ -124,11 +145,9 @@ async function signingKeys(
   }
 }
 
-async function apiKeys(store: ApiKeysStore, command: string | undefined, args: string[]): Promise<void> {
+async function apiKeys(store: ApiKeysStore, { command, args, name, scopes }: Invocation): Promise<void> {
   switch (command) {
     case 'create': {
-      const name = option(args, '--name');
-      const scopes = (option(args, '--scopes') ?? '').split(',').filter(Boolean);
       if (!name || name.length > 100 || scopes.length === 0) throw new UsageError(USAGE);
       const unknown = scopes.filter((scope) => !isApiKeyScope(scope));
       if (unknown.length > 0) throw new UsageError(`unknown scope ${unknown.join(', ')}: ${API_KEY_SCOPES.join(', ')}`);
@@ -146,7 +165,7 @@ async function apiKeys(store: ApiKeysStore, command: string | undefined, args: s
       return;
     case 'revoke': {
       const [id] = args;
-      if (!id || !/^[0-9a-f-]{36}$/i.test(id)) throw new UsageError(USAGE);
+      if (!isUuid(id)) throw new UsageError(USAGE);
       if (!(await store.revoke(id))) throw new UsageError(`no live API key ${id}`);
       console.log(`revoked ${id}`);
       return;

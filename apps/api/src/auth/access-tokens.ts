@@ -2,12 +2,11 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { createSigner, createVerifier, TokenError } from 'fast-jwt';
 import type { JsonWebKey } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openPrivateKey, publicPemOf } from '@app/domain';
+import { isUuid, openPrivateKey, publicPemOf } from '@app/domain';
 import { AppConfig, signingKeySetAt, StartupError, type StoredSigningKey } from '@app/platform';
 import { SigningKeysRepository } from './account-keys.repository.js';
 import type { AccessTokenClaims, TokenHolder } from './auth-user.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** RFC 6750 section 2.1: the scheme is case-insensitive; the token is one b64token. */
 const BEARER = /^Bearer +([\w.~+/-]+=*)$/i;
 /** How often every API process reads the key set again: a rotation reaches all of them within it. */
@@ -122,7 +121,7 @@ export class AccessTokens implements OnModuleInit, OnApplicationShutdown {
       throw error;
     }
     const { sub, sid } = claims;
-    if (typeof sub !== 'string' || typeof sid !== 'string' || !UUID.test(sub) || !UUID.test(sid)) return null;
+    if (!isUuid(sub) || !isUuid(sid)) return null;
     return { id: sub, sessionId: sid };
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { DomainError, ErrorCode } from '@app/domain';
+import { DomainError, ErrorCode, isUuid } from '@app/domain';
 import type { ApiKeyRecord } from '@app/platform';
 import { ApiKeysRepository } from './account-keys.repository.js';
 import { ApiErrors } from '../common/api-errors.decorator.js';
@@ -9,8 +9,6 @@ import { CurrentUser } from './current-user.decorator.js';
 import { ApiKeyDto, ApiKeysDto, CreateApiKeyDto, CreatedApiKeyDto } from './dto/api-keys.dto.js';
 import { AdminOnly, JwtAuthGuard } from './jwt-auth.guard.js';
 import { NotCached } from './not-cached.decorator.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const toDto = (record: ApiKeyRecord): ApiKeyDto => ({
   id: record.id,
@@ -61,6 +59,6 @@ export class ApiKeysController {
   @ApiResponse({ status: 204 })
   @ApiErrors(ErrorCode.FORBIDDEN, ErrorCode.API_KEY_NOT_FOUND)
   async revoke(@Param('id') id: string): Promise<void> {
-    if (!UUID.test(id) || !(await this.keys.revoke(id))) throw new DomainError(ErrorCode.API_KEY_NOT_FOUND);
+    if (!isUuid(id) || !(await this.keys.revoke(id))) throw new DomainError(ErrorCode.API_KEY_NOT_FOUND);
   }
 }

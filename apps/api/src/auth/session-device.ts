@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import Bowser from 'bowser';
 import type { FastifyRequest } from 'fastify';
-import { isIP } from 'node:net';
+import { clientAddress } from '../common/client-address.js';
 import type { SessionDevice } from './sessions.repository.js';
 
 /** What is kept of a User-Agent: enough to tell devices apart, never a whole header an attacker chose. */
@@ -41,12 +41,3 @@ export const ClientDevice = createParamDecorator((_data: unknown, context: Execu
   const userAgent = typeof header === 'string' && header !== '' ? header.slice(0, USER_AGENT_LENGTH) : null;
   return { userAgent, device: deviceLabel(userAgent), ipAddress: clientAddress(request.ip) };
 });
-
-/**
- * The client address as kept with a session: an IP address, or null. With a
- * proxy trusted too far (`TRUST_PROXY=true` outside production) Fastify's
- * `request.ip` is whatever the client wrote in X-Forwarded-For.
- */
-export function clientAddress(ip: string | undefined): string | null {
-  return ip !== undefined && isIP(ip) !== 0 ? ip : null;
-}

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, HttpCode, HttpStatus, Param, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorCode, DomainError } from '@app/domain';
+import { DomainError, ErrorCode, isUuid } from '@app/domain';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import type { AuthUser } from './auth-user.js';
 import { CurrentUser } from './current-user.decorator.js';
@@ -8,8 +8,6 @@ import { SessionsDto, SessionsEndedDto } from './dto/sessions.dto.js';
 import { JwtAuthGuard } from './jwt-auth.guard.js';
 import { NotCached } from './not-cached.decorator.js';
 import { TokensService } from './tokens.service.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** SPEC section 12: where a person is signed in, and signing out a device. */
 @ApiTags('sessions')
@@ -63,7 +61,7 @@ export class SessionsController {
   @ApiResponse({ status: 204 })
   @ApiErrors(ErrorCode.SESSION_NOT_FOUND)
   async end(@CurrentUser() caller: AuthUser, @Param('id') id: string): Promise<void> {
-    if (!UUID.test(id)) throw new DomainError(ErrorCode.SESSION_NOT_FOUND);
+    if (!isUuid(id)) throw new DomainError(ErrorCode.SESSION_NOT_FOUND);
     await this.tokens.endSession(caller.id, id);
   }
 }

@@ -6,7 +6,7 @@ import { RefreshTokenDto } from './dto/refresh-token.dto.js';
 import { TokenResponseDto } from './dto/token-response.dto.js';
 import { LimitPerIp } from '../rate-limit/ip-throttler.guard.js';
 import { NotCached } from './not-cached.decorator.js';
-import { clientAddress } from './session-device.js';
+import { clientAddress } from '../common/client-address.js';
 import { TokensService } from './tokens.service.js';
 
 @ApiTags('auth')

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** What TRUST_PROXY says (app-config.ts): false, true, a hop count, or the proxies' addresses and CIDRs. */
 export type TrustProxySetting = boolean | number | string[];
 
@@ -15,4 +17,13 @@ export function trustProxyOption(
 ): boolean | string[] | ((address: string, hop: number) => boolean) {
   if (typeof setting === 'number') return (_address: string, hop: number) => hop < setting;
   return setting;
+}
+
+/**
+ * The client address as kept (a session's last use): an IP address, or null. With a
+ * proxy trusted too far (`TRUST_PROXY=true` outside production) Fastify's
+ * `request.ip` is whatever the client wrote in X-Forwarded-For.
+ */
+export function clientAddress(ip: string | undefined): string | null {
+  return ip !== undefined && isIP(ip) !== 0 ? ip : null;
 }

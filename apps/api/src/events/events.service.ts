@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DomainError, ErrorCode } from '@app/domain';
+import { DomainError, ErrorCode, isUuid } from '@app/domain';
 import { EventsRepository } from '@app/platform';
 import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage } from '../common/keyset.js';
 import type { EndpointDto, EventDto, EventsPageDto, EventsQueryDto, RedeliveryDto } from './dto/events.dto.js';
 import { EventsQueue } from './events.queue.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** How many pending events enabling the endpoint queues at once; the worker's sweep takes the rest. */
 const REQUEUE_AT_ONCE = 1000;
 
@@ -37,7 +36,7 @@ export class EventsService {
 
   /** Sends an event again, whatever became of it (delivered, failed, or still pending). */
   async redeliver(eventId: string): Promise<RedeliveryDto> {
-    if (!UUID.test(eventId) || !(await this.events.makePending(eventId))) {
+    if (!isUuid(eventId) || !(await this.events.makePending(eventId))) {
       throw new DomainError(ErrorCode.EVENT_NOT_FOUND);
     }
     await this.queue.published([eventId]);
