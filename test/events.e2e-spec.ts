@@ -99,6 +99,19 @@ describe('events delivered to the host app', () => {
         referral_code: inviter.referralCode,
         activated_at: expect.any(String),
         referrals_count: 1,
+        // SPEC section 13: the referral, its verdict and the signals behind it. Loopback is not compared.
+        referral_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        verdict: 'clear',
+        flags: [],
+        signals: {
+          same_network: null,
+          same_device: null,
+          referrals_last_hour: 1,
+          velocity_per_hour: 20,
+          number_type: 'mobile',
+          invitee_country: 'RU',
+          inviter_country: 'RU',
+        },
       },
     });
     expect(deletedAt.payload).toEqual({
@@ -348,6 +361,10 @@ describe('the leaderboard', () => {
           WHERE u.username LIKE 'lbr\\_%' AND substr(u.username, 5)::int > 4000
             AND r.username = 'lbr_' || ((substr(u.username, 5)::int - 4001) % 3000 + 1)`,
       );
+      // The activations opened 10,000 pending referrals; the board counts final ones.
+      await stack.db.query(
+        `UPDATE referrals SET state = 'final', qualified_at = now(), final_due = now(), final_at = now()`,
+      );
       const board = await as(stack, admin).get('/api/v1/referrals/leaderboard/?limit=3').expect(200);
       expect((board.body as { items: Array<{ username: string; referrals_count: number }> }).items).toEqual([
         { id: expect.any(String), username: 'lb_first', referrals_count: 2000 },
@@ -368,8 +385,8 @@ describe('the leaderboard', () => {
       // As autovacuum would have, on a table this size.
       await stack.db.query('ANALYZE users');
       await stack.db.query('ANALYZE referral_counts');
-      const leaders = `WITH top AS (SELECT user_id, referrals FROM referral_counts WHERE referrals > 0
-           ORDER BY referrals DESC, user_id LIMIT 30)
+      const leaders = `WITH top AS (SELECT user_id, final AS referrals FROM referral_counts WHERE final > 0
+           ORDER BY final DESC, user_id LIMIT 30)
          SELECT u.id, u.username, t.referrals FROM top t JOIN users u ON u.id = t.user_id AND u.deleted_at IS NULL
           ORDER BY t.referrals DESC, t.user_id LIMIT 10`;
       const plan = (await stack.db.query<Array<{ 'QUERY PLAN': string }>>(`EXPLAIN ${leaders}`))
@@ -380,9 +397,16 @@ describe('the leaderboard', () => {
       expect(plan).toContain('users_pkey');
       expect(plan).toMatch(/on referral_counts/);
       const [{ count }] = await stack.db.query<Array<{ count: number }>>(
-        `SELECT sum(referrals)::int AS count FROM referral_counts`,
+        `SELECT count(*)::int AS count FROM referrals r JOIN users e ON e.id = r.referee_id
+          WHERE e.username LIKE 'lbr\\_%' AND r.state = 'final'`,
       );
       expect(count).toBe(10_000);
+      // The stored counts agree with the referrals, for every inviter.
+      const [{ drift }] = await stack.db.query<Array<{ drift: number }>>(
+        `SELECT count(*)::int AS drift FROM referral_counts c
+          WHERE c.final <> (SELECT count(*) FROM referrals r WHERE r.referrer_id = c.user_id AND r.state = 'final')`,
+      );
+      expect(drift).toBe(0);
     } finally {
       await stack.close();
       await receiver.close();
@@ -411,6 +435,10 @@ describe('a user deleted before their events were delivered', () => {
       expect(rows.map((row) => row.type).sort()).toEqual([
         'referral.activated',
         'referral.activated',
+        'referral.finalized',
+        'referral.finalized',
+        'referral.qualified',
+        'referral.qualified',
         'user.created',
         'user.created',
         'user.created',

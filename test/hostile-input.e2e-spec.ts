@@ -227,6 +227,14 @@ describe('hostile input, generated for every operation, field and parameter', ()
         'POST /api/v1/users/me/phone/confirm',
         'POST /api/v1/admin/api-keys',
         'DELETE /api/v1/admin/api-keys/{id}',
+        'POST /api/v1/referrals/qualify',
+        'POST /api/v1/referrals/void',
+        'GET /api/v1/admin/referrals',
+        'GET /api/v1/admin/referrals/{id}',
+        'POST /api/v1/admin/referrals/{id}/approve',
+        'POST /api/v1/admin/referrals/{id}/reject',
+        'POST /api/v1/rewards/{id}/fulfill',
+        'GET /api/v1/users/me/rewards',
       ].sort(),
     );
   });

@@ -64,7 +64,13 @@ describe('signing in through an invite link', () => {
     const friend = await profileOf(answer.token);
     expect(friend).toMatchObject({ used_referral_code: inviter.referralCode, referred_by: 'link_inviter' });
     expect((await profileOf(inviter.token)).referrals_count).toBe(1);
-    expect((await eventsFor(friend.id)).map((event) => event.type)).toEqual(['user.created', 'referral.activated']);
+    // Sign-up qualifies (REFERRAL_QUALIFY_ON=signup), and with no hold the referral is final in the same transaction.
+    expect((await eventsFor(friend.id)).map((event) => event.type)).toEqual([
+      'user.created',
+      'referral.activated',
+      'referral.qualified',
+      'referral.finalized',
+    ]);
   });
 
   // A new user has no code and no invitees before the sign-in: their own code or a circle cannot reach them.

@@ -230,14 +230,22 @@ describe('metrics', () => {
       );
       await eventually('queue_jobs{queue="code-delivery", state="failed"}', 0);
       await eventually('count(queue_jobs)', 8);
-      // Two user.created and one referral.activated, one of them on its second attempt.
-      await eventually('webhook_deliveries_total{outcome="delivered"}', 3);
+      // The referral funnel: the sign-up qualifies (the default) and, with no hold, the referral is final at once.
+      await eventually('referral_funnel_total{step="activated"}', 1);
+      await eventually('referral_funnel_total{step="qualified"}', 1);
+      await eventually('referral_funnel_total{step="final"}', 1);
+      await eventually('referral_funnel_total{step="review"}', 0);
+      await eventually('sum(referral_funnel_total{job="referral-worker"})', 0);
+      // Two user.created, and referral.activated, .qualified and .finalized, one of them on its second attempt.
+      await eventually('webhook_deliveries_total{outcome="delivered"}', 5);
       await eventually('webhook_deliveries_total{outcome="retry"}', 1);
       await eventually('webhook_deliveries_total{outcome="failed"}', 0);
       await eventually('outbox_pending', 0);
       await eventually('outbox_oldest_pending_seconds', 0);
       expect(receiver.delivered.map((delivery) => delivery.payload.type).sort()).toEqual([
         'referral.activated',
+        'referral.finalized',
+        'referral.qualified',
         'user.created',
         'user.created',
       ]);

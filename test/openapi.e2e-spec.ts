@@ -79,6 +79,14 @@ describe('the OpenAPI document', () => {
         'DELETE /api/v1/admin/api-keys/{id}',
         'GET /.well-known/jwks.json',
         'GET /.well-known/openid-configuration',
+        'POST /api/v1/referrals/qualify',
+        'POST /api/v1/referrals/void',
+        'GET /api/v1/admin/referrals',
+        'GET /api/v1/admin/referrals/{id}',
+        'POST /api/v1/admin/referrals/{id}/approve',
+        'POST /api/v1/admin/referrals/{id}/reject',
+        'POST /api/v1/rewards/{id}/fulfill',
+        'GET /api/v1/users/me/rewards',
       ].sort(),
     );
   });
@@ -106,6 +114,7 @@ describe('the OpenAPI document', () => {
       ...operations('/api/v1/users'),
       ...operations('/api/v1/admin/'),
       ...operations('/api/v1/referrals/'),
+      ...operations('/api/v1/rewards/'),
     ];
     const signIn = operations('/api/v1/auth/');
     expect(users.length).toBeGreaterThanOrEqual(6);
@@ -134,6 +143,13 @@ describe('the OpenAPI document', () => {
         'post /api/v1/admin/events/{id}/redeliver events:admin',
         'post /api/v1/admin/events/endpoint/enable events:admin',
         'get /api/v1/referrals/leaderboard referrals:read',
+        'get /api/v1/admin/referrals referrals:read',
+        'get /api/v1/admin/referrals/{id} referrals:read',
+        'post /api/v1/admin/referrals/{id}/approve referrals:review',
+        'post /api/v1/admin/referrals/{id}/reject referrals:review',
+        'post /api/v1/referrals/qualify referrals:write',
+        'post /api/v1/referrals/void referrals:write',
+        'post /api/v1/rewards/{id}/fulfill rewards:write',
       ].sort(),
     );
     for (const { route, operation } of signIn)

@@ -337,6 +337,11 @@ describe('the referrals list', () => {
   it('answers an empty page for a user nobody invited', async () => {
     const loner = await createUser(stack);
     const response = await as(stack, loner).get('/api/v1/users/me/referrals/').expect(200);
-    expect(response.body).toEqual({ items: [], next_cursor: null, total: 0 });
+    expect(response.body).toEqual({
+      items: [],
+      next_cursor: null,
+      total: 0,
+      by_state: { pending: 0, qualified: 0, final: 0, void: 0, in_review: 0 },
+    });
   });
 });

@@ -4,7 +4,7 @@ import { DomainError, ErrorCode, generateReferralCode } from '../../libs/domain/
 import { entityManager, loadConfig, UnitOfWork } from '../../libs/platform/src/index.js';
 import { ApiMetrics } from '../../apps/api/src/metrics/api-metrics.js';
 import { ReferralsRepository } from '../../apps/api/src/referral/referrals.repository.js';
-import { ReferralService } from '../../apps/api/src/referral/referral.service.js';
+import { NO_SOURCE, ReferralService } from '../../apps/api/src/referral/referral.service.js';
 import { counts, grown } from '../support/metrics.js';
 import { nextPhone } from '../support/phones.js';
 import { baseTestEnv } from '../support/test-env.js';
@@ -48,14 +48,15 @@ describe('ReferralService on PostgreSQL', () => {
   /** The profile's activation: null when it succeeded, else its error code. */
   async function activate(userId: string, code: string): Promise<ErrorCode | null> {
     try {
-      await uow.run((tx) => referrals.activate(tx, userId, code));
+      await uow.run((tx) => referrals.activate(tx, userId, code, NO_SOURCE));
       return null;
     } catch (error) {
       if (error instanceof DomainError) return error.code;
       throw error;
     }
   }
-  const atSignIn = (userId: string, code: string) => uow.run((tx) => referrals.activateOnSignIn(tx, userId, code));
+  const atSignIn = (userId: string, code: string) =>
+    uow.run((tx) => referrals.activateOnSignIn(tx, userId, code, NO_SOURCE));
   const activations = () => counts(metrics, 'referral_activations_total');
 
   it('activates once (any case), and a retry of the same code succeeds as "already"', async () => {

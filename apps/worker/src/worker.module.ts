@@ -13,6 +13,7 @@ import { EventDeliveryModule } from './events/event-delivery.module.js';
 import { HealthModule } from './health/health.module.js';
 import { BacklogMetricsModule } from './metrics/backlog-metrics.module.js';
 import type { WorkerMetrics } from './metrics/worker-metrics.js';
+import { ReferralHoldsModule } from './referrals/referral-holds.module.js';
 import { RetentionModule } from './retention/retention.module.js';
 
 /** SPEC section 9: the worker's `/metrics` (and its `/health/*`) when METRICS_PORT is unset. */
@@ -36,6 +37,7 @@ export class WorkerModule {
         QueueBackendModule.forRoot(config, 'consumer'),
         CodeDeliveryModule.register(config),
         RetentionModule,
+        ReferralHoldsModule,
         HealthModule,
         ...(config.events.webhookUrl ? [EventDeliveryModule] : []),
       ],

@@ -1,7 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /** What an API key may do: each admin route names the scope a key needs (SPEC section 12). */
-export const API_KEY_SCOPES = ['users:read', 'users:write', 'events:admin', 'referrals:read'] as const;
+export const API_KEY_SCOPES = [
+  'users:read',
+  'users:write',
+  'events:admin',
+  'referrals:read',
+  'referrals:write',
+  'referrals:review',
+  'rewards:write',
+] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export function isApiKeyScope(value: string): value is ApiKeyScope {

@@ -74,3 +74,12 @@ export function phoneCountry(e164: string): CountryCode | null {
 export function numberBlock(e164: string): string {
   return e164.slice(0, -3);
 }
+
+/**
+ * What a referral's fraud signals read of a normalised number: its country and
+ * its type in lower case (`mobile`, `fixed_line_or_mobile`), null when unknown.
+ */
+export function phoneFacts(e164: string): { country: string | null; type: string | null } {
+  const parsed = parsePhoneNumberFromString(e164);
+  return { country: parsed?.country ?? null, type: parsed?.getType()?.toLowerCase() ?? null };
+}

@@ -22,6 +22,8 @@ export interface SessionDevice {
   userAgent: string | null;
   device: string;
   ipAddress: string | null;
+  /** The device id the client sent with the sign-in (VerifyCodeDto.device_id); null: none. */
+  deviceId?: string | null;
 }
 
 /** A live session as its person sees it. */
@@ -59,9 +61,17 @@ export class SessionsRepository {
     session: { id: string; userId: string; maxAgeSeconds: number } & SessionDevice,
   ): Promise<void> {
     await entityManager(this.db, tx).query(
-      `INSERT INTO sessions (id, user_id, user_agent, device, ip_address, expires_at)
-       VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))`,
-      [session.id, session.userId, session.userAgent, session.device, session.ipAddress, session.maxAgeSeconds],
+      `INSERT INTO sessions (id, user_id, user_agent, device, ip_address, device_id, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, now() + make_interval(secs => $7))`,
+      [
+        session.id,
+        session.userId,
+        session.userAgent,
+        session.device,
+        session.ipAddress,
+        session.deviceId ?? null,
+        session.maxAgeSeconds,
+      ],
     );
   }
 

@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import { ProcessMetrics } from '@app/platform';
+import { ProcessMetrics, ReferralFunnel } from '@app/platform';
 
 export const OTP_REQUEST_OUTCOMES = [
   'sent',
@@ -55,6 +55,8 @@ export class ApiMetrics extends ProcessMetrics {
     'Invite-code activations (in the profile or through an invite link), by outcome.',
     REFERRAL_ACTIVATION_OUTCOMES,
   );
+
+  readonly referralFunnel = new ReferralFunnel(this.registry);
 
   /** One child per method, route and status, kept: the label hash is the costly part of an observation. */
   private readonly httpChildren = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();

@@ -6,7 +6,17 @@ import type { LeaderboardDto } from './dto/leaderboard.dto.js';
 import type { ReferralOutcomeDto } from './dto/referral-outcome.dto.js';
 import type { ReferralsPageDto } from './dto/referrals-page.dto.js';
 import { ApiMetrics, type ReferralActivationOutcome } from '../metrics/api-metrics.js';
-import { ReferralsRepository, type Activation } from './referrals.repository.js';
+import { ReferralsRepository, type Activation, type OpenedReferral } from './referrals.repository.js';
+
+/** Where an activation came from, for the fraud signals: the invitee's address, device id and session. */
+export interface ActivationSource {
+  address: string | null;
+  deviceId: string | null;
+  sessionId: string | null;
+}
+
+/** An activation made for the user by someone else (an admin): no address or device of the invitee's. */
+export const NO_SOURCE: ActivationSource = { address: null, deviceId: null, sessionId: null };
 
 type SignInReferralError = ReferralOutcomeDto['error'];
 
@@ -50,7 +60,7 @@ export class ReferralService {
   private readonly keys: OtpKeyRing;
 
   constructor(
-    config: AppConfig,
+    private readonly config: AppConfig,
     private readonly referrals: ReferralsRepository,
     private readonly metrics: ApiMetrics,
   ) {
@@ -58,8 +68,8 @@ export class ReferralService {
   }
 
   /** Activates someone's invite code (any case) for a user, in the caller's transaction. */
-  async activate(tx: Transaction, userId: string, rawCode: string): Promise<void> {
-    const { error } = this.counted(await this.activateAs(tx, userId, normalizeReferralCode(rawCode), 'alone'));
+  async activate(tx: Transaction, userId: string, rawCode: string, source: ActivationSource): Promise<void> {
+    const { error } = this.counted(await this.activateAs(tx, userId, normalizeReferralCode(rawCode), 'alone', source));
     if (error) throw new DomainError(error);
   }
 
@@ -68,10 +78,17 @@ export class ReferralService {
    * rules as `activate`, but a refusal is an answer, never an error, and
    * leaves the rest of the transaction alone.
    */
-  async activateOnSignIn(tx: Transaction, userId: string, rawCode: string): Promise<ReferralOutcomeDto> {
+  async activateOnSignIn(
+    tx: Transaction,
+    userId: string,
+    rawCode: string,
+    source: ActivationSource,
+  ): Promise<ReferralOutcomeDto> {
     const code = normalizeReferralCode(rawCode);
     // A code that cannot be one is not looked up: not found, as PostgreSQL would say.
-    const outcome = REFERRAL_CODE_PATTERN.test(code) ? await this.activateAs(tx, userId, code, 'or-skip') : 'not_found';
+    const outcome = REFERRAL_CODE_PATTERN.test(code)
+      ? await this.activateAs(tx, userId, code, 'or-skip', source)
+      : { outcome: 'not_found' as const };
     const { atSignIn } = this.counted(outcome);
     return { activated: atSignIn === null, error: atSignIn };
   }
@@ -81,11 +98,18 @@ export class ReferralService {
    * fingerprint (from the phone its own UPDATE returns), and a phone counted
    * before, under a deleted account, is refused.
    */
-  private activateAs(tx: Transaction, userId: string, code: string, how: 'alone' | 'or-skip'): Promise<Activation> {
+  private activateAs(
+    tx: Transaction,
+    userId: string,
+    code: string,
+    how: 'alone' | 'or-skip',
+    source: ActivationSource,
+  ): Promise<{ outcome: Activation; opened?: OpenedReferral }> {
     const fingerprint = (phone: string) => this.keys.phoneFingerprints(phone);
+    const context = { ...source, policy: this.config.referrals };
     return how === 'alone'
-      ? this.referrals.activate(tx, userId, code, fingerprint)
-      : this.referrals.activateOrSkip(tx, userId, code, fingerprint);
+      ? this.referrals.activate(tx, userId, code, fingerprint, context)
+      : this.referrals.activateOrSkip(tx, userId, code, fingerprint, context);
   }
 
   /**
@@ -100,26 +124,39 @@ export class ReferralService {
     }
   }
 
-  /** The outcome's row of ACTIVATIONS, once its metric is counted. */
-  private counted(outcome: Activation): (typeof ACTIVATIONS)[Activation] {
+  /**
+   * The outcome's row of ACTIVATIONS, once its metrics are counted: the
+   * activation's outcome, and the funnel's steps from the events the referral's
+   * opening wrote (activated, qualified and final at sign-up when the rules say so).
+   * Counted before the commit: a transaction that then fails is rare, and
+   * counting after it would need the commit's hook for one counter.
+   */
+  private counted({
+    outcome,
+    opened,
+  }: {
+    outcome: Activation;
+    opened?: OpenedReferral;
+  }): (typeof ACTIVATIONS)[Activation] {
     const answer = ACTIVATIONS[outcome];
     if (answer.metric) this.metrics.referralActivations.count(answer.metric);
+    if (opened) {
+      this.metrics.referralFunnel.countEvents(opened.eventTypes);
+      if (opened.verdict === 'review') this.metrics.referralFunnel.count('review');
+    }
     return answer;
   }
 
   /** One page of the users who activated this user's code, newest first, by keyset: the same cost at any depth. */
   async list(userId: string, query: PageQueryDto): Promise<ReferralsPageDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const [rows, total] = await Promise.all([
+    const [rows, counts] = await Promise.all([
       this.referrals.page(userId, limit, cursorOf(query)),
-      this.referrals.total(userId),
+      this.referrals.counts(userId),
     ]);
-    const page = keysetPage(rows, limit, ({ phone_number, username, activated_at }) => ({
-      phone_number,
-      username,
-      activated_at,
-    }));
-    return { ...page, total };
+    const page = keysetPage(rows, limit, ({ cursor_at: _at, id: _id, ...referral }) => referral);
+    const { referrals: total, ...byState } = counts;
+    return { ...page, total, by_state: byState };
   }
 
   /** Admins only: the users with the most referrals, from the stored counts. */

@@ -59,6 +59,9 @@ export class SignInController {
     ErrorCode.RATE_LIMITED,
   )
   verify(@Body() body: VerifyCodeDto, @ClientDevice() device: SessionDevice): Promise<SignedInDto> {
-    return this.signIn.verifyCode(body.phone_number, body.code, body.referral_code, device);
+    return this.signIn.verifyCode(body.phone_number, body.code, body.referral_code, {
+      ...device,
+      deviceId: body.device_id ?? null,
+    });
   }
 }

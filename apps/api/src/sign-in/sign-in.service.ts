@@ -144,7 +144,13 @@ export class SignInService {
       const user = await this.users.findOrCreateByPhone(tx, phoneNumber, verdict.requested_username);
       // An invite link's code: for a new user, in the creation's transaction (user.created, then referral.activated).
       const referral =
-        referralCode === undefined ? undefined : await this.referrals.activateOnSignIn(tx, user.id, referralCode);
+        referralCode === undefined
+          ? undefined
+          : await this.referrals.activateOnSignIn(tx, user.id, referralCode, {
+              address: device.ipAddress,
+              deviceId: device.deviceId ?? null,
+              sessionId: null,
+            });
       return { signedIn: { user, referral, issued: await this.tokens.startSession(tx, user.id, device) } };
     });
     if (!result.signedIn) {

@@ -17,6 +17,8 @@ import type { AuthUser, TokenHolder } from '../auth/auth-user.js';
 import { CurrentUser, TokenHolderParam } from '../auth/current-user.decorator.js';
 import { AdminOnly, JwtAuthGuard, KeyScope, SessionCheckedInQuery } from '../auth/jwt-auth.guard.js';
 import { ApiKeyAuth } from '../auth/api-key-auth.decorator.js';
+import { ClientDevice } from '../auth/session-device.js';
+import type { SessionDevice } from '../auth/sessions.repository.js';
 import { ErrorCode } from '@app/domain';
 import { ApiErrors } from '../common/api-errors.decorator.js';
 import { PageQueryDto } from '../common/keyset.js';
@@ -130,8 +132,9 @@ export class UsersController {
     @CurrentUser() caller: AuthUser,
     @Param('username') username: string,
     @Body() body: UpdateUserDto,
+    @ClientDevice() device: SessionDevice,
   ): Promise<ProfileResponseDto> {
-    return this.users.updateUser(caller, username, body);
+    return this.users.updateUser(caller, username, body, device.ipAddress);
   }
 
   @Put(':username')
@@ -145,8 +148,9 @@ export class UsersController {
     @CurrentUser() caller: AuthUser,
     @Param('username') username: string,
     @Body() body: ReplaceUserDto,
+    @ClientDevice() device: SessionDevice,
   ): Promise<ProfileResponseDto> {
-    return this.users.updateUser(caller, username, body);
+    return this.users.updateUser(caller, username, body, device.ipAddress);
   }
 
   @Delete(':username')

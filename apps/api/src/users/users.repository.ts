@@ -13,7 +13,7 @@ import {
   type PreparedStatement,
   type Transaction,
 } from '@app/platform';
-import type { ReferralUser } from '../referral/referrals.repository.js';
+import type { ReferralCounts, ReferralUser } from '../referral/referrals.repository.js';
 
 /** The profile's inline list; the rest pages through /referrals/. */
 const PROFILE_REFERRALS = 100;
@@ -21,7 +21,10 @@ const PROFILE_REFERRALS = 100;
 /** A user in the API's shape, from `users u` and `referral_counts c`. */
 const USER_COLUMNS = `u.id, u.username, u.phone_number, u.referral_code, u.used_referral_code,
   (SELECT r.username FROM users r WHERE r.id = u.referrer_id) AS referred_by,
-  coalesce(c.referrals, 0) AS referrals_count, ${isoUtc('u.created_at')} AS created_at`;
+  coalesce(c.referrals, 0) AS referrals_count,
+  json_build_object('pending', coalesce(c.pending, 0), 'qualified', coalesce(c.qualified, 0),
+    'final', coalesce(c.final, 0), 'void', coalesce(c.void, 0), 'in_review', coalesce(c.in_review, 0)) AS referrals_by_state,
+  ${isoUtc('u.created_at')} AS created_at`;
 
 /** The newest referrals of `u`, from the covering index alone (an index-only scan, whatever their number). */
 const NEWEST_REFERRALS = `(SELECT coalesce(json_agg(r), '[]'::json) FROM (
@@ -33,7 +36,7 @@ const NEWEST_REFERRALS = `(SELECT coalesce(json_agg(r), '[]'::json) FROM (
 
 /** $1 = user id: a profile with its count and newest referrals. */
 export const PROFILE: PreparedStatement = {
-  name: 'profile_v2',
+  name: 'profile_v3',
   text: `SELECT ${USER_COLUMNS}, ${NEWEST_REFERRALS}
            FROM users u LEFT JOIN referral_counts c ON c.user_id = u.id
           WHERE u.id = $1 AND u.deleted_at IS NULL`,
@@ -44,7 +47,7 @@ export const PROFILE: PreparedStatement = {
  * the session is live and the user exists, in one round trip.
  */
 export const OWN_PROFILE: PreparedStatement = {
-  name: 'own_profile_v3',
+  name: 'own_profile_v4',
   text: `SELECT ${USER_COLUMNS}, ${NEWEST_REFERRALS}
            FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN referral_counts c ON c.user_id = u.id
           WHERE s.id = $2 AND s.user_id = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
@@ -76,6 +79,7 @@ export interface StoredUser {
   used_referral_code: string | null;
   referred_by: string | null;
   referrals_count: number;
+  referrals_by_state: ReferralCounts;
   created_at: string;
 }
 

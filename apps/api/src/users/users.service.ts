@@ -6,7 +6,8 @@ import type { AuthUser, TokenHolder } from '../auth/auth-user.js';
 import { TokensService } from '../auth/tokens.service.js';
 import { cursorOf, DEFAULT_PAGE_SIZE, keysetPage, type PageQueryDto } from '../common/keyset.js';
 import type { ReferralsPageDto } from '../referral/dto/referrals-page.dto.js';
-import { ReferralService } from '../referral/referral.service.js';
+import { ReferralLifecycleService } from '../referral/referral-lifecycle.service.js';
+import { NO_SOURCE, ReferralService } from '../referral/referral.service.js';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { ProfileResponseDto, UsersPageDto } from './dto/profile-response.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
@@ -30,6 +31,7 @@ export class UsersService {
     private readonly users: UsersRepository,
     private readonly uow: UnitOfWork,
     private readonly referrals: ReferralService,
+    private readonly lifecycle: ReferralLifecycleService,
     private readonly tokens: TokensService,
   ) {}
 
@@ -119,8 +121,17 @@ export class UsersService {
     throw new Error('could not allocate a unique invite code and username');
   }
 
-  /** Changes the writable fields, all or nothing: a refused activation leaves the username as it was. */
-  async updateUser(caller: AuthUser, username: string, body: UpdateUserDto): Promise<ProfileResponseDto> {
+  /**
+   * Changes the writable fields, all or nothing: a refused activation leaves the
+   * username as it was. An activation by the user themself carries their
+   * address and session (the fraud signals); one by an admin or a key, none.
+   */
+  async updateUser(
+    caller: AuthUser,
+    username: string,
+    body: UpdateUserDto,
+    address: string | null,
+  ): Promise<ProfileResponseDto> {
     const userId = await this.resolve(caller, username);
     // Every attempt counts (in a transaction of its own), a refused one too: a 409 says a name is taken.
     // Admins are not held to it.
@@ -137,7 +148,11 @@ export class UsersService {
       if (body.username !== undefined && (await this.users.rename(tx, userId, body.username)) === 'taken') {
         throw new DomainError(ErrorCode.USERNAME_TAKEN);
       }
-      if (body.used_referral_code !== undefined) await this.referrals.activate(tx, userId, body.used_referral_code);
+      if (body.used_referral_code !== undefined) {
+        const source =
+          userId === caller.id && !caller.apiKey ? { address, deviceId: null, sessionId: caller.sessionId } : NO_SOURCE;
+        await this.referrals.activate(tx, userId, body.used_referral_code, source);
+      }
       return this.profileOf(userId, tx);
     });
   }
@@ -151,6 +166,8 @@ export class UsersService {
   async deleteUser(caller: AuthUser, username: string): Promise<void> {
     const userId = await this.resolve(caller, username);
     await this.uow.run(async (tx) => {
+      // Before the row changes: the referral's lock, then the inviter's counts, as every step takes them.
+      await this.lifecycle.voidOnLeaving(tx, userId);
       await this.referrals.rememberBeforeLeavingPhone(tx, userId);
       if (!(await this.users.softDelete(tx, userId))) throw new DomainError(ErrorCode.USER_NOT_FOUND);
       await this.tokens.endAllSessions(tx, userId);

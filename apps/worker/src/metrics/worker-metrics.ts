@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import { ProcessMetrics, type TransportName } from '@app/platform';
+import { ProcessMetrics, ReferralFunnel, type TransportName } from '@app/platform';
 
 export const SMS_DELIVERY_OUTCOMES = ['delivered', 'dropped', 'transient_failure', 'permanent_failure'] as const;
 export type SmsDeliveryOutcome = (typeof SMS_DELIVERY_OUTCOMES)[number];
@@ -19,6 +19,9 @@ export type WebhookDeliveryOutcome = (typeof WEBHOOK_DELIVERY_OUTCOMES)[number];
  * outbox) are read when Prometheus scrapes (BacklogMetrics).
  */
 export class WorkerMetrics extends ProcessMetrics {
+  /** Referrals made final by the hold sweep, and their rewards. */
+  readonly referralFunnel = new ReferralFunnel(this.registry);
+
   readonly smsDeliveries = new Counter({
     name: 'sms_deliveries_total',
     help: 'Code deliveries by transport and outcome: each failed hand-over counts once, as does each delivered or dropped code.',

@@ -10,12 +10,14 @@ import { httpConfig, type HttpConfig } from './features/http.config.js';
 import { operationsConfig, type OperationsConfig } from './features/operations.config.js';
 import { pumpingConfig, type PumpingConfig } from './features/pumping.config.js';
 import { redisConfig, type RedisConfig } from './features/redis.config.js';
+import { referralsConfig, type ReferralPolicy } from './features/referrals.config.js';
 import type { FeatureContext, NodeEnv, ProcessRole } from './features/shared.js';
 import { smsConfig, type SmsConfig } from './features/sms.config.js';
 import { validateEnvironment, type EnvironmentProblem } from './environment.js';
 
 export { PRODUCTION_BUDGETS } from './features/pumping.config.js';
 export { EVENTS_RETRY_SCHEDULE } from './features/events.config.js';
+export { FRAUD_SIGNALS, type FraudSignal, type ReferralPolicy, type Reward } from './features/referrals.config.js';
 export { TRANSPORT_NAMES, type TransportName } from './features/sms.config.js';
 export type { RateLimit } from './features/http.config.js';
 export type { RedisClusterConfig } from './features/redis.config.js';
@@ -60,6 +62,8 @@ export class AppConfig {
   defaultPhoneRegion: AuthConfig['defaultPhoneRegion'];
   sms: SmsConfig;
   pumping: PumpingConfig;
+  /** The referral lifecycle's policy, as its database functions take it. */
+  referrals: ReferralPolicy;
   events: EventsConfig;
   queueDashboard: OperationsConfig['queueDashboard'];
   worker: OperationsConfig['worker'];
@@ -93,6 +97,7 @@ export function loadConfig(
   const auth = authConfig(v, context);
   const sms = smsConfig(v, context);
   const pumping = pumpingConfig(v, context);
+  const referrals = referralsConfig(v, context);
   const events = eventsConfig(v, context);
   const { keepFailed, ...operations } = operationsConfig(v, context);
   if (problems.length > 0) throw new ConfigError(problems);
@@ -110,6 +115,7 @@ export function loadConfig(
     ...auth.generate(),
     sms,
     pumping,
+    referrals,
     events,
     ...operations,
   } satisfies AppConfig);

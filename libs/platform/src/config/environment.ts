@@ -8,6 +8,7 @@ import { HTTP_HELP, HttpSettings } from './features/http.config.js';
 import { OPERATIONS_HELP, OperationsSettings } from './features/operations.config.js';
 import { PUMPING_HELP, PumpingSettings } from './features/pumping.config.js';
 import { REDIS_HELP, RedisSettings } from './features/redis.config.js';
+import { REFERRALS_HELP, ReferralSettings } from './features/referrals.config.js';
 import { GROUPS, type HelpOf } from './features/shared.js';
 import { SMS_HELP, SmsSettings } from './features/sms.config.js';
 
@@ -26,6 +27,7 @@ const FEATURES = [
   { schema: AuthSettings, help: AUTH_HELP },
   { schema: SmsSettings, help: SMS_HELP },
   { schema: PumpingSettings, help: PUMPING_HELP },
+  { schema: ReferralSettings, help: REFERRALS_HELP },
   { schema: EventsSettings, help: EVENTS_HELP },
   { schema: OperationsSettings, help: OPERATIONS_HELP },
 ] as const;
@@ -37,6 +39,7 @@ export type EnvironmentVariables = HttpSettings &
   AuthSettings &
   SmsSettings &
   PumpingSettings &
+  ReferralSettings &
   EventsSettings &
   OperationsSettings;
 

@@ -17,6 +17,23 @@ export const STORED_FUNCTIONS = [
   'reserve_sms_budget',
   'users_referral_guard',
   'users_referral_count',
+  'iso_utc',
+  'append_only',
+  'referral_event',
+  'referral_event_types',
+  'users_referral_open',
+  'referrals_count_states',
+  'referral_grant',
+  'referral_reverse',
+  'referral_milestones',
+  'referral_finalize_locked',
+  'referral_void_locked',
+  'referral_qualify_locked',
+  'referral_open',
+  'referral_host_call',
+  'referral_review',
+  'referral_finalize_due',
+  'reward_fulfil',
 ] as const;
 
 export type StoredFunction = (typeof STORED_FUNCTIONS)[number];

@@ -4,6 +4,7 @@ import { ReferredPhoneEntity, SignInFailureEntity, UsernameChangeEntity } from '
 import { EventAttemptEntity, EventEntity, EventsEndpointEntity } from './event.entity.js';
 import { RateLimitEntity } from './rate-limit.entity.js';
 import { ReferralCountEntity } from './referral-count.entity.js';
+import { ReferralEntity, ReferralHostCallEntity, ReferralMoveEntity, RewardEntryEntity } from './referral.entity.js';
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SessionEntity } from './session.entity.js';
 import { SignInAttemptEntity } from './sign-in-attempt.entity.js';
@@ -18,6 +19,7 @@ export * from './defences.entity.js';
 export * from './event.entity.js';
 export * from './rate-limit.entity.js';
 export * from './referral-count.entity.js';
+export * from './referral.entity.js';
 export * from './refresh-token.entity.js';
 export * from './session.entity.js';
 export * from './sign-in-attempt.entity.js';
@@ -37,6 +39,10 @@ export const ENTITIES = [
   RefreshTokenEntity,
   SmsMessageEntity,
   ReferralCountEntity,
+  ReferralEntity,
+  ReferralMoveEntity,
+  ReferralHostCallEntity,
+  RewardEntryEntity,
   RateLimitEntity,
   SmsAttemptEntity,
   SmsBudgetHitEntity,

@@ -32,6 +32,10 @@ export class SessionEntity {
   @Column({ name: 'ip_address', type: 'varchar', length: 45, nullable: true })
   ipAddress: string | null;
 
+  /** The device id the client sent at sign-in (the page makes one): a referral's same-device signal. */
+  @Column({ name: 'device_id', type: 'varchar', length: 64, nullable: true })
+  deviceId: string | null;
+
   /** The sign-in or the last refresh. */
   @Column({ name: 'last_used_at', type: 'timestamptz', default: () => 'now()' })
   lastUsedAt: Date;

@@ -1,5 +1,17 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { functionSql, STORED_FUNCTIONS } from '../database/functions.js';
+import { functionSql, type StoredFunction } from '../database/functions.js';
+
+/** The functions there were then; later migrations load the ones they add or change. */
+const FUNCTIONS_THEN: StoredFunction[] = [
+  'lock_phone',
+  'locked_for',
+  'window_lock',
+  'request_code',
+  'verify_code',
+  'reserve_sms_budget',
+  'users_referral_guard',
+  'users_referral_count',
+];
 
 /**
  * Every stored function from its file (libs/platform/src/database/functions/),
@@ -9,7 +21,7 @@ import { functionSql, STORED_FUNCTIONS } from '../database/functions.js';
  */
 export class FunctionsFromFiles1765000000000 implements MigrationInterface {
   async up(db: QueryRunner): Promise<void> {
-    for (const name of STORED_FUNCTIONS) await db.query(functionSql(name));
+    for (const name of FUNCTIONS_THEN) await db.query(functionSql(name));
   }
 
   async down(): Promise<void> {

@@ -9,6 +9,7 @@ import { EventsOutbox1764800000000 } from './1764800000000-events-outbox.js';
 import { Defences1764900000000 } from './1764900000000-defences.js';
 import { FunctionsFromFiles1765000000000 } from './1765000000000-functions-from-files.js';
 import { Accounts1765100000000 } from './1765100000000-accounts.js';
+import { ReferralLifecycle1765200000000 } from './1765200000000-referral-lifecycle.js';
 
 /** Every migration, oldest first. A new migration is a new file added here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   Defences1764900000000,
   FunctionsFromFiles1765000000000,
   Accounts1765100000000,
+  ReferralLifecycle1765200000000,
 ];

@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { ReferralUserDto } from '../../referral/dto/referrals-page.dto.js';
+import { ReferralStateCountsDto, ReferralUserDto } from '../../referral/dto/referrals-page.dto.js';
 
 /** A user as the users resource lists them. */
 export class UserResponseDto {
@@ -39,6 +39,12 @@ export class UserResponseDto {
 
   @ApiProperty({ example: 2, description: 'How many users activated this user’s invite code.' })
   referrals_count: number;
+
+  @ApiProperty({
+    type: ReferralStateCountsDto,
+    description: 'This user’s referrals by state (SPEC section 13); the leaderboard counts `final`.',
+  })
+  referrals_by_state: ReferralStateCountsDto;
 
   @ApiProperty({ example: '2026-11-26T10:00:00.000Z' })
   created_at: string;

@@ -17,6 +17,7 @@ export const GROUPS = {
   auth: 'Sign-in and tokens',
   sms: 'SMS delivery',
   pumping: 'SMS pumping',
+  referrals: 'Referral lifecycle and rewards',
   events: 'Referral events',
   operations: 'Operations',
 } as const;
