@@ -13,6 +13,7 @@ const FOLDERS = [
   'Invite links',
   'Users (admin)',
   'API keys (admin)',
+  'Referral lifecycle',
   'Events (admin)',
   'Keys (JWKS)',
   'Sessions',
@@ -20,7 +21,7 @@ const FOLDERS = [
   'Tokens',
 ];
 
-/** Routes the collection must call, as "METHOD path" with ids written {id}: the features of SPEC section 12. */
+/** Routes the collection must call, as "METHOD path" with ids written {id}: the features of SPEC sections 12 and 13. */
 const ROUTES = [
   'GET /api/v1/users/me/sessions/',
   'DELETE /api/v1/users/me/sessions/{id}/',
@@ -35,6 +36,13 @@ const ROUTES = [
   'GET /api/v1/admin/events/',
   'POST /api/v1/auth/refresh/',
   'POST /api/v1/auth/logout/',
+  'POST /api/v1/referrals/qualify/',
+  'POST /api/v1/referrals/void/',
+  'GET /api/v1/users/me/rewards/',
+  'GET /api/v1/admin/referrals/',
+  'GET /api/v1/admin/referrals/{id}/',
+  'POST /api/v1/admin/referrals/{id}/approve/',
+  'POST /api/v1/rewards/{id}/fulfill/',
 ];
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 

@@ -35,7 +35,9 @@ const jsQR = (jsqr as unknown as { default?: Decode }).default ?? (jsqr as unkno
 
   beforeAll(async () => {
     // A gateway's delay, shortened: the page waits for the message as it would for a real one.
-    stack = await startStack({ env: { SMS_DELAY_MS: '200-400' } });
+    stack = await startStack({
+      env: { SMS_DELAY_MS: '200-400', REFERRAL_REWARD_INVITER: '100 credit', REFERRAL_REWARD_INVITEE: '7 days' },
+    });
     const address = stack.api.getHttpServer().address() as { port: number };
     base = `http://127.0.0.1:${address.port}`;
     browser = await launchChromium();
@@ -208,10 +210,47 @@ const jsQR = (jsqr as unknown as { default?: Decode }).default ?? (jsqr as unkno
       await inviter.reload();
       await inviter.getByText(/People who used your code: 2/).waitFor();
       await inviter.getByText(`link_b · ${friendPhone}`).waitFor();
+      // Each browser kept a device id of its own: both referrals are clear, final at sign-up, and rewarded.
+      await inviter.getByText('2 final · 0 qualified · 0 pending · 0 void').waitFor();
+      expect(await inviter.locator('#ref-list .state').allTextContents()).toEqual(['final', 'final']);
+      expect(await inviter.locator('#reward-list li').allTextContents()).toEqual([
+        '100 credit · as inviter · granted',
+        '100 credit · as inviter · granted',
+      ]);
+      await inviter.getByText('200 credit').waitFor();
+      expect(await friend.evaluate(() => localStorage.getItem('device_id'))).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await friend.evaluate(() => localStorage.getItem('device_id'))).not.toBe(
+        await inviter.evaluate(() => localStorage.getItem('device_id')),
+      );
     } finally {
       await first.close();
       await second.close();
       await third.close();
+    }
+  });
+
+  it('shows a referral from the inviter’s own browser as void: one device inviting itself is not a friend', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await open(context);
+      await signIn(page, nextPhone(), 'self_a');
+      const link = (await page.locator('#p-link').textContent())!.trim();
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await page.getByRole('textbox', { name: 'Phone number' }).waitFor();
+      // The same browser follows its own link with a second number: the same device id goes with the sign-in.
+      await page.goto(base + new URL(link).pathname + new URL(link).search);
+      await signIn(page, nextPhone(), 'self_b');
+      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+      await page.getByRole('textbox', { name: 'Phone number' }).waitFor();
+      const rows = await stack.db.query<
+        Array<{ state: string; verdict: string; flags: string[]; void_reason: string }>
+      >(
+        `SELECT r.state, r.verdict, r.flags, r.void_reason FROM referrals r JOIN users u ON u.id = r.referee_id
+          WHERE u.username = 'self_b'`,
+      );
+      expect(rows).toEqual([{ state: 'void', verdict: 'reject', flags: ['same_device'], void_reason: 'fraud' }]);
+    } finally {
+      await context.close();
     }
   });
 

@@ -24,6 +24,19 @@ const state = {
   newPhone: null,
 };
 
+/**
+ * This browser's device id: made once, kept in localStorage, sent with every sign-in. The server
+ * compares it with an inviter's when an invite code is used (one device inviting itself).
+ */
+function deviceId() {
+  let id = window.localStorage.getItem('device_id');
+  if (!id || !/^[A-Za-z0-9_-]{8,64}$/.test(id)) {
+    id = window.crypto.randomUUID();
+    window.localStorage.setItem('device_id', id);
+  }
+  return id;
+}
+
 /** Errors in plain words; `seconds` comes from Retry-After. */
 function explain(body, seconds) {
   const wait = seconds ? humanDuration(seconds) : 'a moment';
@@ -242,7 +255,7 @@ async function verifyCode() {
     $('code').focus();
     return;
   }
-  const body = { phone_number: state.phone, code };
+  const body = { phone_number: state.phone, code, device_id: deviceId() };
   if (state.invitedBy) body.referral_code = state.invitedBy;
   const answer = await call('POST', '/auth/code/', body);
   saveTokens(answer);
@@ -294,6 +307,7 @@ async function loadProfile() {
   state.referralsCursor = null;
   show('step-profile');
   await loadReferrals();
+  await loadRewards();
   await loadSessions();
   state.phone = profile.phone_number;
   if (state.inboxAvailable && !state.newPhone) showInbox(await inboxFor(profile.phone_number));
@@ -308,13 +322,48 @@ async function loadReferrals() {
     const time = document.createElement('time');
     time.dateTime = person.activated_at;
     time.textContent = new Date(person.activated_at).toLocaleString();
-    item.append(`${person.username} · ${person.phone_number}`, time);
+    const status = document.createElement('span');
+    status.className = `state state-${person.state}`;
+    status.textContent = referralState(person);
+    item.append(`${person.username} · ${person.phone_number}`, status, time);
     $('ref-list').append(item);
   }
   $('ref-total').textContent = String(page.total);
+  const counts = page.by_state;
+  $('ref-states').textContent =
+    page.total > 0
+      ? `${counts.final} final · ${counts.qualified} qualified · ${counts.pending} pending · ${counts.void} void` +
+        (counts.in_review > 0 ? ` · ${counts.in_review} in review` : '')
+      : '';
   $('ref-empty').hidden = page.total > 0;
   state.referralsCursor = page.next_cursor;
   $('ref-more').hidden = !page.next_cursor;
+}
+
+/** Where a referral stands, in words. */
+function referralState(referral) {
+  if (referral.state === 'void') return `void${referral.void_reason ? ` (${referral.void_reason})` : ''}`;
+  if (referral.in_review) return `${referral.state}, in review`;
+  if (referral.state === 'qualified' && referral.final_due) {
+    return `qualified, final ${new Date(referral.final_due).toLocaleDateString()}`;
+  }
+  return referral.state;
+}
+
+// What the person's referrals earned them (as inviter, as invitee, milestones), newest first.
+async function loadRewards() {
+  const page = await call('GET', '/users/me/rewards/?limit=20', undefined, { auth: true });
+  $('reward-list').replaceChildren(
+    ...page.items.map((reward) => {
+      const item = document.createElement('li');
+      const what = reward.role === 'milestone' ? `milestone: ${reward.milestone} referrals` : `as ${reward.role}`;
+      item.className = `reward reward-${reward.status}`;
+      item.textContent = `${reward.amount} ${reward.unit} · ${what} · ${reward.status}`;
+      return item;
+    }),
+  );
+  $('reward-balance').textContent = page.balance.map(({ amount, unit }) => `${amount} ${unit}`).join(' · ');
+  $('reward-empty').hidden = page.items.length > 0;
 }
 
 // Where the person is signed in: this device, and the others, each of which can be signed out.
