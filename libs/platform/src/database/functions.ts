@@ -26,6 +26,7 @@ export const STORED_FUNCTIONS = [
   'referral_grant',
   'referral_reverse',
   'referral_milestones',
+  'referral_after',
   'referral_finalize_locked',
   'referral_void_locked',
   'referral_qualify_locked',

@@ -12,6 +12,7 @@ const LIFECYCLE_FUNCTIONS: StoredFunction[] = [
   'referral_grant',
   'referral_reverse',
   'referral_milestones',
+  'referral_after',
   'referral_finalize_locked',
   'referral_void_locked',
   'referral_qualify_locked',

@@ -25,8 +25,12 @@ DECLARE
   v_verdict varchar := 'clear';
   v_signals jsonb;
   v_events uuid[] := '{}';
-  v_referrer users%ROWTYPE;
-  v_referee users%ROWTYPE;
+  v_referrer varchar;
+  v_referee varchar;
+  v_hold integer := coalesce((p_policy ->> 'hold_seconds')::integer, 0);
+  v_now timestamptz;
+  v_qualify boolean;
+  v_final boolean;
 BEGIN
   SELECT * INTO r FROM referrals x WHERE x.referee_id = p_referee FOR UPDATE;
   IF r.id IS NULL THEN
@@ -65,26 +69,43 @@ BEGIN
     'same_network', v_same_network, 'same_device', v_same_device,
     'referrals_last_hour', v_velocity, 'velocity_per_hour', v_limit,
     'number_type', p_number_type, 'invitee_country', p_invitee_country, 'inviter_country', p_inviter_country);
-  UPDATE referrals x SET signals = v_signals, flags = v_flags, verdict = v_verdict WHERE x.id = r.id RETURNING * INTO r;
+  -- Where the referral ends up now, in one UPDATE (one new row version): void on a reject verdict; qualified
+  -- (or final, when clear with no hold) when the sign-up qualifies; else pending.
+  v_now := clock_timestamp();
+  v_qualify := v_verdict <> 'reject' AND coalesce((p_policy ->> 'qualify_on_signup')::boolean, false);
+  v_final := v_qualify AND v_verdict = 'clear' AND v_hold <= 0;
+  UPDATE referrals x
+     SET signals = v_signals, flags = v_flags, verdict = v_verdict,
+         state = CASE WHEN v_verdict = 'reject' THEN 'void' WHEN v_final THEN 'final'
+                      WHEN v_qualify THEN 'qualified' ELSE 'pending' END,
+         voided_at = CASE WHEN v_verdict = 'reject' THEN v_now END,
+         void_reason = CASE WHEN v_verdict = 'reject' THEN 'fraud' END,
+         qualified_at = CASE WHEN v_qualify THEN v_now END,
+         qualifying_action = CASE WHEN v_qualify THEN 'signup' END,
+         final_due = CASE WHEN v_qualify THEN v_now + make_interval(secs => v_hold) END,
+         final_at = CASE WHEN v_final THEN v_now END
+   WHERE x.id = r.id
+  RETURNING * INTO r;
 
-  SELECT * INTO v_referrer FROM users WHERE id = r.referrer_id;
-  SELECT * INTO v_referee FROM users WHERE id = r.referee_id;
+  SELECT username INTO v_referrer FROM users WHERE id = r.referrer_id;
+  SELECT username INTO v_referee FROM users WHERE id = r.referee_id;
   v_events := v_events || referral_event('referral.activated', jsonb_build_object(
-    'referrer', jsonb_build_object('id', r.referrer_id, 'username', v_referrer.username),
-    'referee', jsonb_build_object('id', r.referee_id, 'username', v_referee.username),
+    'referrer', jsonb_build_object('id', r.referrer_id, 'username', v_referrer),
+    'referee', jsonb_build_object('id', r.referee_id, 'username', v_referee),
     'referral_code', r.referral_code, 'activated_at', iso_utc(r.activated_at),
     'referrals_count', (SELECT c.referrals FROM referral_counts c WHERE c.user_id = r.referrer_id),
     'referral_id', r.id, 'verdict', v_verdict, 'flags', to_jsonb(v_flags), 'signals', v_signals));
-
   IF v_verdict = 'reject' THEN
-    v_events := v_events || referral_void_locked(r.id, 'fraud', 'system', p_policy);
+    v_events := v_events || referral_after(r, 'voided', 'system', 'fraud', 'pending', p_policy);
   ELSE
     IF v_verdict = 'review' THEN
-      INSERT INTO referral_moves (referral_id, step, state, actor, reason)
-      VALUES (r.id, 'flagged', 'pending', 'system', array_to_string(v_flags, ','));
+      v_events := v_events || referral_after(r, 'flagged', 'system', array_to_string(v_flags, ','), NULL, p_policy);
     END IF;
-    IF (p_policy ->> 'qualify_on_signup')::boolean THEN
-      v_events := v_events || referral_qualify_locked(r.id, 'signup', 'system', p_policy);
+    IF v_qualify THEN
+      v_events := v_events || referral_after(r, 'qualified', 'system', NULL, 'pending', p_policy);
+    END IF;
+    IF v_final THEN
+      v_events := v_events || referral_after(r, 'final', 'system', NULL, 'qualified', p_policy);
     END IF;
   END IF;
   v_events := array_remove(v_events, NULL);
