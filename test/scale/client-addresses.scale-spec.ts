@@ -1,8 +1,8 @@
-import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hasEngine, startHaproxy, type Haproxy } from '../support/engines.mjs';
 import { nextPhone } from '../support/phones.js';
 import { startDeployment, type Deployment } from '../support/processes.js';
+import { requestFrom } from '../support/sources.js';
 
 const HAS_HAPROXY = hasEngine('haproxy', 'haproxy');
 const LIMIT = 3;
@@ -10,29 +10,14 @@ const LIMIT = 3;
 const CLIENTS = ['127.0.0.11', '127.0.0.12', '127.0.0.13', '127.0.0.14', '127.0.0.15', '127.0.0.16'];
 
 /** A POST from a given source address, with whatever X-Forwarded-For the client chooses to write; answers the status. */
-function postFrom(base: string, path: string, fields: object, source: string, forwardedFor?: string): Promise<number> {
-  const body = JSON.stringify(fields);
-  const url = new URL(path, base);
-  return new Promise((resolve, reject) => {
-    const sent = request(
-      url,
-      {
-        method: 'POST',
-        localAddress: source,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...(forwardedFor ? { 'x-forwarded-for': forwardedFor } : {}),
-        },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
-      },
-    );
-    sent.on('error', reject);
-    sent.end(body);
-  });
+async function postFrom(
+  base: string,
+  path: string,
+  fields: object,
+  source: string,
+  forwardedFor?: string,
+): Promise<number> {
+  return (await requestFrom(base, path, { body: fields, source, forwardedFor })).status;
 }
 
 /** A code request from a given source address. */
