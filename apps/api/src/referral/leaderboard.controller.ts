@@ -18,7 +18,7 @@ export class LeaderboardController {
 
   @Get()
   @ApiOperation({
-    summary: 'The users with the most referrals (admins)',
+    summary: 'The users with the most final referrals (admins)',
     description: 'Read from the stored counts, never by counting the referrals.',
   })
   @ApiResponse({ status: 200, type: LeaderboardDto })

@@ -418,3 +418,82 @@ describe('loadConfig', () => {
     ).toBe(2);
   });
 });
+
+describe('the referral policy (SPEC section 13)', () => {
+  const policyOf = (env: Record<string, string>) => loadConfig({ DATA_DIR: dataDir(), DATABASE_URL, ...env }).referrals;
+
+  it('defaults to the sign-up qualifying, no hold, no rewards, and the default fraud rules', () => {
+    expect(policyOf({})).toEqual({
+      qualify_on_signup: true,
+      hold_seconds: 0,
+      velocity_per_hour: 20,
+      rules: {
+        same_device: 'reject',
+        same_network: 'review',
+        velocity: 'review',
+        not_mobile: 'off',
+        foreign_country: 'off',
+      },
+      compare_loopback: false,
+      rewards: { inviter: null, invitee: null, milestones: [] },
+    });
+  });
+
+  it('reads rewards, milestones in order, and the rules a deployment changes', () => {
+    const policy = policyOf({
+      REFERRAL_QUALIFY_ON: 'action',
+      REFERRAL_HOLD_SECONDS: '1209600',
+      REFERRAL_REWARD_INVITER: '100 credit',
+      REFERRAL_REWARD_INVITEE: '1.5 days',
+      REFERRAL_MILESTONES: '10:1500 credit, 5:500 credit',
+      REFERRAL_FRAUD_RULES: 'same_network:off, foreign_country:reject',
+    });
+    expect(policy).toMatchObject({
+      qualify_on_signup: false,
+      hold_seconds: 1209600,
+      rules: { same_network: 'off', foreign_country: 'reject', same_device: 'reject' },
+      rewards: {
+        inviter: { amount: 100, unit: 'credit' },
+        invitee: { amount: 1.5, unit: 'days' },
+        milestones: [
+          { at: 5, amount: 500, unit: 'credit' },
+          { at: 10, amount: 1500, unit: 'credit' },
+        ],
+      },
+    });
+  });
+
+  it.each([
+    [{ REFERRAL_QUALIFY_ON: 'purchase' }, 'REFERRAL_QUALIFY_ON'],
+    [{ REFERRAL_HOLD_SECONDS: '-1' }, 'REFERRAL_HOLD_SECONDS'],
+    [{ REFERRAL_REWARD_INVITER: '100' }, 'REFERRAL_REWARD_INVITER'],
+    [{ REFERRAL_REWARD_INVITEE: '0 credit' }, 'REFERRAL_REWARD_INVITEE'],
+    [{ REFERRAL_REWARD_INVITER: '1e9 credit' }, 'REFERRAL_REWARD_INVITER'],
+    [{ REFERRAL_MILESTONES: '5 credit' }, 'REFERRAL_MILESTONES'],
+    [{ REFERRAL_MILESTONES: '0:5 credit' }, 'REFERRAL_MILESTONES'],
+    [{ REFERRAL_MILESTONES: '5:5 credit,5:6 credit' }, 'REFERRAL_MILESTONES'],
+    [{ REFERRAL_FRAUD_RULES: 'same_ip:review' }, 'REFERRAL_FRAUD_RULES'],
+    [{ REFERRAL_FRAUD_RULES: 'same_device:block' }, 'REFERRAL_FRAUD_RULES'],
+    [{ REFERRAL_FRAUD_RULES: 'same_device:review:extra' }, 'REFERRAL_FRAUD_RULES'],
+  ])('refuses %j, naming the setting', (env, variable) => {
+    expect(problemsOf(env)).toEqual([variable]);
+  });
+
+  it('compares loopback addresses in production only', () => {
+    expect(
+      loadConfig(
+        {
+          NODE_ENV: 'production',
+          DATA_DIR: dataDir(),
+          DATABASE_URL,
+          KEY_ENCRYPTION_SECRET: secret,
+          OTP_SECRET: otpSecret,
+          SMS_TRANSPORT: 'webhook',
+          SMS_WEBHOOK_URL: 'https://sms.example.com/send',
+          SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+        },
+        'api',
+      ).referrals.compare_loopback,
+    ).toBe(true);
+  });
+});

@@ -182,9 +182,13 @@ export class ReferralLifecycle1765200000000 implements MigrationInterface {
   }
 
   async down(db: QueryRunner): Promise<void> {
+    // Triggers, then the functions (referral_after takes a referrals row: it depends on the table), then the tables.
     await db.query(`DROP TRIGGER users_referral_open ON users`);
-    await db.query(`DROP TABLE reward_entries, referral_host_calls, referral_moves, referrals`);
+    await db.query(`DROP TRIGGER referrals_count_states ON referrals`);
+    for (const table of ['referral_moves', 'reward_entries'])
+      await db.query(`DROP TRIGGER ${table}_append_only ON ${table}`);
     for (const name of [...LIFECYCLE_FUNCTIONS].reverse()) await db.query(`DROP FUNCTION ${name}`);
+    await db.query(`DROP TABLE reward_entries, referral_host_calls, referral_moves, referrals`);
     await db.query(`DROP INDEX referral_counts_final_idx`);
     await db.query(`
       ALTER TABLE referral_counts

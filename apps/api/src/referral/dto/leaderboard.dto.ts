@@ -19,7 +19,10 @@ export class LeaderEntryDto {
   @ApiProperty({ example: 'jhon' })
   username: string;
 
-  @ApiProperty({ example: 42, description: 'How many live users activated this user’s invite code.' })
+  @ApiProperty({
+    example: 42,
+    description: 'How many of this user’s referrals are final (SPEC section 13): qualified, past their hold, not void.',
+  })
   referrals_count: number;
 }
 
