@@ -83,6 +83,19 @@ async function signInFrom(
   return { id: me.body.id, phone, token: body.token, referralCode: body.referral_code, referral: body.referral };
 }
 
+/** Each describe's own: the receiver, the stack, an admin and the host's key. */
+async function lifecycleFixture(env: Record<string, string> = {}) {
+  const receiver = await startReceiver();
+  const stack = await lifecycleStack(receiver, env);
+  const admin = await createUser(stack, ADMIN_PHONE);
+  return { receiver, stack, admin, host: await hostKey(stack, admin) };
+}
+
+async function stopFixture({ stack, receiver }: { stack: Stack; receiver: Receiver }): Promise<void> {
+  await stack.close();
+  await receiver.close();
+}
+
 /** An API key of the host's backend, made by an admin. */
 async function hostKey(stack: Stack, admin: TestUser, scopes = SCOPES): Promise<{ token: string }> {
   const made = await as(stack, admin).post('/api/v1/admin/api-keys/', { name: 'host backend', scopes }).expect(201);
@@ -114,21 +127,9 @@ async function eventsAbout(stack: Stack, referralId: string) {
 }
 
 describe('a referral’s life, as the host sees it', () => {
-  let receiver: Receiver;
-  let stack: Stack;
-  let admin: TestUser;
-  let host: { token: string };
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-    stack = await lifecycleStack(receiver);
-    admin = await createUser(stack, ADMIN_PHONE);
-    host = await hostKey(stack, admin);
-  });
-  afterAll(async () => {
-    await stack.close();
-    await receiver.close();
-  });
+  let receiver: Receiver, stack: Stack, admin: TestUser, host: { token: string };
+  beforeAll(async () => ({ receiver, stack, admin, host } = await lifecycleFixture()));
+  afterAll(() => stopFixture({ stack, receiver }));
 
   it('pending at sign-up, qualified by the host’s event, final and rewarded, voided on a refund with its rewards reversed', async () => {
     const inviter = await signInFrom(stack, '203.0.113.10', { deviceId: 'device-inviter-0001' });
@@ -347,19 +348,9 @@ describe('a referral’s life, as the host sees it', () => {
 });
 
 describe('the hold period', () => {
-  let receiver: Receiver;
-  let stack: Stack;
-  let host: { token: string };
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-    stack = await lifecycleStack(receiver, { REFERRAL_HOLD_SECONDS: '2' });
-    host = await hostKey(stack, await createUser(stack, ADMIN_PHONE));
-  });
-  afterAll(async () => {
-    await stack.close();
-    await receiver.close();
-  });
+  let receiver: Receiver, stack: Stack, host: { token: string };
+  beforeAll(async () => ({ receiver, stack, host } = await lifecycleFixture({ REFERRAL_HOLD_SECONDS: '2' })));
+  afterAll(() => stopFixture({ stack, receiver }));
 
   it('keeps a qualified referral from being final or rewarded until it passes; a void within it leaves nothing to reverse', async () => {
     const inviter = await signInFrom(stack, '203.0.113.50');
@@ -390,21 +381,9 @@ describe('the hold period', () => {
 });
 
 describe('fraud signals, verdicts and the review queue', () => {
-  let receiver: Receiver;
-  let stack: Stack;
-  let admin: TestUser;
-  let host: { token: string };
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-    stack = await lifecycleStack(receiver, { REFERRAL_QUALIFY_ON: 'signup' });
-    admin = await createUser(stack, ADMIN_PHONE);
-    host = await hostKey(stack, admin);
-  });
-  afterAll(async () => {
-    await stack.close();
-    await receiver.close();
-  });
+  let receiver: Receiver, stack: Stack, admin: TestUser, host: { token: string };
+  beforeAll(async () => ({ receiver, stack, admin, host } = await lifecycleFixture({ REFERRAL_QUALIFY_ON: 'signup' })));
+  afterAll(() => stopFixture({ stack, receiver }));
 
   it('lets a friend on another network and device through: clear, final at sign-up, both rewarded', async () => {
     const inviter = await signInFrom(stack, '203.0.113.60', { deviceId: 'device-legit-inviter' });
@@ -507,19 +486,9 @@ describe('fraud signals, verdicts and the review queue', () => {
 });
 
 describe('an invitee who leaves', () => {
-  let receiver: Receiver;
-  let stack: Stack;
-  let host: { token: string };
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-    stack = await lifecycleStack(receiver);
-    host = await hostKey(stack, await createUser(stack, ADMIN_PHONE));
-  });
-  afterAll(async () => {
-    await stack.close();
-    await receiver.close();
-  });
+  let receiver: Receiver, stack: Stack, host: { token: string };
+  beforeAll(async () => ({ receiver, stack, host } = await lifecycleFixture()));
+  afterAll(() => stopFixture({ stack, receiver }));
 
   it('voids a referral not yet final; a final one keeps its rewards', async () => {
     const inviter = await signInFrom(stack, '203.0.113.100');
