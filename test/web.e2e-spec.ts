@@ -136,6 +136,8 @@ const jsQR = (jsqr as unknown as { default?: Decode }).default ?? (jsqr as unkno
       await inviter.setViewportSize({ width: 1100, height: 600 });
       await inviter.screenshot({ path: shot, fullPage: true });
 
+      // The profile has loaded all of itself (the devices come last) before the session ends.
+      await friend.locator('#session-list li').first().waitFor();
       await friend.getByRole('button', { name: 'Sign out', exact: true }).click();
       await friend.getByRole('textbox', { name: 'Phone number' }).waitFor();
       expect(await friend.evaluate(() => sessionStorage.getItem('token'))).toBeNull();
@@ -233,15 +235,19 @@ const jsQR = (jsqr as unknown as { default?: Decode }).default ?? (jsqr as unkno
     const context = await browser.newContext();
     try {
       const page = await open(context);
+      // The profile has loaded all of itself (the devices come last) before the session ends.
+      const devices = () => page.waitForResponse((response) => response.url().endsWith('/api/v1/users/me/sessions/'));
+      let loaded = devices();
       await signIn(page, nextPhone(), 'self_a');
+      await loaded;
       const link = (await page.locator('#p-link').textContent())!.trim();
       await page.getByRole('button', { name: 'Sign out', exact: true }).click();
       await page.getByRole('textbox', { name: 'Phone number' }).waitFor();
       // The same browser follows its own link with a second number: the same device id goes with the sign-in.
       await page.goto(base + new URL(link).pathname + new URL(link).search);
+      loaded = devices();
       await signIn(page, nextPhone(), 'self_b');
-      await page.getByRole('button', { name: 'Sign out', exact: true }).click();
-      await page.getByRole('textbox', { name: 'Phone number' }).waitFor();
+      await loaded;
       const rows = await stack.db.query<
         Array<{ state: string; verdict: string; flags: string[]; void_reason: string }>
       >(
