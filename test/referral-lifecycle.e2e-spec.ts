@@ -391,7 +391,12 @@ describe('fraud signals, verdicts and the review queue', () => {
       deviceId: 'device-legit-friend',
       ref: inviter.referralCode,
     });
-    expect(await referralOf(stack, friend.id)).toMatchObject({ state: 'final', verdict: 'clear', flags: [] });
+    const referral = await referralOf(stack, friend.id);
+    expect(referral).toMatchObject({ state: 'final', verdict: 'clear', flags: [] });
+    expect((await ledgerOf(stack, referral.id)).map(({ kind, role, user_id }) => [kind, role, user_id])).toEqual([
+      ['grant', 'inviter', inviter.id],
+      ['grant', 'invitee', friend.id],
+    ]);
   });
 
   it('sends an invitee from the inviter’s network (/24, and /64 for IPv6) to review; another network is clear', async () => {

@@ -8,6 +8,7 @@ import {
   API_ENTRY,
   builtEnv,
   freePort,
+  PRODUCTION_SETTINGS,
   KEYS_ENTRY,
   startBuilt,
   waitUntilReady,
@@ -21,18 +22,7 @@ const directDatabaseUrl = () => process.env.TEST_DATABASE_DIRECT_URL ?? process.
 
 /** An API's settings in production that start (given a signing key), but for what a test changes. */
 async function productionEnv(databaseUrl: string): Promise<Record<string, string>> {
-  return {
-    NODE_ENV: 'production',
-    DATABASE_URL: databaseUrl,
-    KEY_ENCRYPTION_SECRET: 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWy',
-    OTP_SECRET: 'p7Kc2Wm9Qx4Lr1Tz8Nv5Bd3Hs6Fy0Ja+g/Ue2Oi9Ck4R',
-    SMS_TRANSPORT: 'webhook',
-    SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',
-    SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
-    ALLOW_HTTP_TO_PRIVATE_HOSTS: 'true',
-    PORT: String(await freePort()),
-    METRICS_PORT: '0',
-  };
+  return { ...PRODUCTION_SETTINGS, DATABASE_URL: databaseUrl, PORT: String(await freePort()), METRICS_PORT: '0' };
 }
 
 /** Holds a port on 127.0.0.1, as another process on the machine would. */

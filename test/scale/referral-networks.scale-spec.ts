@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { hasEngine, startHaproxy, type Haproxy } from '../support/engines.mjs';
 import { nextPhone } from '../support/phones.js';
-import { keysCommand, startDeployment, type Deployment } from '../support/processes.js';
+import { keysCommand, PRODUCTION_SETTINGS, startDeployment, type Deployment } from '../support/processes.js';
 import { requestFrom } from '../support/sources.js';
 
 const HAS_HAPROXY = hasEngine('haproxy', 'haproxy');
@@ -23,13 +23,7 @@ const CODE = '4826';
 
   beforeAll(async () => {
     const env = {
-      NODE_ENV: 'production',
-      KEY_ENCRYPTION_SECRET: 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWy',
-      OTP_SECRET: 'p7Kc2Wm9Qx4Lr1Tz8Nv5Bd3Hs6Fy0Ja+g/Ue2Oi9Ck4R',
-      SMS_TRANSPORT: 'webhook',
-      SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',
-      SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
-      ALLOW_HTTP_TO_PRIVATE_HOSTS: 'true',
+      ...PRODUCTION_SETTINGS,
       HOST: '127.0.0.1',
       METRICS_PORT: '0',
       TRUST_PROXY: '1',

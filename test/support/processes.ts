@@ -20,6 +20,21 @@ export const KEYS_ENTRY = 'dist/apps/api/libs/platform/src/keys.js';
  * built command, with the tests' database and secret (and `env` over them);
  * answers what it printed. Rejects, with its output, when it exits non-zero.
  */
+/**
+ * The settings production needs of an API beyond the database's, as a deployment
+ * sets them (real secrets, a signed SMS webhook); a test adds the database, the
+ * ports and what it is about. Start it after `keysCommand('keys', ['ensure'], …)`.
+ */
+export const PRODUCTION_SETTINGS: Readonly<Record<string, string>> = {
+  NODE_ENV: 'production',
+  KEY_ENCRYPTION_SECRET: 'Zq3vY8rT1mK6wP0sL9dF2hJ5nB7xC4gA+e/Ru0iO3kWy',
+  OTP_SECRET: 'p7Kc2Wm9Qx4Lr1Tz8Nv5Bd3Hs6Fy0Ja+g/Ue2Oi9Ck4R',
+  SMS_TRANSPORT: 'webhook',
+  SMS_WEBHOOK_URL: 'http://127.0.0.1:9/sms',
+  SMS_WEBHOOK_SECRET: `whsec_${Buffer.alloc(32, 1).toString('base64')}`,
+  ALLOW_HTTP_TO_PRIVATE_HOSTS: 'true',
+};
+
 export async function keysCommand(
   group: 'keys' | 'api-keys',
   args: string[],

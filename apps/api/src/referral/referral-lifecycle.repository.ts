@@ -70,6 +70,9 @@ const ADMIN_COLUMNS = `r.id, json_build_object('id', r.referrer_id, 'username', 
   ${isoUtc('r.voided_at')} AS voided_at, r.void_reason, ${isoUtc('r.reviewed_at')} AS reviewed_at, r.reviewed_by,
   ${cursorAt('r.activated_at')} AS cursor_at`;
 
+/** A referral with both people, for ADMIN_COLUMNS. */
+const ADMIN_FROM = `referrals r JOIN users o ON o.id = r.referrer_id JOIN users e ON e.id = r.referee_id`;
+
 const REWARD_COLUMNS = `g.id, g.referral_id, g.user_id, g.role, g.milestone, trim_scale(g.amount)::float8 AS amount, g.unit,
   CASE WHEN rv.id IS NOT NULL THEN 'reversed' WHEN f.id IS NOT NULL THEN 'fulfilled' ELSE 'granted' END AS status,
   ${isoUtc('g.created_at')} AS granted_at, ${isoUtc('f.created_at')} AS fulfilled_at, f.note AS fulfilment_reference,
@@ -158,14 +161,13 @@ export class ReferralLifecycleRepository {
       [refereeId],
     );
     if (!row) return null;
-    const [voided] = await manager.query<Array<{ events: string[] | null }>>(
-      `SELECT referral_void_locked($1, 'invitee_deleted', 'system', $2::jsonb) AS events`,
+    const [voided] = await manager.query<Array<{ events: string[]; event_types: string[] }>>(
+      `SELECT events, referral_event_types(events) AS event_types
+         FROM (SELECT coalesce(referral_void_locked($1, 'invitee_deleted', 'system', $2::jsonb), '{}') AS events) v`,
       [row.id, JSON.stringify(policy)],
     );
-    const events = voided.events ?? [];
-    for (const id of events) noteEvent(tx, id);
-    const types = await manager.query<Array<{ types: string[] }>>(`SELECT referral_event_types($1) AS types`, [events]);
-    return { outcome: 'voided', eventTypes: types[0].types };
+    for (const id of voided.events) noteEvent(tx, id);
+    return { outcome: 'voided', eventTypes: voided.event_types };
   }
 
   /** The admins' list, newest first, by keyset; `states` null: any. One row more than the page. */
@@ -175,8 +177,7 @@ export class ReferralLifecycleRepository {
     after: Cursor | null,
   ): Promise<Array<AdminReferralRow & { id: string }>> {
     return this.db.query(
-      `SELECT ${ADMIN_COLUMNS}
-         FROM referrals r JOIN users o ON o.id = r.referrer_id JOIN users e ON e.id = r.referee_id
+      `SELECT ${ADMIN_COLUMNS} FROM ${ADMIN_FROM}
         WHERE ($1::text IS NULL OR r.verdict = $1)
           AND ($2::text[] IS NULL OR r.state = ANY($2))
           AND ($3::uuid IS NULL OR r.referrer_id = $3)
@@ -186,18 +187,22 @@ export class ReferralLifecycleRepository {
     );
   }
 
+  /** One referral as admins see it, or null: what a step's answer carries. */
+  async adminReferral(referralId: string): Promise<AdminReferralRow | null> {
+    const [referral] = await this.db.query<AdminReferralRow[]>(
+      `SELECT ${ADMIN_COLUMNS} FROM ${ADMIN_FROM}
+        WHERE r.id = $1`,
+      [referralId],
+    );
+    return referral ?? null;
+  }
+
   /** One referral with its history and its rewards, or null. */
   async adminDetail(
     referralId: string,
   ): Promise<{ referral: AdminReferralRow; history: ReferralMoveRow[]; rewards: RewardRow[] } | null> {
-    const [referral] = await this.db.query<AdminReferralRow[]>(
-      `SELECT ${ADMIN_COLUMNS}
-         FROM referrals r JOIN users o ON o.id = r.referrer_id JOIN users e ON e.id = r.referee_id
-        WHERE r.id = $1`,
-      [referralId],
-    );
-    if (!referral) return null;
-    const [history, rewards] = await Promise.all([
+    const [referral, history, rewards] = await Promise.all([
+      this.adminReferral(referralId),
       this.db.query<ReferralMoveRow[]>(
         `SELECT step, state, actor, reason, action, ${isoUtc('at')} AS at
            FROM referral_moves WHERE referral_id = $1 ORDER BY id`,
@@ -209,7 +214,7 @@ export class ReferralLifecycleRepository {
         [referralId],
       ),
     ]);
-    return { referral, history, rewards };
+    return referral ? { referral, history, rewards } : null;
   }
 
   /** A person's rewards (grants, with what became of each), newest first, by keyset: one row more than the page. */

@@ -131,8 +131,7 @@ export class ReferralLifecycleService {
   }
 
   private async adminReferral(id: string): Promise<AdminReferralDto> {
-    const found = await this.lifecycle.adminDetail(id);
-    return adminReferralDto(found!.referral);
+    return adminReferralDto((await this.lifecycle.adminReferral(id))!);
   }
 
   private counted(answer: StepAnswer): void {
