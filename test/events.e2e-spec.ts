@@ -276,6 +276,28 @@ describe('events delivered to the host app', () => {
     expect(new Set(seen).size).toBe(all.length);
     expect(seen).toEqual([...all].reverse().map((event) => event.id));
   });
+
+  it('keeps the order of events microseconds apart within one millisecond, across pages', async () => {
+    // As the referral lifecycle writes them: several events of one transaction, each at clock_timestamp().
+    // Ids chosen so that their order is the opposite of their times': only the times may decide.
+    const ids = ['f', 'e', 'd', 'c', 'b', 'a'].map((digit) => `${digit.repeat(8)}-0000-4000-8000-${digit.repeat(12)}`);
+    await stack.db.query(
+      `INSERT INTO events (id, type, body, status, created_at, delivered_at)
+       SELECT id, 'user.created', '{}', 'delivered', '2020-01-01 00:00:00.123UTC'::timestamptz + n * interval '100 microseconds', now()
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS e(id, n)`,
+      [ids],
+    );
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const query: string = cursor ? `&cursor=${encodeURIComponent(cursor)}` : '';
+      const page = await as(stack, admin).get(`/api/v1/admin/events/?status=delivered&limit=2${query}`).expect(200);
+      const body = page.body as { items: Array<{ id: string }>; next_cursor: string | null };
+      seen.push(...body.items.map((item) => item.id).filter((id) => ids.includes(id)));
+      cursor = body.next_cursor;
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
+  });
 });
 
 describe('an event whose job was never queued', () => {

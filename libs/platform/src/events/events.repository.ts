@@ -44,7 +44,12 @@ export class EventsRepository {
 
   // The admin's side (API).
 
-  /** One page of a status's events, newest first: one row more than the page. */
+  /**
+   * One page of a status's events, newest first: one row more than the page.
+   * The ORDER BY names the table's column: a bare `created_at` would be the
+   * output's, the text to the millisecond, and events a few microseconds apart
+   * would come in another order than the cursor's, repeated or skipped.
+   */
   page(status: EventStatus, limit: number, after: Cursor | null): Promise<EventRow[]> {
     const columns = `id, type, status, attempts, body, ${isoUtc('created_at')} AS created_at,
       ${isoUtc('delivered_at')} AS delivered_at, ${cursorAt('created_at')} AS cursor_at`;
@@ -52,13 +57,13 @@ export class EventsRepository {
       ? this.db.query(
           `SELECT ${columns} FROM events WHERE status = $1
               AND (created_at, id) < ($3::timestamp AT TIME ZONE 'UTC', $4::uuid)
-            ORDER BY created_at DESC, id DESC LIMIT $2`,
+            ORDER BY events.created_at DESC, events.id DESC LIMIT $2`,
           [status, limit + 1, after.at, after.id],
         )
-      : this.db.query(`SELECT ${columns} FROM events WHERE status = $1 ORDER BY created_at DESC, id DESC LIMIT $2`, [
-          status,
-          limit + 1,
-        ]);
+      : this.db.query(
+          `SELECT ${columns} FROM events WHERE status = $1 ORDER BY events.created_at DESC, events.id DESC LIMIT $2`,
+          [status, limit + 1],
+        );
   }
 
   attemptsOf(eventIds: string[]): Promise<AttemptRow[]> {
