@@ -280,10 +280,8 @@ describe('changing the phone number', () => {
     const otherDevice = await createUser(stack, user.phone);
     const newPhone = nextPhone();
     const code = await codeFor(user, newPhone);
-    // Its own words: not a sign-in code, which a person might read out to whoever asks for one.
-    expect((await inbox(stack, newPhone))[0].text).toMatch(
-      /^\d{4} is a code to move an account of .+ to this number\. Never share it\./,
-    );
+    // Its own words (in Russian: the number is Russian): not a sign-in code, which a person might read out.
+    expect((await inbox(stack, newPhone))[0].text).toMatch(/^Код \d{4} переносит аккаунт на этот номер\./);
     // The code opens no sign-in to the new number (it would make a new account there): a wrong code there.
     const signInWithIt = await stack
       .http()

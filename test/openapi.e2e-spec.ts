@@ -87,6 +87,10 @@ describe('the OpenAPI document', () => {
         'POST /api/v1/admin/referrals/{id}/reject',
         'POST /api/v1/rewards/{id}/fulfill',
         'GET /api/v1/users/me/rewards',
+        'POST /api/v1/hooks/sms/twilio',
+        'POST /api/v1/hooks/sms/vonage',
+        'GET /api/v1/hooks/sms/vonage',
+        'POST /api/v1/hooks/sms/smsru',
       ].sort(),
     );
   });

@@ -37,6 +37,8 @@ function gatewayStack(transports: Array<[Provider, string]>, env: Record<string,
       ...Object.assign({}, ...transports.map(([name, url]) => settingsFor[name](url))),
       SMS_GATEWAY_TIMEOUT_MS: '800',
       SMS_WEBOTP_DOMAIN: 'app.example.com',
+      // The test numbers are Russian: their message is in Russian, and with the WebOTP line two UCS-2 segments.
+      SMS_MAX_SEGMENTS: '2',
       ...env,
     },
   });
@@ -109,7 +111,7 @@ describe.each<Provider>(['twilio', 'vonage', 'smsru'])('the %s transport', (prov
     const id = await signup(stack, phone);
     const message = await until('the message', () => messagesTo(gateway, provider, phone)[0]);
     expect(gateway.requests.filter(({ behaviour }) => behaviour === 'refused')).toEqual([]);
-    expect(message.text).toMatch(/^Your sign-in code is \d{4}\. It expires in 5 min\. Never share it with anyone\./);
+    expect(message.text).toMatch(/^Код для входа: \d{4}\. Действует 5 мин\. Никому не сообщайте\./);
     expect(message.text.split('\n').at(-1)).toBe(`@app.example.com #${codeIn(message.text)}`);
     await stack
       .http()
@@ -330,6 +332,7 @@ describe('the built worker on a real gateway', () => {
       env: {
         LOG_LEVEL: 'debug',
         SMS_WEBOTP_DOMAIN: 'app.example.com',
+        SMS_MAX_SEGMENTS: '2',
         SMS_TRANSPORT: 'twilio,vonage',
         ...settingsFor.twilio(twilio.url),
         ...settingsFor.vonage(vonage.url),

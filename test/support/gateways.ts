@@ -1,3 +1,4 @@
+import { createHash, createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { segmentsOf } from '../../libs/domain/src/index.js';
@@ -17,7 +18,20 @@ export interface Received {
   text: string;
   at: number;
   fields: Record<string, string>;
+  /** The provider's id of the message, as its answer gave it. */
+  providerId: string;
 }
+
+/** A callback as the provider sends it: where, with which headers, which form body. */
+export interface Callback {
+  url: string;
+  method: 'POST';
+  headers: Record<string, string>;
+  form: Record<string, string>;
+}
+
+/** A message's status as the test makes the provider report it, in our words. */
+export type ReportedState = 'sent' | 'delivered' | 'undelivered' | 'failed' | 'expired';
 
 export interface Gateway {
   url: string;
@@ -26,6 +40,12 @@ export interface Gateway {
   requests: Array<{ behaviour: Behaviour | 'refused'; at: number; reason?: string }>;
   /** The behaviours of the next requests, in order; after them, `ok`. */
   script(...behaviours: Behaviour[]): void;
+  /**
+   * The status callback the provider would send for a message it took, signed
+   * as its documentation says (`url`: SMS.ru's callback is set in the account,
+   * the others' travels with the message).
+   */
+  report(message: Received, state: ReportedState, options?: { url?: string; errorCode?: string }): Callback;
   close(): Promise<void>;
 }
 
@@ -36,7 +56,13 @@ interface Provider {
   refuse(request: IncomingMessage, fields: Record<string, string>): Answer | null;
   answer(behaviour: Exclude<Behaviour, 'silence' | 'reset'>, fields: Record<string, string>): Answer;
   message(fields: Record<string, string>): { to: string; text: string };
+  /** The message's id in an `ok` answer. */
+  idIn(answer: Answer): string;
+  report(message: Received, state: ReportedState, options: { url?: string; errorCode?: string }): Callback;
 }
+
+/** The signing secrets the tests configure for the providers' callbacks. */
+export const VONAGE_SIGNATURE = { secret: 'vonage-signature-secret-0123', method: 'md5hash' };
 
 const hex = (length: number) => Array.from({ length }, () => Math.floor(Math.random() * 16).toString(16)).join('');
 const isForm = (request: IncomingMessage) =>
@@ -96,6 +122,34 @@ function twilio(): Provider {
       }
     },
     message: (fields) => ({ to: fields.To, text: fields.Body }),
+    idIn: (answer) => (answer.body as { sid: string }).sid,
+    // https://www.twilio.com/docs/messaging/guides/track-outbound-message-status: a form POSTed to the
+    // message's StatusCallback; X-Twilio-Signature is base64 HMAC-SHA1 (auth token) of the URL then each
+    // field, sorted by name, name and value run together.
+    report(message, state, { errorCode }) {
+      const url = message.fields.StatusCallback;
+      if (!url) throw new Error('the message was sent without a StatusCallback');
+      const status = { sent: 'sent', delivered: 'delivered', undelivered: 'undelivered', failed: 'failed' }[
+        state as 'sent'
+      ];
+      if (!status) throw new Error(`Twilio has no ${state} status`);
+      const form: Record<string, string> = {
+        AccountSid: TWILIO.accountSid,
+        ApiVersion: '2010-04-01',
+        From: message.fields.From ?? '',
+        MessageSid: message.providerId,
+        MessageStatus: status,
+        SmsSid: message.providerId,
+        SmsStatus: status,
+        To: message.to,
+        ...(errorCode ? { ErrorCode: errorCode } : {}),
+      };
+      const signed = Object.keys(form)
+        .sort()
+        .reduce((text, name) => text + name + form[name], url);
+      const signature = createHmac('sha1', TWILIO.authToken).update(signed).digest('base64');
+      return { url, method: 'POST', headers: { 'x-twilio-signature': signature }, form };
+    },
   };
 }
 
@@ -148,6 +202,39 @@ function vonage(): Provider {
       }
     },
     message: (fields) => ({ to: fields.to, text: fields.text }),
+    idIn: (answer) => (answer.body as { messages: Array<{ 'message-id': string }> }).messages[0]['message-id'],
+    // https://developer.vonage.com/en/messaging/sms/guides/delivery-receipts, signed as in
+    // https://developer.vonage.com/en/getting-started/concepts/signing-messages (md5hash: MD5 of the sorted
+    // `&name=value` text, & and = in values as _, followed by the signature secret).
+    report(message, state, { errorCode }) {
+      const url = message.fields.callback;
+      if (!url) throw new Error('the message was sent without a callback');
+      const status = { sent: 'accepted', delivered: 'delivered', undelivered: 'failed', failed: 'rejected' }[
+        state as 'sent'
+      ];
+      const form: Record<string, string> = {
+        msisdn: message.to,
+        to: VONAGE.from,
+        'network-code': '25001',
+        messageId: message.providerId,
+        price: '0.03330000',
+        status: status ?? state,
+        scts: '2612071205',
+        'err-code': errorCode ?? (state === 'delivered' || state === 'sent' ? '0' : '1'),
+        'api-key': VONAGE.apiKey,
+        'message-timestamp': '2026-12-07 12:05:00',
+        timestamp: String(Math.floor(Date.now() / 1000)),
+        nonce: hex(16),
+      };
+      const text = Object.keys(form)
+        .sort()
+        .map((name) => `&${name}=${form[name].replace(/[&=]/g, '_')}`)
+        .join('');
+      form.sig = createHash('md5')
+        .update(text + VONAGE_SIGNATURE.secret)
+        .digest('hex');
+      return { url, method: 'POST', headers: {}, form };
+    },
   };
 }
 
@@ -195,6 +282,18 @@ function smsru(): Provider {
       }
     },
     message: (fields) => ({ to: fields.to, text: fields.msg }),
+    idIn: (answer) => Object.values((answer.body as { sms: Record<string, { sms_id: string }> }).sms)[0].sms_id,
+    // https://sms.ru/api/callback: data[N] entries "sms_status\n<id>\n<code>\n<unix time>" and hash, the
+    // SHA-256 of the api_id followed by the entries; the account's callback address is set in its settings.
+    report(message, state, { url }) {
+      if (!url) throw new Error("SMS.ru's callback address is the account's: give it");
+      const code = { sent: 102, delivered: 103, undelivered: 106, failed: 108, expired: 104 }[state];
+      const entry = `sms_status\n${message.providerId}\n${code}\n${Math.floor(Date.now() / 1000)}`;
+      const hash = createHash('sha256')
+        .update(SMSRU.apiId + entry)
+        .digest('hex');
+      return { url, method: 'POST', headers: {}, form: { 'data[0]': entry, hash } };
+    },
   };
 }
 
@@ -229,7 +328,8 @@ export async function startGateway(kind: keyof typeof PROVIDERS): Promise<Gatewa
         return;
       }
       const answer = provider.answer(behaviour, fields);
-      if (behaviour === 'ok') received.push({ ...provider.message(fields), at: Date.now(), fields });
+      if (behaviour === 'ok')
+        received.push({ ...provider.message(fields), at: Date.now(), fields, providerId: provider.idIn(answer) });
       send(response, answer);
     });
   });
@@ -240,6 +340,7 @@ export async function startGateway(kind: keyof typeof PROVIDERS): Promise<Gatewa
     received,
     requests,
     script: (...behaviours) => (script = behaviours),
+    report: (message, state, options = {}) => provider.report(message, state, options),
     async close() {
       for (const response of held) response.destroy();
       server.closeAllConnections();

@@ -14,6 +14,7 @@ import { DevModule } from './dev/dev.module.js';
 import { EventsModule } from './events/events.module.js';
 import { ApiMetrics } from './metrics/api-metrics.js';
 import { HealthModule } from './health/health.module.js';
+import { ReceiptsModule } from './receipts/receipts.module.js';
 import { ReferralModule } from './referral/referral.module.js';
 import { SignInModule } from './sign-in/sign-in.module.js';
 import { UsersModule } from './users/users.module.js';
@@ -36,6 +37,7 @@ export class AppModule {
         SignInModule,
         UsersModule,
         ReferralModule,
+        ReceiptsModule,
         HealthModule,
         ...(config.sms.transports.includes('simulated') ? [DevModule] : []),
       ],

@@ -12,6 +12,8 @@ export const CodeDeliveryJob = {
 
 export interface CodeDeliveryPayload {
   codeRequestId: string;
+  /** The second route: the first transport took the message and did not deliver it (a receipt, or silence). */
+  fallback?: boolean;
 }
 
 export interface JobPayloads {
@@ -38,6 +40,11 @@ export function codeDeliveryJobOptions(config: { queue: { keepFailed: number } }
 /** One job per code request: the job id is the request id, so a second add is a no-op. */
 export function codeDeliveryJobId(codeRequestId: string): string {
   return codeRequestId;
+}
+
+/** The second route's job: one per code, whoever queues it. */
+export function codeFallbackJobId(codeRequestId: string): string {
+  return `fallback-${codeRequestId}`;
 }
 
 /** Events for the host app: one job per event, its id the event's. */

@@ -1,4 +1,5 @@
 import { SegmentedMessage } from 'sms-segments-calculator';
+import { OTP_LENGTH } from './otp.js';
 
 /** How a code's message is written: SMS_TEMPLATE, APP_NAME, the WebOTP domain and the Android app hash. */
 export interface MessageSettings {
@@ -47,22 +48,102 @@ export function segmentsOf(text: string): Segments {
   };
 }
 
+/** The message with the longest code and the given lifetime: what a template is judged by. */
+function longestMessage(settings: MessageSettings, ttlSeconds: number, codeLength: number): string {
+  return otpMessageText(settings, '9'.repeat(codeLength), Math.max(ttlSeconds, 60));
+}
+
 /**
  * What is wrong with the message settings, or null: a template must say the
  * code, use no placeholder but {code}, {minutes} and {app}, and make a message
- * of one segment whatever the code and the lifetime.
+ * of at most `maxSegments` segments whatever the code.
  */
-export function messageProblem(settings: MessageSettings, ttlSeconds: number): string | null {
+export function messageProblem(
+  settings: MessageSettings,
+  ttlSeconds: number,
+  maxSegments = 1,
+  codeLength = OTP_LENGTH,
+): string | null {
   if (!settings.template.includes('{code}')) return 'must contain {code}';
   const unknown = (settings.template.match(/\{[^}]*\}/g) ?? []).filter(
     (placeholder) => !(PLACEHOLDERS as readonly string[]).includes(placeholder),
   );
   if (unknown.length > 0) return `has unknown placeholders ${unknown.join(', ')} (known: ${PLACEHOLDERS.join(', ')})`;
-  const longest = otpMessageText(settings, '0000', Math.max(ttlSeconds, 60));
-  const { encoding, characters, segments } = segmentsOf(longest);
-  if (segments > 1) {
+  const { encoding, characters, segments } = segmentsOf(longestMessage(settings, ttlSeconds, codeLength));
+  if (segments > maxSegments) {
     const limit = encoding === 'GSM-7' ? 160 : 70;
-    return `makes a message of ${characters} ${encoding} characters, over the ${limit} of one SMS segment`;
+    return (
+      `makes a message of ${characters} ${encoding} characters: ${segments} segments, ` +
+      `over SMS_MAX_SEGMENTS=${maxSegments} (one ${encoding} segment holds ${limit}): shorten it, or set ` +
+      `SMS_MAX_SEGMENTS=${segments} knowingly (each segment is billed as a message)`
+    );
   }
   return null;
+}
+
+/** A BCP 47 language tag as a client sends it: `ru`, `ru-RU`, `pt-BR`, `zh-Hant-TW`. */
+export const LOCALE_PATTERN = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/;
+export const LOCALE_MAX_LENGTH = 35;
+
+export type MessageKind = 'sign-in' | 'phone-change';
+export const MESSAGE_KINDS: readonly MessageKind[] = ['sign-in', 'phone-change'];
+
+/** Every language's templates and how a person's language is chosen (SMS_TEMPLATE*, SMS_*_LOCALE*). */
+export interface MessageCatalog {
+  /** A language subtag (`en`) that has templates. */
+  defaultLocale: string;
+  /** Language subtag (`en`, `ru`, `de`) → each kind's template. */
+  templates: Record<string, Record<MessageKind, string>>;
+  /** ISO 3166 alpha-2 country (`RU`) → a language subtag that has templates. */
+  countryLocales: Record<string, string>;
+  appName: string;
+  webOtpDomain: string | null;
+  androidAppHash: string | null;
+  maxSegments: number;
+}
+
+/**
+ * The message settings for a person: the language they asked for when there
+ * are templates for it, else their number's country's, else the default.
+ */
+export function pickMessage(
+  catalog: MessageCatalog,
+  kind: MessageKind,
+  requestedLocale: string | null,
+  country: string | null,
+): { locale: string; settings: MessageSettings } {
+  // Own properties only: a locale such as `constructor` must not reach Object.prototype.
+  const has = (locale: string | undefined): locale is string =>
+    locale !== undefined && Object.hasOwn(catalog.templates, locale);
+  const requested = requestedLocale?.split(/[-_]/)[0].toLowerCase();
+  const upperCountry = country?.toUpperCase();
+  const fromCountry =
+    upperCountry && Object.hasOwn(catalog.countryLocales, upperCountry)
+      ? catalog.countryLocales[upperCountry]
+      : undefined;
+  const locale = has(requested) ? requested : has(fromCountry) ? fromCountry : catalog.defaultLocale;
+  return {
+    locale,
+    settings: {
+      template: catalog.templates[locale][kind],
+      appName: catalog.appName,
+      webOtpDomain: catalog.webOtpDomain,
+      androidAppHash: catalog.androidAppHash,
+    },
+  };
+}
+
+export interface TemplateCost extends Segments {
+  locale: string;
+  kind: MessageKind;
+}
+
+/** What each template's longest message costs, for the start log: a second segment is billed as a second SMS. */
+export function templateCosts(catalog: MessageCatalog, ttlSeconds: number, codeLength: number): TemplateCost[] {
+  return Object.keys(catalog.templates).flatMap((locale) =>
+    MESSAGE_KINDS.map((kind) => {
+      const { settings } = pickMessage(catalog, kind, locale, null);
+      return { locale, kind, ...segmentsOf(longestMessage(settings, ttlSeconds, codeLength)) };
+    }),
+  );
 }

@@ -2,11 +2,16 @@ import type { FastifyInstance } from 'fastify';
 import sjson from 'secure-json-parse';
 import { DomainError, ErrorCode } from '@app/domain';
 
+/** The gateways' delivery receipts come as forms (Twilio, SMS.ru, Vonage's POST); only their routes take one. */
+export const FORM_ROUTES_PREFIX = '/api/v1/hooks/';
+
 /**
- * The API's only body parser. Malformed JSON is MALFORMED_JSON; a document that
+ * The API's body parsers: JSON everywhere, and a form on the gateways' receipt routes alone. Malformed JSON is MALFORMED_JSON; a document that
  * is valid JSON but carries `__proto__` or `constructor.prototype` keys (a
  * prototype-pollution attempt) is VALIDATION_FAILED naming the key. Fastify's
- * own parser answers both alike, and its form and text parsers are not wanted.
+ * own parser answers both alike, and its text parser is not wanted. A form
+ * elsewhere is 415 UNSUPPORTED_MEDIA_TYPE, as before; on a receipt route it is
+ * a flat object of strings (a repeated field keeps its last value).
  */
 export function useJsonBodiesOnly(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
@@ -37,5 +42,12 @@ export function useJsonBodiesOnly(fastify: FastifyInstance): void {
       return;
     }
     done(null, parsed);
+  });
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (request, body, done) => {
+    if (!request.url.startsWith(FORM_ROUTES_PREFIX)) {
+      done(new DomainError(ErrorCode.UNSUPPORTED_MEDIA_TYPE), undefined);
+      return;
+    }
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 }

@@ -19,6 +19,10 @@ export type OtpVerificationOutcome = (typeof OTP_VERIFICATION_OUTCOMES)[number];
 export const REFERRAL_ACTIVATION_OUTCOMES = ['activated', 'already', 'not_found', 'self', 'cycle'] as const;
 export type ReferralActivationOutcome = (typeof REFERRAL_ACTIVATION_OUTCOMES)[number];
 
+export const RECEIPT_REFUSALS = ['bad_signature', 'unknown_message', 'unknown_state'] as const;
+export type ReceiptRefusal = (typeof RECEIPT_REFUSALS)[number];
+const RECEIPT_TRANSPORTS = ['twilio', 'vonage', 'smsru'] as const;
+
 /** Requests without a route (404, a method the route does not take) share one label value. */
 export const UNMATCHED_ROUTE = 'unmatched';
 
@@ -57,6 +61,60 @@ export class ApiMetrics extends ProcessMetrics {
   );
 
   readonly referralFunnel = new ReferralFunnel(this.registry);
+
+  /** Final receipts: the delivered ratio per transport and country is delivered over all of them. */
+  readonly smsReceipts = new Counter({
+    name: 'sms_receipts_total',
+    help: "Messages' outcomes as their gateway reported them, by transport, country and state.",
+    labelNames: ['transport', 'country', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  readonly smsReceiptSeconds = new Histogram({
+    name: 'sms_receipt_seconds',
+    help: "Time from a gateway's acceptance of a message to its final receipt, by transport and country.",
+    labelNames: ['transport', 'country'] as const,
+    buckets: [1, 2, 5, 10, 20, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+
+  readonly smsReceiptsRefused = new Counter({
+    name: 'sms_receipts_refused_total',
+    help: 'Receipts that changed nothing: a bad signature, a message we did not send, a state we do not know.',
+    labelNames: ['transport', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** Counted by the API (an undelivered receipt) and the worker (silence): Prometheus sums the processes. */
+  readonly smsFallbacks = new Counter({
+    name: 'sms_fallbacks_total',
+    help: 'Codes handed to a second transport, by why: undelivered (a receipt said so) or silence.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly smsConversionTrips = new Counter({
+    name: 'sms_conversion_trips_total',
+    help: 'Codes to a number range whose conversion fell below SMS_CONVERSION_MIN_RATIO: refused (enforce) or only counted (shadow).',
+    labelNames: ['country', 'mode'] as const,
+    registers: [this.registry],
+  });
+
+  countReceipt(transport: string, country: string, state: string, seconds: number): void {
+    this.smsReceipts.labels(transport, country, state).inc();
+    this.smsReceiptSeconds.labels(transport, country).observe(seconds);
+  }
+
+  countReceiptRefused(transport: string, reason: ReceiptRefusal): void {
+    this.smsReceiptsRefused.labels(transport, reason).inc();
+  }
+
+  private readonly receiptSeries = (() => {
+    for (const transport of RECEIPT_TRANSPORTS)
+      for (const reason of RECEIPT_REFUSALS) this.smsReceiptsRefused.labels(transport, reason).inc(0);
+    for (const reason of ['undelivered', 'silence']) this.smsFallbacks.labels(reason).inc(0);
+    return true;
+  })();
 
   /** One child per method, route and status, kept: the label hash is the costly part of an observation. */
   private readonly httpChildren = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();

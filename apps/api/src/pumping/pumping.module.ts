@@ -3,6 +3,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { AppConfig, type RedisClient } from '@app/platform';
 import { COUNTERS_REDIS, CountersModule } from '../common/counters.module.js';
+import { ConversionRepository } from './conversion.repository.js';
 import { PostgresSmsBudgetStore } from './postgres-sms-budget.store.js';
 import { PumpingService } from './pumping.service.js';
 import { RedisSmsBudgetStore } from './redis-sms-budget.store.js';
@@ -13,6 +14,7 @@ import { SmsBudgetStore } from './sms-budget.store.js';
   imports: [CountersModule],
   providers: [
     PumpingService,
+    ConversionRepository,
     {
       provide: SmsBudgetStore,
       inject: [COUNTERS_REDIS, getDataSourceToken(), AppConfig],

@@ -1,6 +1,7 @@
 import { DomainError, ErrorCode } from '@app/domain';
 import type { AppConfig } from '@app/platform';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
+import { ConversionRepository, rangeEnd, type RangeConversion } from './conversion.repository.js';
 import { PumpingService } from './pumping.service.js';
 import { SmsBudgetStore, type BudgetClaim, type Reservation } from './sms-budget.store.js';
 
@@ -37,10 +38,33 @@ const pumping = {
   countriesDenied: new Set(),
 };
 const counted: string[] = [];
-const metrics = { otpRequests: { count: (outcome: string) => counted.push(outcome) } } as unknown as ApiMetrics;
+const trips: string[] = [];
+const metrics = {
+  otpRequests: { count: (outcome: string) => counted.push(outcome) },
+  smsConversionTrips: { labels: (country: string, mode: string) => ({ inc: () => trips.push(`${country} ${mode}`) }) },
+} as unknown as ApiMetrics;
 
-function service(budgets = new MemoryBudgets()) {
-  return { budgets, pumping: new PumpingService({ pumping } as unknown as AppConfig, budgets, metrics) };
+/** What the code requests say of each range, and which ranges were asked about (the real reads are the e2e tests'). */
+class StubConversions {
+  readonly asked: string[] = [];
+  constructor(readonly byRange: Record<string, RangeConversion> = {}) {}
+  conversionOf(range: string): Promise<RangeConversion> {
+    this.asked.push(range);
+    return Promise.resolve(this.byRange[range] ?? { sent: 0, verified: 0 });
+  }
+}
+
+function service(budgets = new MemoryBudgets(), conversions = new StubConversions(), settings: object = pumping) {
+  return {
+    budgets,
+    conversions,
+    pumping: new PumpingService(
+      { pumping: settings } as unknown as AppConfig,
+      budgets,
+      metrics,
+      conversions as unknown as ConversionRepository,
+    ),
+  };
 }
 
 const created = () => Promise.resolve({ outcome: 'created' });
@@ -93,5 +117,66 @@ describe('PumpingService.withBudgets, the one owner of a code’s budgets', () =
     await guard.withBudgets('r1', '+79991234567', false, created, made);
     for (const id of ['t1', 't2', 't3']) await guard.withBudgets(id, '+79991234568', true, created, made);
     expect(budgets.count('deployment')).toBe(1);
+  });
+});
+
+describe('PumpingService.checkConversion, pumping seen by who never verifies', () => {
+  const conversion = (mode: 'enforce' | 'shadow') => ({
+    ...pumping,
+    conversion: { mode, minRatio: 0.2, minCodes: 50, windowSeconds: 3600, settleSeconds: 120, rangeDigits: 5 },
+  });
+  beforeEach(() => {
+    counted.splice(0);
+    trips.splice(0);
+  });
+
+  it('asks nothing when it is off', async () => {
+    const { pumping: guard, conversions } = service();
+    await guard.checkConversion('+79161900123');
+    expect(conversions.asked).toEqual([]);
+  });
+
+  it('refuses a range of many numbers that did not verify with 429 SMS_BUDGET_EXCEEDED, and counts it', async () => {
+    const stub = new StubConversions({ '+791619': { sent: 60, verified: 3 } });
+    const { pumping: guard } = service(undefined, stub, conversion('enforce'));
+    const refusal = await guard.checkConversion('+79161900123').catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ code: ErrorCode.SMS_BUDGET_EXCEEDED, extra: { retryAfterSeconds: 5 } });
+    expect(counted).toEqual(['budget_exceeded']);
+    expect(trips).toEqual(['RU enforce']);
+  });
+
+  it('lets a range through below the floor, or above the ratio, and another range beside an attacked one', async () => {
+    const stub = new StubConversions({
+      '+791619': { sent: 49, verified: 0 },
+      '+791611': { sent: 500, verified: 100 },
+      '+791612': { sent: 5000, verified: 0 },
+    });
+    const { pumping: guard } = service(undefined, stub, conversion('enforce'));
+    await guard.checkConversion('+79161900123');
+    await guard.checkConversion('+79161100123');
+    await guard.checkConversion('+79171234567');
+    expect(counted).toEqual([]);
+  });
+
+  it('only counts in shadow mode', async () => {
+    const stub = new StubConversions({ '+791619': { sent: 60, verified: 0 } });
+    const { pumping: guard } = service(undefined, stub, conversion('shadow'));
+    await guard.checkConversion('+79161900123');
+    expect(counted).toEqual([]);
+    expect(trips).toEqual(['RU shadow']);
+  });
+
+  it('reads a range once per five seconds, whatever the number of codes to it', async () => {
+    const stub = new StubConversions();
+    const { pumping: guard } = service(undefined, stub, conversion('enforce'));
+    for (const last of ['00', '01', '02']) await guard.checkConversion(`+791619001${last}`);
+    expect(stub.asked).toEqual(['+791619']);
+  });
+
+  it('bounds a range by the first number after it, in plain digits', () => {
+    expect(rangeEnd('+4477009')).toBe('+447701');
+    expect(rangeEnd('+79169')).toBe('+7917');
+    expect(rangeEnd('+7916123')).toBe('+7916124');
+    expect(rangeEnd('+999')).toBeNull();
   });
 });

@@ -2,9 +2,14 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DomainError, ErrorCode, numberBlock, phoneCountry } from '@app/domain';
 import { AppConfig } from '@app/platform';
 import { ApiMetrics } from '../metrics/api-metrics.js';
+import { ConversionRepository } from './conversion.repository.js';
 import { SmsBudgetStore, type BudgetClaim } from './sms-budget.store.js';
 
 const WINDOW_MS = 60 * 60 * 1000;
+/** A range's conversion is read again after this long: a process asks PostgreSQL at most this often per range. */
+const CONVERSION_FRESH_MS = 5_000;
+/** Ranges remembered at once; past this the memory starts over (a scan of many ranges costs reads, not memory). */
+const CONVERSION_RANGES_KEPT = 10_000;
 
 /**
  * The defences against SMS pumping, before a code is sent: the destination
@@ -16,12 +21,56 @@ const WINDOW_MS = 60 * 60 * 1000;
 @Injectable()
 export class PumpingService {
   private readonly logger = new Logger(PumpingService.name);
+  /** Per number range: whether its conversion is low, and until when that reading holds. */
+  private readonly ranges = new Map<string, { low: boolean; until: number }>();
 
   constructor(
     private readonly config: AppConfig,
     private readonly budgets: SmsBudgetStore,
     private readonly metrics: ApiMetrics,
+    private readonly conversions: ConversionRepository,
   ) {}
+
+  /**
+   * Pumping seen by conversion (SPEC section 14): when the numbers of this
+   * number's range were sent codes and too few of them verified one (below
+   * SMS_CONVERSION_MIN_RATIO, with at least SMS_CONVERSION_MIN_CODES numbers in
+   * the window), a code to it is 429 SMS_BUDGET_EXCEEDED, or in shadow mode only
+   * counted and logged, until the range's conversion recovers (its old codes
+   * leave the window, or its numbers verify).
+   */
+  async checkConversion(phoneNumber: string): Promise<void> {
+    const conversion = this.config.pumping.conversion;
+    if (!conversion) return;
+    const range = phoneNumber.slice(0, Math.max(2, phoneNumber.length - conversion.rangeDigits));
+    const now = Date.now();
+    let reading = this.ranges.get(range);
+    if (!reading || reading.until <= now) {
+      const { sent, verified } = await this.conversions.conversionOf(
+        range,
+        conversion.windowSeconds,
+        conversion.settleSeconds,
+      );
+      const low = sent >= conversion.minCodes && verified / sent < conversion.minRatio;
+      if (low && !reading?.low) {
+        this.logger.warn(
+          // The range without its plus: a number's first digits, which the log's phone mask would hide.
+          { range: range.slice(1), sent, verified, mode: conversion.mode },
+          'SMS conversion of a number range fell below SMS_CONVERSION_MIN_RATIO',
+        );
+      }
+      if (this.ranges.size >= CONVERSION_RANGES_KEPT) this.ranges.clear();
+      reading = { low, until: now + CONVERSION_FRESH_MS };
+      this.ranges.set(range, reading);
+    }
+    if (!reading.low) return;
+    this.metrics.smsConversionTrips.labels(phoneCountry(phoneNumber) ?? 'none', conversion.mode).inc();
+    if (conversion.mode === 'shadow') return;
+    this.metrics.otpRequests.count('budget_exceeded');
+    throw new DomainError(ErrorCode.SMS_BUDGET_EXCEEDED, undefined, {
+      retryAfterSeconds: Math.ceil(CONVERSION_FRESH_MS / 1000),
+    });
+  }
 
   /** 422 PHONE_COUNTRY_NOT_ALLOWED unless the number's country may receive codes. */
   checkCountry(phoneNumber: string): void {

@@ -7,6 +7,7 @@ import {
   type CodeDeliveryPayload,
   codeDeliveryJobId,
   codeDeliveryJobOptions,
+  codeFallbackJobId,
 } from '@app/domain';
 import { AppConfig } from '@app/platform';
 
@@ -40,6 +41,18 @@ export class CodeDeliveryQueue {
       this.logger.warn({ err: error, code_request_id: codeRequestId }, 'could not queue code delivery; the sweep will');
       return false;
     }
+  }
+
+  /**
+   * Queues the second route of a code whose first message did not deliver. A
+   * failure is thrown: the receipt's caller (the gateway) retries it.
+   */
+  async enqueueFallback(codeRequestId: string): Promise<void> {
+    await this.queue.add(
+      CodeDeliveryJob.DELIVER,
+      { codeRequestId, fallback: true },
+      { ...codeDeliveryJobOptions(this.config), jobId: codeFallbackJobId(codeRequestId) },
+    );
   }
 
   /** Jobs waiting: a cheap round trip that tells whether the queue's store answers. */

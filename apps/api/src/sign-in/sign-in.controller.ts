@@ -37,7 +37,7 @@ export class SignInController {
     ErrorCode.SMS_BUDGET_EXCEEDED,
   )
   signup(@Body() body: SignupDto): Promise<CodeRequestedDto> {
-    return this.signIn.requestCode(body.phone_number, body.username);
+    return this.signIn.requestCode(body.phone_number, body.username, { locale: body.locale });
   }
 
   @Post('code')

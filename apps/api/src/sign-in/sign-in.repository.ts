@@ -47,6 +47,11 @@ export type VerificationOutcome = {
 export class SignInRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
+  /** The language the signup asked the message in (only when it named one: one statement more, then). */
+  async setLocale(codeRequestId: string, locale: string): Promise<void> {
+    await this.db.query('UPDATE code_requests SET locale = $2 WHERE id = $1', [codeRequestId, locale]);
+  }
+
   /**
    * Applies the request rules and, when they allow it, replaces the phone's code
    * with the new one: one prepared round trip, bench (d), signups.

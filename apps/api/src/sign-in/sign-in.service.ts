@@ -56,10 +56,17 @@ export class SignInService {
    * known and unknown numbers: every check below looks at the number, never at
    * whether it has an account.
    */
-  async requestCode(rawPhone: string, username: string | undefined, forUserId?: string): Promise<CodeRequestedDto> {
+  async requestCode(
+    rawPhone: string,
+    username: string | undefined,
+    { forUserId, locale }: { forUserId?: string; locale?: string } = {},
+  ): Promise<CodeRequestedDto> {
     const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
     const policy = phonePolicy(phoneNumber, this.config.otp);
-    if (!policy.exempt) this.pumping.checkCountry(phoneNumber);
+    if (!policy.exempt) {
+      this.pumping.checkCountry(phoneNumber);
+      await this.pumping.checkConversion(phoneNumber);
+    }
     // Checked against every live user whoever asks, so the answer says nothing about the phone; answered only
     // once the phone's gates let the request through, and counted by them like a code (request_code).
     const usernameTaken = username !== undefined && (await this.users.isUsernameTaken(username));
@@ -113,6 +120,8 @@ export class SignInService {
         );
     }
 
+    // Before the job is queued: the worker reads the locale with the code.
+    if (locale) await this.signIn.setLocale(id, locale);
     await this.deliveries.enqueue(id);
     return { phone_number: phoneNumber, expires_in: ttlSeconds, resend_in: resendSeconds };
   }
@@ -196,7 +205,7 @@ export class PhoneChangeService {
         details: [{ field: 'phone_number', message: 'is the account’s number already' }],
       });
     }
-    return this.signInService.requestCode(phoneNumber, undefined, caller.id);
+    return this.signInService.requestCode(phoneNumber, undefined, { forUserId: caller.id });
   }
 
   /**

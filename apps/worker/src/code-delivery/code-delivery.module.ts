@@ -8,8 +8,10 @@ import { CodeRequestsRepository } from './code-requests.repository.js';
 import { SmsRuTransport } from './gateways/smsru.transport.js';
 import { TwilioTransport } from './gateways/twilio.transport.js';
 import { VonageTransport } from './gateways/vonage.transport.js';
+import { SilentReceiptsSweep } from './silent-receipts.sweep.js';
 import { SimulatedSmsTransport } from './simulated-sms.transport.js';
 import type { SmsTransport } from './sms-transport.js';
+import { TemplateCostsLog } from './template-costs.log.js';
 import { UndeliveredCodesSweep } from './undelivered-codes.sweep.js';
 import { WebhookSmsTransport } from './webhook-sms.transport.js';
 
@@ -34,10 +36,12 @@ export class CodeDeliveryModule {
         CodeDeliveryService,
         CodeRequestsRepository,
         UndeliveredCodesSweep,
+        SilentReceiptsSweep,
+        TemplateCostsLog,
         ...chosen,
         { provide: SMS_TRANSPORTS, inject: chosen, useFactory: (...transports: SmsTransport[]) => transports },
       ],
-      exports: [CodeDeliveryService, UndeliveredCodesSweep],
+      exports: [CodeDeliveryService, UndeliveredCodesSweep, SilentReceiptsSweep],
     };
   }
 }

@@ -35,6 +35,7 @@ export class CodeDeliveryProcessor extends WorkerHost implements OnApplicationBo
     const outcome = await this.deliveries.deliver(
       job.data.codeRequestId,
       (line) => void job.log(line).catch(() => undefined),
+      job.data.fallback === true,
     );
     // Every delivery at debug level; failures are logged at warn (below) whatever the level.
     this.logger.debug({ job_id: job.id, attempt: job.attemptsMade + 1, outcome }, 'code delivery');

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { runPrepared, type PreparedStatement, type SmsAttemptState } from '@app/platform';
+import { type ReceiptState, runPrepared, type PreparedStatement, type SmsAttemptState } from '@app/platform';
 
 /*
  * A delivery reads its request, marks it delivered (or erases the sealed code),
@@ -9,19 +9,25 @@ import { runPrepared, type PreparedStatement, type SmsAttemptState } from '@app/
  * 1,000 codes in a second through here.
  */
 const FOR_DELIVERY: PreparedStatement = {
-  name: 'delivery_read_v2',
+  name: 'delivery_read_v3',
   text: `SELECT phone_number, code_sealed, status, expires_at > now() AS live, delivered_at,
-                for_user_id IS NOT NULL AS phone_change
+                for_user_id IS NOT NULL AS phone_change, locale
            FROM code_requests WHERE id = $1`,
 };
 const ERASE_SEALED_CODE: PreparedStatement = {
   name: 'delivery_drop_v1',
   text: 'UPDATE code_requests SET code_sealed = NULL WHERE id = $1 AND code_sealed IS NOT NULL',
 };
-/** Answers the time from the request to now (the gateway's acceptance), on PostgreSQL's clock. */
+/**
+ * Answers the time from the request to now (the gateway's acceptance), on
+ * PostgreSQL's clock. The sealed code is kept ($2) while a second route may
+ * still need it: until a receipt says delivered, the second message went, or
+ * the code expired.
+ */
 const MARK_DELIVERED: PreparedStatement = {
-  name: 'delivery_done_v3',
-  text: `UPDATE code_requests SET delivered_at = now(), code_sealed = NULL WHERE id = $1 AND delivered_at IS NULL
+  name: 'delivery_done_v4',
+  text: `UPDATE code_requests SET delivered_at = now(), code_sealed = CASE WHEN $2 THEN code_sealed END
+          WHERE id = $1 AND delivered_at IS NULL
          RETURNING EXTRACT(EPOCH FROM now() - created_at)::float8 AS seconds`,
 };
 /** Only while the code is still the phone's live one, and once per request (a unique index). */
@@ -40,6 +46,8 @@ export interface RequestForDelivery {
   delivered_at: Date | null;
   /** A code that moves an account to the number (its own message), not a sign-in code. */
   phone_change: boolean;
+  /** The locale the signup asked for; null: the number's country decides. */
+  locale: string | null;
 }
 
 /** Every statement of code delivery, named by what it does. */
@@ -57,8 +65,8 @@ export class CodeRequestsRepository {
   }
 
   /** Records the delivery and answers the seconds since the request; null when another run of the job recorded it first. */
-  async markDelivered(codeRequestId: string): Promise<number | null> {
-    const [row] = await runPrepared<{ seconds: number }>(this.db, MARK_DELIVERED, [codeRequestId]);
+  async markDelivered(codeRequestId: string, keepSealed = false): Promise<number | null> {
+    const [row] = await runPrepared<{ seconds: number }>(this.db, MARK_DELIVERED, [codeRequestId, keepSealed]);
     return row ? row.seconds : null;
   }
 
@@ -68,15 +76,19 @@ export class CodeRequestsRepository {
   }
 
   /** What happened on the request's earlier hand-overs, one row per attempt. */
-  attemptsOf(codeRequestId: string): Promise<Array<{ transport: string; state: SmsAttemptState }>> {
-    return this.db.query('SELECT transport, state FROM sms_attempts WHERE code_request_id = $1', [codeRequestId]);
+  attemptsOf(
+    codeRequestId: string,
+  ): Promise<Array<{ transport: string; state: SmsAttemptState; receipt_state: ReceiptState | null }>> {
+    return this.db.query('SELECT transport, state, receipt_state FROM sms_attempts WHERE code_request_id = $1', [
+      codeRequestId,
+    ]);
   }
 
   /** Records a hand-over before it starts: a worker that dies in the call leaves it `sending`, which counts as ambiguous. */
-  async startAttempt(codeRequestId: string, transport: string): Promise<string> {
+  async startAttempt(codeRequestId: string, transport: string, fallback = false): Promise<string> {
     const [row] = await this.db.query<Array<{ id: string }>>(
-      `INSERT INTO sms_attempts (code_request_id, transport, state) VALUES ($1, $2, 'sending') RETURNING id`,
-      [codeRequestId, transport],
+      `INSERT INTO sms_attempts (code_request_id, transport, state, fallback) VALUES ($1, $2, 'sending', $3) RETURNING id`,
+      [codeRequestId, transport, fallback],
     );
     return String(row.id);
   }
@@ -89,6 +101,43 @@ export class CodeRequestsRepository {
       'UPDATE sms_attempts SET state = $2, provider_id = $3, error = $4, finished_at = now() WHERE id = $1',
       [attemptId, outcome.state, outcome.providerId ?? null, outcome.error?.slice(0, 300) ?? null],
     );
+  }
+
+  /**
+   * Claims the second route of live codes a gateway took more than `seconds`
+   * ago with no final receipt since: once per code (fallback_at), whoever
+   * claims first. Answers their ids.
+   */
+  async claimSilent(seconds: number, limit: number): Promise<string[]> {
+    // An UPDATE answers its rows and their count.
+    const [rows] = await this.db.query<[Array<{ id: string }>, number]>(
+      `UPDATE code_requests SET fallback_at = now()
+        WHERE id IN (
+          SELECT c.id FROM code_requests c
+           WHERE c.status = 'pending' AND c.fallback_at IS NULL AND c.code_sealed IS NOT NULL
+             AND c.delivered_at IS NOT NULL AND c.delivered_at < now() - make_interval(secs => $1)
+             AND c.expires_at > now()
+             AND NOT EXISTS (SELECT 1 FROM sms_attempts a WHERE a.code_request_id = c.id
+                              AND a.receipt_state IN ('delivered', 'undelivered', 'failed', 'expired'))
+           ORDER BY c.delivered_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+          AND fallback_at IS NULL
+       RETURNING id`,
+      [seconds, limit],
+    );
+    return rows.map((row) => row.id);
+  }
+
+  /** Codes whose second route was claimed a while ago and never tried (its job was lost): to queue again. */
+  async fallbacksToRequeue(limit: number): Promise<string[]> {
+    const rows = await this.db.query<Array<{ id: string }>>(
+      `SELECT c.id FROM code_requests c
+        WHERE c.status = 'pending' AND c.fallback_at < now() - interval '10 seconds' AND c.code_sealed IS NOT NULL
+          AND c.expires_at > now()
+          AND NOT EXISTS (SELECT 1 FROM sms_attempts a WHERE a.code_request_id = c.id AND a.fallback)
+        LIMIT $1`,
+      [limit],
+    );
+    return rows.map((row) => row.id);
   }
 
   /** Live requests with no delivery yet, older than the grace period, oldest first. */

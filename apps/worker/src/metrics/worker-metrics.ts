@@ -38,6 +38,21 @@ export class WorkerMetrics extends ProcessMetrics {
     registers: [this.registry],
   });
 
+  /** Counted by the worker (silence, and the second messages sent) and the API (an undelivered receipt). */
+  readonly smsFallbacks = new Counter({
+    name: 'sms_fallbacks_total',
+    help: 'Codes handed to a second transport, by why: undelivered (a receipt said so) or silence.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly smsFallbacksSent = new Counter({
+    name: 'sms_fallback_messages_total',
+    help: 'Second messages a transport took, by transport.',
+    labelNames: ['transport'] as const,
+    registers: [this.registry],
+  });
+
   readonly webhookDeliveries = new Counter({
     name: 'webhook_deliveries_total',
     help: "Attempts to deliver an event to the host app's webhook, by outcome.",
@@ -52,6 +67,12 @@ export class WorkerMetrics extends ProcessMetrics {
       for (const outcome of SMS_DELIVERY_OUTCOMES) this.smsDeliveries.labels(transport, outcome).inc(0);
     }
     for (const outcome of WEBHOOK_DELIVERY_OUTCOMES) this.webhookDeliveries.labels(outcome).inc(0);
+    for (const reason of ['undelivered', 'silence']) this.smsFallbacks.labels(reason).inc(0);
+    for (const transport of transports) this.smsFallbacksSent.labels(transport).inc(0);
+  }
+
+  smsFallbackSent(transport: DeliveryTransport): void {
+    this.smsFallbacksSent.labels(transport).inc();
   }
 
   smsDelivery(transport: DeliveryTransport, outcome: SmsDeliveryOutcome): void {

@@ -19,10 +19,14 @@ const DATABASE_URL = 'postgres://app@db.internal:5432/referral';
 const TWILIO_SID = `AC${'a'.repeat(32)}`;
 
 function problemsOf(env: Record<string, string>): string[] {
+  return problemTextsOf(env).map((problem) => problem.variable);
+}
+
+function problemTextsOf(env: Record<string, string>): Array<{ variable: string; problem: string }> {
   try {
     loadConfig({ DATA_DIR: dataDir(), DATABASE_URL, ...env });
   } catch (error) {
-    if (error instanceof ConfigError) return error.problems.map((problem) => problem.variable);
+    if (error instanceof ConfigError) return error.problems;
     throw error;
   }
   return [];
@@ -102,7 +106,9 @@ describe('loadConfig', () => {
       perHour: null,
       perCountryPerHour: null,
       perBlockPerHour: null,
+      conversion: null,
     });
+    expect(config.receipts).toEqual({ baseUrl: null, fallbackAfterSeconds: null, vonage: null });
     expect(config.otp).toMatchObject({ ttlSeconds: 300, resendSeconds: 60, perHour: 5, lockSteps: [900, 3600, 86400] });
     expect(config.jwt.accessTtlSeconds).toBe(900);
     expect(config.defaultPhoneRegion).toBe('RU');
@@ -232,6 +238,44 @@ describe('loadConfig', () => {
         SMS_BLOCK_LIMIT_PER_HOUR: '100',
       });
       expect(relaxed.pumping).toMatchObject({ perHour: null, perCountryPerHour: 2_000, perBlockPerHour: 100 });
+    });
+
+    it('watches conversion by number range in production, enforcing unless told shadow or off', () => {
+      const base = { ...production, KEY_ENCRYPTION_SECRET: secret, DATA_DIR: dataDir(), DATABASE_URL };
+      expect(loadConfig(base).pumping.conversion).toEqual({
+        mode: 'enforce',
+        minRatio: 0.2,
+        minCodes: 50,
+        windowSeconds: 3600,
+        settleSeconds: 120,
+        rangeDigits: 5,
+      });
+      expect(loadConfig({ ...base, SMS_CONVERSION_MODE: 'shadow' }).pumping.conversion?.mode).toBe('shadow');
+      expect(loadConfig({ ...base, SMS_CONVERSION_MODE: 'off' }).pumping.conversion).toBeNull();
+      expect(problemsOf({ ...base, SMS_CONVERSION_MIN_RATIO: '1.5' })).toEqual(['SMS_CONVERSION_MIN_RATIO']);
+      expect(problemsOf({ ...base, SMS_CONVERSION_SETTLE_SECONDS: '3600' })).toEqual(['SMS_CONVERSION_SETTLE_SECONDS']);
+      expect(problemsOf({ ...base, SMS_CONVERSION_RANGE_DIGITS: '0' })).toEqual(['SMS_CONVERSION_RANGE_DIGITS']);
+    });
+
+    it('asks the gateways for receipts at SMS_RECEIPTS_URL, over https, with the Vonage signature secret', () => {
+      const base = { ...production, KEY_ENCRYPTION_SECRET: secret, DATA_DIR: dataDir(), DATABASE_URL };
+      const vonage = { SMS_TRANSPORT: 'vonage', VONAGE_API_KEY: 'k', VONAGE_API_SECRET: 's', VONAGE_FROM: 'Referral' };
+      const config = loadConfig({
+        ...base,
+        ...vonage,
+        SMS_RECEIPTS_URL: 'https://api.example.com/',
+        VONAGE_SIGNATURE_SECRET: 'a-signature-secret-0123',
+      });
+      expect(config.receipts).toEqual({
+        baseUrl: 'https://api.example.com',
+        fallbackAfterSeconds: 120,
+        vonage: { secret: 'a-signature-secret-0123', method: 'md5hash' },
+      });
+      expect(problemsOf({ ...base, ...vonage, SMS_RECEIPTS_URL: 'https://api.example.com' })).toEqual([
+        'VONAGE_SIGNATURE_SECRET',
+      ]);
+      expect(problemsOf({ ...base, SMS_RECEIPTS_URL: 'http://api.example.com' })).toEqual(['SMS_RECEIPTS_URL']);
+      expect(problemsOf({ ...base, VONAGE_SIGNATURE_METHOD: 'sha384' })).toEqual(['VONAGE_SIGNATURE_METHOD']);
     });
 
     it('refuses TRUST_PROXY=true, which trusts what the client wrote, and takes a hop count or addresses', () => {
@@ -384,6 +428,8 @@ describe('loadConfig', () => {
       VONAGE_FROM: 'Referral',
       SMSRU_API_ID: 'id',
       SMS_WEBOTP_DOMAIN: 'app.example.com',
+      // The WebOTP line takes the Russian templates to two UCS-2 segments.
+      SMS_MAX_SEGMENTS: '2',
       PHONE_COUNTRIES_ALLOWED: 'ru, kz',
     });
     expect(config.sms.transports).toEqual(['twilio', 'vonage', 'smsru']);
@@ -495,5 +541,125 @@ describe('the referral policy (SPEC section 13)', () => {
         'api',
       ).referrals.compare_loopback,
     ).toBe(true);
+  });
+});
+
+describe('the SMS templates in each language', () => {
+  const load = (env: Record<string, string> = {}) =>
+    loadConfig({ DATA_DIR: dataDir(), DATABASE_URL, KEY_ENCRYPTION_SECRET: secret, ...env });
+  const autofill = { SMS_WEBOTP_DOMAIN: 'app.example.com', SMS_ANDROID_APP_HASH: 'FA+9qCX9VSu' };
+  const german = { sign_in: 'Ihr Anmeldecode: {code}', phone_change: '{code}: Konto auf diese Nummer umziehen' };
+
+  it('starts with the defaults: en and ru, Russian for RU, BY, KZ and KG, one segment each', () => {
+    const { sms } = load();
+    expect(sms.catalog).toMatchObject({
+      defaultLocale: 'en',
+      countryLocales: { RU: 'ru', BY: 'ru', KZ: 'ru', KG: 'ru' },
+      appName: 'Referral service',
+      webOtpDomain: null,
+      androidAppHash: null,
+      maxSegments: 1,
+    });
+    expect(Object.keys(sms.catalog.templates)).toEqual(['en', 'ru']);
+    expect(sms.message.template).toBe(sms.catalog.templates.en['sign-in']);
+    expect(sms.phoneChangeMessage.template).toBe(sms.catalog.templates.en['phone-change']);
+    expect(sms.templateCosts.map(({ locale, kind, encoding, segments }) => [locale, kind, encoding, segments])).toEqual(
+      [
+        ['en', 'sign-in', 'GSM-7', 1],
+        ['en', 'phone-change', 'GSM-7', 1],
+        ['ru', 'sign-in', 'UCS-2', 1],
+        ['ru', 'phone-change', 'UCS-2', 1],
+      ],
+    );
+  });
+
+  it('ships Russian templates that fit one UCS-2 segment even with a lifetime of 999 minutes', () => {
+    const ru = load({ CODE_TTL_SECONDS: String(999 * 60) }).sms.templateCosts.filter((cost) => cost.locale === 'ru');
+    expect(ru.map((cost) => cost.segments)).toEqual([1, 1]);
+    expect(Math.max(...ru.map((cost) => cost.characters))).toBeLessThanOrEqual(70);
+  });
+
+  it('refuses the Russian templates with both autofill lines at SMS_MAX_SEGMENTS=1, naming them, and takes them at 2', () => {
+    const problems = problemTextsOf({ KEY_ENCRYPTION_SECRET: secret, ...autofill });
+    expect(problems.map((problem) => problem.variable)).toEqual(['SMS_TEMPLATE_RU', 'SMS_PHONE_CHANGE_TEMPLATE_RU']);
+    expect(problems[0].problem).toMatch(/UCS-2 characters: 2 segments, over SMS_MAX_SEGMENTS=1/);
+    const { sms } = load({ ...autofill, SMS_MAX_SEGMENTS: '2' });
+    expect(sms.templateCosts.filter((cost) => cost.segments === 2).map((cost) => cost.locale)).toEqual(['ru', 'ru']);
+  });
+
+  it('refuses the Russian templates with the WebOTP line alone at one segment', () => {
+    expect(problemsOf({ KEY_ENCRYPTION_SECRET: secret, SMS_WEBOTP_DOMAIN: 'app.example.com' })).toEqual([
+      'SMS_TEMPLATE_RU',
+      'SMS_PHONE_CHANGE_TEMPLATE_RU',
+    ]);
+  });
+
+  it('adds languages from SMS_TEMPLATES, which may replace en, and maps countries and the default to them', () => {
+    const { sms } = load({
+      SMS_TEMPLATES: JSON.stringify({ de: german, en: { sign_in: 'Code: {code}', phone_change: 'Move: {code}' } }),
+      SMS_COUNTRY_LOCALES: 'RU:ru, at:de,DE:de',
+      SMS_DEFAULT_LOCALE: 'de',
+    });
+    expect(sms.catalog.templates.de).toEqual({ 'sign-in': german.sign_in, 'phone-change': german.phone_change });
+    expect(sms.catalog.templates.en['sign-in']).toBe('Code: {code}');
+    expect(sms.catalog.countryLocales).toEqual({ RU: 'ru', AT: 'de', DE: 'de' });
+    expect(sms.message.template).toBe(german.sign_in);
+    expect(sms.templateCosts).toHaveLength(6);
+  });
+
+  it('takes SMS_COUNTRY_LOCALES=none for no country at all', () => {
+    expect(load({ SMS_COUNTRY_LOCALES: 'none' }).sms.catalog.countryLocales).toEqual({});
+  });
+
+  it.each([
+    ['is not JSON', { SMS_TEMPLATES: '{"de": {' }, /is not JSON/],
+    ['is not an object', { SMS_TEMPLATES: '["de"]' }, /must be a JSON object/],
+    ['has a key that is not a language subtag', { SMS_TEMPLATES: JSON.stringify({ 'de-DE': german }) }, /"de-DE"/],
+    ['lacks a kind', { SMS_TEMPLATES: JSON.stringify({ de: { sign_in: german.sign_in } }) }, /de lacks phone_change/],
+    [
+      'has an unknown kind',
+      { SMS_TEMPLATES: JSON.stringify({ de: { ...german, signin: 'x {code}' } }) },
+      /unknown keys signin/,
+    ],
+    [
+      'holds a template over the segment limit',
+      { SMS_TEMPLATES: JSON.stringify({ de: { ...german, sign_in: `{code} ${'x'.repeat(160)}` } }) },
+      /de\.sign_in makes a message of 165 GSM-7 characters: 2 segments/,
+    ],
+    [
+      'holds a template without {code}',
+      { SMS_TEMPLATES: JSON.stringify({ de: { ...german, sign_in: 'Hallo' } }) },
+      /\{code\}/,
+    ],
+  ])('refuses an SMS_TEMPLATES that %s', (_case, env, text) => {
+    const problems = problemTextsOf({ KEY_ENCRYPTION_SECRET: secret, ...env });
+    expect(problems.map((problem) => problem.variable)).toEqual(['SMS_TEMPLATES']);
+    expect(problems[0].problem).toMatch(text);
+  });
+
+  it.each([
+    [
+      { SMS_COUNTRY_LOCALES: 'RU:ru,AT:de' },
+      'SMS_COUNTRY_LOCALES',
+      /"de" has no templates \(languages with templates: en, ru\)/,
+    ],
+    [{ SMS_COUNTRY_LOCALES: 'RU:ru,XX:ru' }, 'SMS_COUNTRY_LOCALES', /"XX" is not a region/],
+    [{ SMS_COUNTRY_LOCALES: 'RU:ru,ru:en' }, 'SMS_COUNTRY_LOCALES', /names RU twice/],
+    [{ SMS_COUNTRY_LOCALES: 'RU=ru' }, 'SMS_COUNTRY_LOCALES', /CC:lang/],
+    [{ SMS_DEFAULT_LOCALE: 'fr' }, 'SMS_DEFAULT_LOCALE', /"fr" has no templates/],
+    [{ SMS_DEFAULT_LOCALE: 'en-US' }, 'SMS_DEFAULT_LOCALE', /language subtag/],
+    [{ SMS_MAX_SEGMENTS: '0' }, 'SMS_MAX_SEGMENTS', /from 1 to 10/],
+    [{ SMS_MAX_SEGMENTS: '11' }, 'SMS_MAX_SEGMENTS', /from 1 to 10/],
+    [
+      {
+        SMS_TEMPLATE_RU: 'Ваш код для входа в приложение: {code}. Он действует {minutes} мин. Никому его не сообщайте.',
+      },
+      'SMS_TEMPLATE_RU',
+      /2 segments/,
+    ],
+  ])('refuses %j, naming %s', (env, variable, text) => {
+    const problems = problemTextsOf({ KEY_ENCRYPTION_SECRET: secret, ...env });
+    expect(problems.map((problem) => problem.variable)).toEqual([variable]);
+    expect(problems[0].problem).toMatch(text);
   });
 });

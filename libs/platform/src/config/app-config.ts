@@ -9,6 +9,7 @@ import { eventsConfig, type EventsConfig } from './features/events.config.js';
 import { httpConfig, type HttpConfig } from './features/http.config.js';
 import { operationsConfig, type OperationsConfig } from './features/operations.config.js';
 import { pumpingConfig, type PumpingConfig } from './features/pumping.config.js';
+import { receiptsConfig, type ReceiptsConfig } from './features/receipts.config.js';
 import { redisConfig, type RedisConfig } from './features/redis.config.js';
 import { referralsConfig, type ReferralPolicy } from './features/referrals.config.js';
 import type { FeatureContext, NodeEnv, ProcessRole } from './features/shared.js';
@@ -19,6 +20,7 @@ export { PRODUCTION_BUDGETS } from './features/pumping.config.js';
 export { EVENTS_RETRY_SCHEDULE } from './features/events.config.js';
 export { FRAUD_SIGNALS, type FraudSignal, type ReferralPolicy, type Reward } from './features/referrals.config.js';
 export { TRANSPORT_NAMES, type TransportName } from './features/sms.config.js';
+export { type VonageSignatureMethod } from './features/receipts.config.js';
 export type { RateLimit } from './features/http.config.js';
 export type { RedisClusterConfig } from './features/redis.config.js';
 export type { LogLevel } from './features/operations.config.js';
@@ -61,6 +63,7 @@ export class AppConfig {
   adminPhoneNumbers: AuthConfig['adminPhoneNumbers'];
   defaultPhoneRegion: AuthConfig['defaultPhoneRegion'];
   sms: SmsConfig;
+  receipts: ReceiptsConfig;
   pumping: PumpingConfig;
   /** The referral lifecycle's policy, as its database functions take it. */
   referrals: ReferralPolicy;
@@ -96,6 +99,7 @@ export function loadConfig(
   const redis = redisConfig(v, context);
   const auth = authConfig(v, context);
   const sms = smsConfig(v, context);
+  const receipts = receiptsConfig(v, context);
   const pumping = pumpingConfig(v, context);
   const referrals = referralsConfig(v, context);
   const events = eventsConfig(v, context);
@@ -114,6 +118,7 @@ export function loadConfig(
     queue: { backend: redis.url || redis.cluster ? 'redis' : 'postgres', keepFailed },
     ...auth.generate(),
     sms,
+    receipts,
     pumping,
     referrals,
     events,

@@ -7,6 +7,7 @@ import { EVENTS_HELP, EventsSettings } from './features/events.config.js';
 import { HTTP_HELP, HttpSettings } from './features/http.config.js';
 import { OPERATIONS_HELP, OperationsSettings } from './features/operations.config.js';
 import { PUMPING_HELP, PumpingSettings } from './features/pumping.config.js';
+import { RECEIPTS_HELP, ReceiptsSettings } from './features/receipts.config.js';
 import { REDIS_HELP, RedisSettings } from './features/redis.config.js';
 import { REFERRALS_HELP, ReferralSettings } from './features/referrals.config.js';
 import { GROUPS, type HelpOf } from './features/shared.js';
@@ -26,6 +27,7 @@ const FEATURES = [
   { schema: RedisSettings, help: REDIS_HELP },
   { schema: AuthSettings, help: AUTH_HELP },
   { schema: SmsSettings, help: SMS_HELP },
+  { schema: ReceiptsSettings, help: RECEIPTS_HELP },
   { schema: PumpingSettings, help: PUMPING_HELP },
   { schema: ReferralSettings, help: REFERRALS_HELP },
   { schema: EventsSettings, help: EVENTS_HELP },
@@ -38,6 +40,7 @@ export type EnvironmentVariables = HttpSettings &
   RedisSettings &
   AuthSettings &
   SmsSettings &
+  ReceiptsSettings &
   PumpingSettings &
   ReferralSettings &
   EventsSettings &

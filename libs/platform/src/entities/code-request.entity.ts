@@ -16,6 +16,10 @@ export type CodeRequestStatus = 'pending' | 'used' | 'burned' | 'replaced' | 're
 @Index('code_requests_phone_created_idx', { synchronize: false })
 @Index('code_requests_undelivered_idx', ['createdAt'], { where: "status = 'pending' AND delivered_at IS NULL" })
 @Index('code_requests_created_idx', ['createdAt'])
+@Index('code_requests_awaiting_receipt_idx', ['deliveredAt'], {
+  where: "status = 'pending' AND fallback_at IS NULL AND code_sealed IS NOT NULL AND delivered_at IS NOT NULL",
+})
+@Index('code_requests_fallback_idx', ['fallbackAt'], { where: 'fallback_at IS NOT NULL AND code_sealed IS NOT NULL' })
 export class CodeRequestEntity {
   @PrimaryColumn('uuid', { primaryKeyConstraintName: 'code_requests_pkey' })
   id: string;
@@ -51,4 +55,12 @@ export class CodeRequestEntity {
   /** The user a phone-change code moves to this number (POST /users/me/phone/); null for a sign-in code. */
   @Column({ name: 'for_user_id', type: 'uuid', nullable: true })
   forUserId: string | null;
+
+  /** The locale the signup asked the message in; null: the number's country decides. */
+  @Column({ type: 'varchar', length: 35, nullable: true })
+  locale: string | null;
+
+  /** When a second route was claimed for the code (an undelivered receipt, or silence); once per code. */
+  @Column({ name: 'fallback_at', type: 'timestamptz', nullable: true })
+  fallbackAt: Date | null;
 }

@@ -8,7 +8,7 @@ import { ReferralEntity, ReferralHostCallEntity, ReferralMoveEntity, RewardEntry
 import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SessionEntity } from './session.entity.js';
 import { SignInAttemptEntity } from './sign-in-attempt.entity.js';
-import { SmsAttemptEntity } from './sms-attempt.entity.js';
+import { SmsAttemptEntity, SmsReceiptEntity } from './sms-attempt.entity.js';
 import { SmsBudgetHitEntity, SmsBudgetTripEntity } from './sms-budget.entity.js';
 import { SmsMessageEntity } from './sms-message.entity.js';
 import { UserEntity } from './user.entity.js';
@@ -45,6 +45,7 @@ export const ENTITIES = [
   RewardEntryEntity,
   RateLimitEntity,
   SmsAttemptEntity,
+  SmsReceiptEntity,
   SmsBudgetHitEntity,
   SmsBudgetTripEntity,
   EventEntity,

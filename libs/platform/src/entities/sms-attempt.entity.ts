@@ -10,10 +10,29 @@ import { CodeRequestEntity } from './code-request.entity.js';
  */
 export type SmsAttemptState = 'sending' | 'accepted' | 'ambiguous' | 'transient' | 'permanent';
 
+/**
+ * What the gateway reported after it took a message: `accepted` and `sent`
+ * (on its way), then one final state: `delivered`, `undelivered` (the network
+ * could not), `failed` (the gateway could not), `expired` (no delivery in the
+ * message's validity).
+ */
+export type ReceiptState = 'accepted' | 'sent' | 'delivered' | 'undelivered' | 'failed' | 'expired';
+export const RECEIPT_STATES: readonly ReceiptState[] = [
+  'accepted',
+  'sent',
+  'delivered',
+  'undelivered',
+  'failed',
+  'expired',
+];
+const RECEIPT_STATE_CHECK = `IN (${RECEIPT_STATES.map((state) => `'${state}'`).join(', ')})`;
+
 /** One hand-over of a code's message to one transport. */
 @Entity('sms_attempts')
 @Check('sms_attempts_state_check', "state IN ('sending', 'accepted', 'ambiguous', 'transient', 'permanent')")
+@Check('sms_attempts_receipt_state_check', `receipt_state ${RECEIPT_STATE_CHECK}`)
 @Index('sms_attempts_code_request_idx', ['codeRequestId'])
+@Index('sms_attempts_provider_idx', ['transport', 'providerId'], { where: 'provider_id IS NOT NULL' })
 export class SmsAttemptEntity {
   @PrimaryGeneratedColumn('identity', {
     type: 'bigint',
@@ -48,4 +67,52 @@ export class SmsAttemptEntity {
 
   @Column({ name: 'finished_at', type: 'timestamptz', nullable: true })
   finishedAt: Date | null;
+
+  /** The gateway's latest word on the message; null until its first receipt. */
+  @Column({ name: 'receipt_state', type: 'varchar', length: 12, nullable: true })
+  receiptState: ReceiptState | null;
+
+  /** The gateway's error code of an undelivered or failed message. */
+  @Column({ name: 'receipt_error', type: 'varchar', length: 32, nullable: true })
+  receiptError: string | null;
+
+  @Column({ name: 'receipt_at', type: 'timestamptz', nullable: true })
+  receiptAt: Date | null;
+
+  /** The second route's attempt, after the first did not deliver. */
+  @Column({ type: 'boolean', default: false })
+  fallback: boolean;
+}
+
+/** One receipt, as a gateway reported it. */
+@Entity('sms_receipts')
+@Check('sms_receipts_state_check', `state ${RECEIPT_STATE_CHECK}`)
+@Index('sms_receipts_attempt_idx', ['attemptId'])
+export class SmsReceiptEntity {
+  @PrimaryGeneratedColumn('identity', {
+    type: 'bigint',
+    generatedIdentity: 'ALWAYS',
+    primaryKeyConstraintName: 'sms_receipts_pkey',
+  })
+  id: string;
+
+  @Column({ name: 'attempt_id', type: 'bigint' })
+  attemptId: string;
+
+  @ManyToOne(() => SmsAttemptEntity, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'attempt_id', foreignKeyConstraintName: 'sms_receipts_attempt_id_fkey' })
+  attempt?: SmsAttemptEntity;
+
+  @Column({ type: 'varchar', length: 12 })
+  state: ReceiptState;
+
+  @Column({ name: 'error_code', type: 'varchar', length: 32, nullable: true })
+  errorCode: string | null;
+
+  /** The gateway's own time of the state, when it says. */
+  @Column({ name: 'reported_at', type: 'timestamptz', nullable: true })
+  reportedAt: Date | null;
+
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt: Date;
 }

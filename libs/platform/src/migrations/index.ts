@@ -10,6 +10,7 @@ import { Defences1764900000000 } from './1764900000000-defences.js';
 import { FunctionsFromFiles1765000000000 } from './1765000000000-functions-from-files.js';
 import { Accounts1765100000000 } from './1765100000000-accounts.js';
 import { ReferralLifecycle1765200000000 } from './1765200000000-referral-lifecycle.js';
+import { DeliveryReceipts1765300000000 } from './1765300000000-delivery-receipts.js';
 
 /** Every migration, oldest first. A new migration is a new file added here. */
 export const MIGRATIONS = [
@@ -25,4 +26,5 @@ export const MIGRATIONS = [
   FunctionsFromFiles1765000000000,
   Accounts1765100000000,
   ReferralLifecycle1765200000000,
+  DeliveryReceipts1765300000000,
 ];

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, MaxLength } from 'class-validator';
-import { USERNAME_RULE } from '@app/domain';
+import { IsString, Matches, MaxLength } from 'class-validator';
+import { LOCALE_MAX_LENGTH, LOCALE_PATTERN, USERNAME_RULE } from '@app/domain';
 import { IfPresent } from '../../common/if-present.js';
 import { IsUsername } from '../../users/dto/username.js';
 
@@ -21,4 +21,18 @@ export class SignupDto {
   @IfPresent()
   @IsUsername()
   username?: string;
+
+  @ApiPropertyOptional({
+    example: 'ru',
+    description:
+      "The language of the code's message, as a BCP 47 tag (`ru`, `pt-BR`): its language's templates when the " +
+      "deployment has them; otherwise, or without it, the number's country's language (SMS_COUNTRY_LOCALES), " +
+      'else SMS_DEFAULT_LOCALE.',
+    maxLength: LOCALE_MAX_LENGTH,
+  })
+  @IfPresent()
+  @IsString()
+  @MaxLength(LOCALE_MAX_LENGTH)
+  @Matches(LOCALE_PATTERN, { message: 'locale must be a BCP 47 language tag such as ru or pt-BR' })
+  locale?: string;
 }

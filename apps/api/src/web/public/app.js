@@ -185,11 +185,13 @@ async function requestCode() {
     $('phone').focus();
     return;
   }
-  const answer = await call(
-    'POST',
-    '/auth/signup/',
-    username ? { phone_number: phone, username } : { phone_number: phone },
-  );
+  // The message comes in the browser's language when the deployment has templates for it.
+  const locale = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(navigator.language || '') ? navigator.language : null;
+  const answer = await call('POST', '/auth/signup/', {
+    phone_number: phone,
+    ...(username ? { username } : {}),
+    ...(locale ? { locale } : {}),
+  });
   state.phone = answer.phone_number;
   // Counted once the number is known good (the inbox refuses others), before the gateway's 1-2 s are up.
   state.inboxSeen = state.inboxAvailable ? (await inboxFor(answer.phone_number)).length : 0;

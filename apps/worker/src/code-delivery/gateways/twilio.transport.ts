@@ -19,7 +19,8 @@ export function readTwilioAnswer(answer: GatewayAnswer): { providerId: string } 
 /**
  * Twilio's Programmable Messaging: POST /2010-04-01/Accounts/{sid}/Messages.json
  * with HTTP basic auth (account SID and auth token), form fields To (E.164),
- * From or MessagingServiceSid, and Body. 201 with the message's sid is a
+ * From or MessagingServiceSid, Body, and StatusCallback when receipts are
+ * asked for (Twilio then POSTs each status change there, signed). 201 with the message's sid is a
  * hand-over; errors are JSON `{code, message, status}`.
  */
 @Injectable()
@@ -29,6 +30,8 @@ export class TwilioTransport extends SmsTransport implements OnApplicationShutdo
   private readonly client: GatewayClient;
   private readonly settings: NonNullable<AppConfig['sms']['twilio']>;
   private readonly authorization: string;
+  /** Where Twilio reports each message's status (SMS_RECEIPTS_URL); null: no report asked for. */
+  private readonly statusCallback: string | null;
 
   constructor(config: AppConfig) {
     super();
@@ -37,6 +40,7 @@ export class TwilioTransport extends SmsTransport implements OnApplicationShutdo
     this.client = gatewayClient(this.settings.apiUrl, config);
     const { accountSid, authToken } = this.settings;
     this.authorization = `Basic ${Buffer.from(`${accountSid}:${authToken}`).toString('base64')}`;
+    this.statusCallback = config.receipts.baseUrl ? `${config.receipts.baseUrl}/api/v1/hooks/sms/twilio/` : null;
   }
 
   async send(message: OutgoingSms): Promise<{ providerId: string }> {
@@ -48,6 +52,7 @@ export class TwilioTransport extends SmsTransport implements OnApplicationShutdo
         Body: message.text,
         ...(messagingServiceSid ? { MessagingServiceSid: messagingServiceSid } : {}),
         ...(from ? { From: from } : {}),
+        ...(this.statusCallback ? { StatusCallback: this.statusCallback } : {}),
       },
       { authorization: this.authorization },
     );

@@ -25,7 +25,8 @@ export function readVonageAnswer(answer: GatewayAnswer): { providerId: string } 
 
 /**
  * Vonage's SMS API: POST /sms/json with api_key, api_secret, from, to (digits,
- * no "+") and text (`type=unicode` when the text is not GSM-7). It answers
+ * no "+") and text (`type=unicode` when the text is not GSM-7), and with
+ * receipts asked for, `status-report-req=1` and `callback`. It answers
  * HTTP 200 whatever happened: `messages[0].status` "0" is a hand-over, any
  * other status carries `error-text`.
  */
@@ -35,12 +36,15 @@ export class VonageTransport extends SmsTransport implements OnApplicationShutdo
   readonly idempotent = false;
   private readonly client: GatewayClient;
   private readonly settings: NonNullable<AppConfig['sms']['vonage']>;
+  /** Where Vonage sends the delivery receipt (SMS_RECEIPTS_URL); null: the account's own setting, if any. */
+  private readonly callback: string | null;
 
   constructor(config: AppConfig) {
     super();
     if (!config.sms.vonage) throw new Error('the Vonage settings are missing');
     this.settings = config.sms.vonage;
     this.client = gatewayClient(this.settings.apiUrl, config);
+    this.callback = config.receipts.baseUrl ? `${config.receipts.baseUrl}/api/v1/hooks/sms/vonage/` : null;
   }
 
   async send(message: OutgoingSms): Promise<{ providerId: string }> {
@@ -52,6 +56,7 @@ export class VonageTransport extends SmsTransport implements OnApplicationShutdo
       to: message.to.replace(/^\+/, ''),
       text: message.text,
       ...(segmentsOf(message.text).encoding === 'UCS-2' ? { type: 'unicode' } : {}),
+      ...(this.callback ? { 'status-report-req': '1', callback: this.callback } : {}),
     });
     return readVonageAnswer(answer);
   }

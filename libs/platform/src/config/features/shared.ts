@@ -16,6 +16,7 @@ export const GROUPS = {
   redis: 'Redis',
   auth: 'Sign-in and tokens',
   sms: 'SMS delivery',
+  receipts: 'SMS delivery receipts',
   pumping: 'SMS pumping',
   referrals: 'Referral lifecycle and rewards',
   events: 'Referral events',

@@ -1,5 +1,17 @@
 import { IsIn, IsOptional, IsString, Matches, MinLength } from 'class-validator';
-import { messageProblem, webhookSecretKey, type MessageSettings } from '@app/domain';
+import {
+  isPhoneRegion,
+  type MessageCatalog,
+  type MessageKind,
+  type MessageSettings,
+  MESSAGE_KINDS,
+  messageProblem,
+  OTP_LENGTH,
+  pickMessage,
+  type TemplateCost,
+  templateCosts,
+  webhookSecretKey,
+} from '@app/domain';
 import { addressList } from '../address-list.js';
 import { outboundUrlProblem } from '../outbound-urls.js';
 import type { AuthSettings } from './auth.config.js';
@@ -11,6 +23,13 @@ export type TransportName = (typeof TRANSPORT_NAMES)[number];
 
 const TRANSPORT = `(${TRANSPORT_NAMES.join('|')})`;
 const TRANSPORT_LIST = new RegExp(`^${TRANSPORT}(\\s*,\\s*${TRANSPORT})*$`);
+
+/** A language subtag as the templates are keyed: `en`, `ru`, `de`. */
+const LANGUAGE = /^[a-z]{2,3}$/;
+const SEGMENTS = /^([1-9]|10)$/;
+const COUNTRY_LOCALES = /^(none|[A-Za-z]{2}:[a-z]{2,3}(\s*,\s*[A-Za-z]{2}:[a-z]{2,3})*)$/;
+/** SMS_TEMPLATES' names of the kinds: JSON keys with underscores. */
+const JSON_KEYS: Record<MessageKind, string> = { 'sign-in': 'sign_in', 'phone-change': 'phone_change' };
 
 /** SMS delivery: the transports in order, each gateway's account, the message. */
 export class SmsSettings {
@@ -51,6 +70,31 @@ export class SmsSettings {
   @MinLength(1)
   SMS_PHONE_CHANGE_TEMPLATE =
     '{code} is a code to move an account of {app} to this number. Never share it. Expires in {minutes} min.';
+
+  // One UCS-2 segment (70 characters) with a 999-minute lifetime and no autofill lines.
+  @IsString()
+  @MinLength(1)
+  SMS_TEMPLATE_RU = 'Код для входа: {code}. Действует {minutes} мин. Никому не сообщайте.';
+
+  // No {app}: "moves an account of Referral service to this number" and the warning are over 70 characters.
+  @IsString()
+  @MinLength(1)
+  SMS_PHONE_CHANGE_TEMPLATE_RU = 'Код {code} переносит аккаунт на этот номер. Никому не сообщайте.';
+
+  @IsOptional()
+  @IsString()
+  SMS_TEMPLATES?: string;
+
+  @Matches(LANGUAGE, { message: 'SMS_DEFAULT_LOCALE must be a lower-case language subtag such as en or ru' })
+  SMS_DEFAULT_LOCALE = 'en';
+
+  @Matches(COUNTRY_LOCALES, {
+    message: 'SMS_COUNTRY_LOCALES must be CC:lang pairs such as RU:ru,KZ:ru, comma-separated, or none',
+  })
+  SMS_COUNTRY_LOCALES = 'RU:ru,BY:ru,KZ:ru,KG:ru';
+
+  @Matches(SEGMENTS, { message: 'SMS_MAX_SEGMENTS must be a whole number from 1 to 10' })
+  SMS_MAX_SEGMENTS = '1';
 
   @IsString()
   @MinLength(1)
@@ -144,13 +188,43 @@ export const SMS_HELP: HelpOf<SmsSettings> = {
   },
   SMS_GATEWAY_TIMEOUT_MS: { group, meaning: 'how long a gateway may take to answer' },
   SMS_DELAY_MS: { group, meaning: "the simulated gateway's wait: milliseconds or a range" },
-  SMS_TEMPLATE: { group, meaning: 'the message, with {code}, {minutes} and {app}; one SMS segment' },
+  SMS_TEMPLATE: {
+    group,
+    meaning:
+      'the English (en) message, with {code}, {minutes} and {app}; at most SMS_MAX_SEGMENTS segments with the autofill lines',
+  },
   SMS_PHONE_CHANGE_TEMPLATE: {
     group,
     meaning:
-      'the message of a code that moves an account to the number (POST /users/me/phone/), as SMS_TEMPLATE: it must not read as a sign-in code, which a person might read out to whoever asks',
+      'the English message of a code that moves an account to the number (POST /users/me/phone/), as SMS_TEMPLATE: it must not read as a sign-in code, which a person might read out to whoever asks',
   },
-  APP_NAME: { group, meaning: 'the {app} of SMS_TEMPLATE' },
+  SMS_TEMPLATE_RU: {
+    group,
+    meaning:
+      'the Russian (ru) message, as SMS_TEMPLATE; Cyrillic is UCS-2, 70 characters to a segment: the default is 60 at most, and the Russian messages take 2 segments with SMS_WEBOTP_DOMAIN or SMS_ANDROID_APP_HASH (SMS_MAX_SEGMENTS=2, or shorter templates)',
+  },
+  SMS_PHONE_CHANGE_TEMPLATE_RU: { group, meaning: 'the Russian phone-change message, as SMS_PHONE_CHANGE_TEMPLATE' },
+  SMS_TEMPLATES: {
+    group,
+    meaning:
+      'JSON: more languages, {"de": {"sign_in": "…", "phone_change": "…"}}, keyed by lower-case language subtag, both kinds each; may replace en or ru',
+  },
+  SMS_DEFAULT_LOCALE: {
+    group,
+    meaning:
+      "the language of a message when neither the sign-up's locale nor SMS_COUNTRY_LOCALES names one with templates",
+  },
+  SMS_COUNTRY_LOCALES: {
+    group,
+    meaning:
+      "CC:lang pairs, comma-separated: the language of a number's country (ISO 3166 alpha-2) when the sign-up named none with templates; none for no pairs",
+  },
+  SMS_MAX_SEGMENTS: {
+    group,
+    meaning:
+      'the most SMS segments (1 to 10) any template may make with the longest code and the autofill lines; each segment is billed as a message',
+  },
+  APP_NAME: { group, meaning: 'the {app} of the templates' },
   SMS_WEBOTP_DOMAIN: { group, meaning: 'adds the `@domain #code` line (WebOTP, Safari autofill)' },
   SMS_ANDROID_APP_HASH: { group, meaning: 'the Android SMS Retriever app hash, appended to the message' },
   TWILIO_ACCOUNT_SID: { group, meaning: 'Twilio: the account (AC…)' },
@@ -187,9 +261,14 @@ export interface SmsConfig {
   } | null;
   vonage: { apiKey: string; apiSecret: string; from: string; apiUrl: string } | null;
   smsru: { apiId: string; from: string | null; apiUrl: string } | null;
+  /** The default language's sign-in message (SMS_TEMPLATE unless SMS_DEFAULT_LOCALE says otherwise). */
   message: MessageSettings;
-  /** The same, with SMS_PHONE_CHANGE_TEMPLATE: a phone-change code's message. */
+  /** The same for a phone-change code's message. */
   phoneChangeMessage: MessageSettings;
+  /** Every language's templates: pickMessage chooses a person's. */
+  catalog: MessageCatalog;
+  /** Each template's longest message, in characters and segments, for the start log. */
+  templateCosts: TemplateCost[];
 }
 
 export function smsConfig(
@@ -235,17 +314,16 @@ export function smsConfig(
     }
   }
 
+  const catalog = messageCatalog(v, Number(v.CODE_TTL_SECONDS), problem);
+  // A default without templates is a problem already; en only keeps this from throwing before it is reported.
+  const defaults = catalog.templates[catalog.defaultLocale] ?? catalog.templates.en;
   const message: MessageSettings = {
-    template: v.SMS_TEMPLATE,
-    appName: v.APP_NAME,
-    webOtpDomain: v.SMS_WEBOTP_DOMAIN ?? null,
-    androidAppHash: v.SMS_ANDROID_APP_HASH ?? null,
+    template: defaults['sign-in'],
+    appName: catalog.appName,
+    webOtpDomain: catalog.webOtpDomain,
+    androidAppHash: catalog.androidAppHash,
   };
-  const messageError = messageProblem(message, Number(v.CODE_TTL_SECONDS));
-  if (messageError) problem('SMS_TEMPLATE', messageError);
-  const phoneChangeMessage: MessageSettings = { ...message, template: v.SMS_PHONE_CHANGE_TEMPLATE };
-  const phoneChangeError = messageProblem(phoneChangeMessage, Number(v.CODE_TTL_SECONDS));
-  if (phoneChangeError) problem('SMS_PHONE_CHANGE_TEMPLATE', phoneChangeError);
+  const phoneChangeMessage: MessageSettings = { ...message, template: defaults['phone-change'] };
 
   const [delayMin, delayMax = delayMin] = v.SMS_DELAY_MS.split('-').map(Number);
   if (delayMin > delayMax) problem('SMS_DELAY_MS', 'the range must go from low to high');
@@ -281,5 +359,112 @@ export function smsConfig(
       : null,
     message,
     phoneChangeMessage,
+    catalog,
+    templateCosts: templateCosts(catalog, Number(v.CODE_TTL_SECONDS), OTP_LENGTH),
   };
+}
+
+/**
+ * The templates of every language, each checked against SMS_MAX_SEGMENTS with
+ * the longest code, and the rules that choose a person's language.
+ */
+function messageCatalog(v: SmsSettings, ttlSeconds: number, problem: FeatureContext['problem']): MessageCatalog {
+  const maxSegments = Number(v.SMS_MAX_SEGMENTS);
+  const templates: MessageCatalog['templates'] = {
+    en: { 'sign-in': v.SMS_TEMPLATE, 'phone-change': v.SMS_PHONE_CHANGE_TEMPLATE },
+    ru: { 'sign-in': v.SMS_TEMPLATE_RU, 'phone-change': v.SMS_PHONE_CHANGE_TEMPLATE_RU },
+  };
+  // Where each template came from, so a problem names the variable to change.
+  const sources: Record<string, Record<MessageKind, string>> = {
+    en: { 'sign-in': 'SMS_TEMPLATE', 'phone-change': 'SMS_PHONE_CHANGE_TEMPLATE' },
+    ru: { 'sign-in': 'SMS_TEMPLATE_RU', 'phone-change': 'SMS_PHONE_CHANGE_TEMPLATE_RU' },
+  };
+  for (const [locale, kinds] of Object.entries(extraTemplates(v.SMS_TEMPLATES, problem))) {
+    templates[locale] = kinds;
+    sources[locale] = { 'sign-in': 'SMS_TEMPLATES', 'phone-change': 'SMS_TEMPLATES' };
+  }
+
+  const catalog: MessageCatalog = {
+    defaultLocale: v.SMS_DEFAULT_LOCALE,
+    templates,
+    countryLocales: {},
+    appName: v.APP_NAME,
+    webOtpDomain: v.SMS_WEBOTP_DOMAIN ?? null,
+    androidAppHash: v.SMS_ANDROID_APP_HASH ?? null,
+    maxSegments,
+  };
+  // A bad SMS_MAX_SEGMENTS, SMS_DEFAULT_LOCALE or SMS_COUNTRY_LOCALES is named by its schema: no second problem of it.
+  const segmentsKnown = SEGMENTS.test(v.SMS_MAX_SEGMENTS);
+  for (const locale of segmentsKnown ? Object.keys(templates) : []) {
+    for (const kind of MESSAGE_KINDS) {
+      const error = messageProblem(pickMessage(catalog, kind, locale, null).settings, ttlSeconds, maxSegments);
+      const variable = sources[locale][kind];
+      if (error) problem(variable, variable === 'SMS_TEMPLATES' ? `${locale}.${JSON_KEYS[kind]} ${error}` : error);
+    }
+  }
+
+  const known = Object.keys(templates).join(', ');
+  if (LANGUAGE.test(catalog.defaultLocale) && !Object.hasOwn(templates, catalog.defaultLocale)) {
+    problem('SMS_DEFAULT_LOCALE', `"${catalog.defaultLocale}" has no templates (languages with templates: ${known})`);
+  }
+  const pairs =
+    v.SMS_COUNTRY_LOCALES === 'none' || !COUNTRY_LOCALES.test(v.SMS_COUNTRY_LOCALES)
+      ? []
+      : splitList(v.SMS_COUNTRY_LOCALES);
+  for (const pair of pairs) {
+    const [rawCountry, locale] = pair.split(':');
+    const country = rawCountry.toUpperCase();
+    if (!isPhoneRegion(country)) problem('SMS_COUNTRY_LOCALES', `"${rawCountry}" is not a region libphonenumber knows`);
+    else if (Object.hasOwn(catalog.countryLocales, country)) problem('SMS_COUNTRY_LOCALES', `names ${country} twice`);
+    else if (!Object.hasOwn(templates, locale))
+      problem('SMS_COUNTRY_LOCALES', `${pair}: "${locale}" has no templates (languages with templates: ${known})`);
+    catalog.countryLocales[country] = locale;
+  }
+  return catalog;
+}
+
+/** SMS_TEMPLATES, read: `{"de": {"sign_in": "…", "phone_change": "…"}}`. */
+function extraTemplates(value: string | undefined, problem: FeatureContext['problem']): MessageCatalog['templates'] {
+  if (value === undefined) return {};
+  const shape = 'must be a JSON object such as {"de": {"sign_in": "…", "phone_change": "…"}}';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    problem('SMS_TEMPLATES', `is not JSON (${(error as Error).message}): it ${shape}`);
+    return {};
+  }
+  const isObject = (x: unknown): x is Record<string, unknown> =>
+    typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isObject(parsed)) {
+    problem('SMS_TEMPLATES', shape);
+    return {};
+  }
+  const templates: MessageCatalog['templates'] = {};
+  for (const [locale, kinds] of Object.entries(parsed)) {
+    if (!LANGUAGE.test(locale)) {
+      problem('SMS_TEMPLATES', `"${locale}" is not a lower-case language subtag such as de or pt`);
+      continue;
+    }
+    if (!isObject(kinds)) {
+      problem('SMS_TEMPLATES', `${locale} must be an object such as {"sign_in": "…", "phone_change": "…"}`);
+      continue;
+    }
+    const keys = Object.values(JSON_KEYS);
+    const unknown = Object.keys(kinds).filter((key) => !keys.includes(key));
+    const missing = keys.filter((key) => typeof kinds[key] !== 'string' || kinds[key] === '');
+    if (unknown.length > 0 || missing.length > 0) {
+      const what = [
+        missing.length > 0 ? `lacks ${missing.join(' and ')}` : '',
+        unknown.length > 0 ? `has unknown keys ${unknown.join(', ')}` : '',
+      ].filter(Boolean);
+      problem('SMS_TEMPLATES', `${locale} ${what.join(' and ')}: each language needs sign_in and phone_change text`);
+      continue;
+    }
+    templates[locale] = {
+      'sign-in': kinds[JSON_KEYS['sign-in']] as string,
+      'phone-change': kinds[JSON_KEYS['phone-change']] as string,
+    };
+  }
+  return templates;
 }

@@ -1,0 +1,102 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DomainError, ErrorCode, phoneCountry } from '@app/domain';
+import { AppConfig } from '@app/platform';
+import { ApiMetrics, type ReceiptRefusal } from '../metrics/api-metrics.js';
+import { CodeDeliveryQueue } from '../queue/code-delivery.queue.js';
+import {
+  advances,
+  FINAL_RECEIPT_STATES,
+  type Fields,
+  readSmsRuReceipts,
+  readTwilioReceipt,
+  readVonageReceipt,
+  type Receipt,
+  smsRuHashValid,
+  twilioSignatureValid,
+  vonageSignatureValid,
+} from './receipt-parsers.js';
+import { ReceiptsRepository } from './receipts.repository.js';
+
+export type ReceiptTransport = 'twilio' | 'vonage' | 'smsru';
+
+/**
+ * SPEC section 14: a gateway's word on a message it took. A receipt is checked
+ * against the gateway's credentials first (a bad one is 403
+ * SIGNATURE_INVALID, counted, and changes nothing); one for a message we did
+ * not send through that gateway is counted and changes nothing. A final state
+ * is the message's outcome: delivered erases the code's sealed copy; undelivered,
+ * failed or expired on the first route claims the second (once per code) and
+ * queues it; on the second route there is no third.
+ */
+@Injectable()
+export class ReceiptsService {
+  private readonly logger = new Logger(ReceiptsService.name);
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly receipts: ReceiptsRepository,
+    private readonly queue: CodeDeliveryQueue,
+    private readonly metrics: ApiMetrics,
+  ) {}
+
+  /** A Twilio status callback; `url` is the address Twilio called, as it signed it. */
+  async twilio(url: string, fields: Fields, signature: string | undefined): Promise<void> {
+    const twilio = this.config.sms.twilio;
+    if (!twilio || !signature || !twilioSignatureValid(twilio.authToken, url, fields, signature))
+      this.refuse('twilio', 'bad_signature');
+    const receipt = readTwilioReceipt(fields);
+    await this.apply('twilio', receipt ? [receipt] : []);
+  }
+
+  /** A Vonage delivery receipt, signed with the account's signature secret. */
+  async vonage(fields: Fields): Promise<void> {
+    const vonage = this.config.receipts.vonage;
+    const now = Math.floor(Date.now() / 1000);
+    if (!vonage || !this.config.sms.vonage || !vonageSignatureValid(vonage.secret, vonage.method, fields, now))
+      this.refuse('vonage', 'bad_signature');
+    const receipt = readVonageReceipt(fields);
+    await this.apply('vonage', receipt ? [receipt] : []);
+  }
+
+  /** An SMS.ru callback: any number of status entries, with the hash its api_id makes. */
+  async smsRu(fields: Fields): Promise<void> {
+    const smsru = this.config.sms.smsru;
+    if (!smsru || !smsRuHashValid(smsru.apiId, fields)) this.refuse('smsru', 'bad_signature');
+    await this.apply('smsru', readSmsRuReceipts(fields));
+  }
+
+  private refuse(transport: ReceiptTransport, reason: ReceiptRefusal): never {
+    this.metrics.countReceiptRefused(transport, reason);
+    throw new DomainError(ErrorCode.SIGNATURE_INVALID);
+  }
+
+  private async apply(transport: ReceiptTransport, receipts: Receipt[]): Promise<void> {
+    if (receipts.length === 0) this.metrics.countReceiptRefused(transport, 'unknown_state');
+    for (const receipt of receipts) {
+      const target = await this.receipts.attemptOf(transport, receipt.providerId);
+      if (!target) {
+        this.metrics.countReceiptRefused(transport, 'unknown_message');
+        continue;
+      }
+      const seconds = await this.receipts.record(
+        target.attempt_id,
+        receipt,
+        advances(target.receipt_state, receipt.state),
+      );
+      if (seconds === null || !FINAL_RECEIPT_STATES.has(receipt.state)) continue;
+      const country = phoneCountry(target.phone_number) ?? 'none';
+      this.metrics.countReceipt(transport, country, receipt.state, seconds);
+      // Delivered, or not and no other route left: the code's sealed copy has done its work.
+      if (receipt.state === 'delivered' || target.fallback || this.config.sms.transports.length < 2) {
+        await this.receipts.eraseSealedCode(target.code_request_id);
+      } else if (await this.receipts.claimFallback(target.code_request_id)) {
+        await this.queue.enqueueFallback(target.code_request_id);
+        this.metrics.smsFallbacks.labels('undelivered').inc();
+        this.logger.log(
+          { code_request_id: target.code_request_id, transport, state: receipt.state, error: receipt.errorCode },
+          'SMS not delivered: the second route is queued',
+        );
+      }
+    }
+  }
+}
