@@ -226,6 +226,8 @@ function appEnv(extra) {
     SMS_BUDGET_PER_HOUR: process.env.SMS_BUDGET_PER_HOUR ?? '10000000',
     SMS_BUDGET_PER_COUNTRY_PER_HOUR: process.env.SMS_BUDGET_PER_COUNTRY_PER_HOUR ?? '10000000',
     SMS_BLOCK_LIMIT_PER_HOUR: process.env.SMS_BLOCK_LIMIT_PER_HOUR ?? '10000000',
+    // Conversion is read as in production, but only counted: the bench's numbers never verify their codes.
+    SMS_CONVERSION_MODE: process.env.SMS_CONVERSION_MODE ?? 'shadow',
     ...extra,
   };
 }
