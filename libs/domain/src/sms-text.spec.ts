@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import {
   type MessageCatalog,
   messageProblem,
@@ -197,5 +198,53 @@ describe('templateCosts', () => {
       encoding: 'GSM-7',
       segments: 1,
     });
+  });
+});
+
+describe('segmentsOf, counted as the network does', () => {
+  const gsmText = (n: number) => 'a'.repeat(n);
+  const ucs2Text = (n: number) => 'ж'.repeat(n);
+
+  it('fills one GSM-7 segment with 160 septets and several with 153 each', () => {
+    expect(segmentsOf(gsmText(160))).toEqual({ encoding: 'GSM-7', characters: 160, segments: 1 });
+    expect(segmentsOf(gsmText(161)).segments).toBe(2);
+    expect(segmentsOf(gsmText(306)).segments).toBe(2);
+    expect(segmentsOf(gsmText(307)).segments).toBe(3);
+  });
+
+  it('counts an extension character as two septets, never split from its escape', () => {
+    expect(segmentsOf('€'.repeat(80))).toEqual({ encoding: 'GSM-7', characters: 160, segments: 1 });
+    // 152 septets, then a two-septet euro that does not fit the first segment's 153.
+    expect(segmentsOf(gsmText(152) + '€' + gsmText(10)).segments).toBe(2);
+    expect(segmentsOf(gsmText(152) + '€' + gsmText(10)).characters).toBe(164);
+  });
+
+  it('fills one UCS-2 segment with 70 units and several with 67 each, a surrogate pair kept whole', () => {
+    expect(segmentsOf(ucs2Text(70))).toEqual({ encoding: 'UCS-2', characters: 70, segments: 1 });
+    expect(segmentsOf(ucs2Text(71)).segments).toBe(2);
+    expect(segmentsOf(ucs2Text(134)).segments).toBe(2);
+    expect(segmentsOf(ucs2Text(135)).segments).toBe(3);
+    expect(segmentsOf(ucs2Text(66) + '😀' + ucs2Text(10))).toEqual({ encoding: 'UCS-2', characters: 78, segments: 2 });
+    expect(segmentsOf(ucs2Text(66) + '😀' + ucs2Text(66)).segments).toBe(3);
+  });
+
+  it('agrees with an independent SMS segment calculator on any text of GSM-7, Cyrillic and emoji', async () => {
+    const { SegmentedMessage } = await import('sms-segments-calculator');
+    const pieces = fc.constantFrom('a', 'Z', '0', ' ', '@', 'é', '\n', '€', '^', '{', 'ж', 'Ё', 'ü', '😀', '🙂');
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 400 }), (parts) => {
+        const text = parts.join('');
+        const reference = new SegmentedMessage(text, 'auto');
+        const ours = segmentsOf(text);
+        // The reference counts an emoji as one character; the network carries it as two UTF-16 units.
+        expect({ encoding: ours.encoding, segments: ours.segments }).toEqual({
+          encoding: reference.encodingName === 'GSM-7' ? 'GSM-7' : 'UCS-2',
+          segments: text.length === 0 ? 0 : reference.segmentsCount,
+        });
+        if (ours.encoding === 'UCS-2') expect(ours.characters).toBe(text.length);
+        else expect(ours.characters).toBe(reference.numberOfCharacters);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -1,4 +1,3 @@
-import { SegmentedMessage } from 'sms-segments-calculator';
 import { OTP_LENGTH } from './otp.js';
 
 /** How a code's message is written: SMS_TEMPLATE, APP_NAME, the WebOTP domain and the Android app hash. */
@@ -38,14 +37,41 @@ export interface Segments {
   segments: number;
 }
 
-/** How the network would carry a text: GSM-7 (160 to a segment) unless a character needs UCS-2 (70). */
+/** GSM 03.38's default alphabet: one septet each. */
+const GSM_BASIC = new Set(
+  '@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !"#¤%&\'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà',
+);
+/** Its extension table: an escape and the character, two septets each. */
+const GSM_EXTENDED = new Set('^{}\\[~]|€\f');
+
+/**
+ * How the network would carry a text: GSM-7 (160 septets in one segment, 153
+ * in each of several) unless a character needs UCS-2 (70 UTF-16 units, 67 in
+ * each of several). A character's units never straddle two segments (an
+ * extension character's escape stays with it, a surrogate pair together).
+ * Counted here rather than by a library: the one we used pulled in a grapheme
+ * splitter whose tables cost each process 36 MB of memory on the first
+ * Cyrillic template (issue 31's measurement).
+ */
 export function segmentsOf(text: string): Segments {
-  const message = new SegmentedMessage(text, 'auto');
-  return {
-    encoding: message.encodingName === 'GSM-7' ? 'GSM-7' : 'UCS-2',
-    characters: message.numberOfCharacters,
-    segments: message.segmentsCount,
-  };
+  const characters = [...text];
+  const gsm = characters.every((character) => GSM_BASIC.has(character) || GSM_EXTENDED.has(character));
+  const units = characters.map((character) => (gsm ? (GSM_EXTENDED.has(character) ? 2 : 1) : character.length));
+  const total = units.reduce((sum, unit) => sum + unit, 0);
+  const [single, multi] = gsm ? [160, 153] : [70, 67];
+  let segments = total === 0 ? 0 : 1;
+  if (total > single) {
+    segments = 1;
+    let used = 0;
+    for (const unit of units) {
+      if (used + unit > multi) {
+        segments += 1;
+        used = 0;
+      }
+      used += unit;
+    }
+  }
+  return { encoding: gsm ? 'GSM-7' : 'UCS-2', characters: total, segments };
 }
 
 /** The message with the longest code and the given lifetime: what a template is judged by. */
