@@ -93,23 +93,29 @@ const codeIn = (text: string) => /\b(\d{4})\b/.exec(text)![1];
 /** Waits a moment in which nothing should happen, then says what did. */
 const quietly = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Twilio then Vonage, both local, receipts asked for; `fallbackAfter` seconds of silence open the second route. */
+async function twoGateways(fallbackAfter: string): Promise<{ twilio: Gateway; vonage: Gateway; stack: Stack }> {
+  const twilio = await startGateway('twilio');
+  const vonage = await startGateway('vonage');
+  const stack = await startStack({
+    env: {
+      SMS_TRANSPORT: 'twilio,vonage',
+      ...twilioSettings(twilio.url),
+      ...vonageSettings(vonage.url),
+      SMS_RECEIPTS_URL: RECEIPTS_URL,
+      SMS_FALLBACK_AFTER_SECONDS: fallbackAfter,
+    },
+  });
+  return { twilio, vonage, stack };
+}
+
 describe('delivery receipts, and a second route when the first does not deliver (SMS_TRANSPORT=twilio,vonage)', () => {
   let twilio: Gateway;
   let vonage: Gateway;
   let stack: Stack;
 
   beforeAll(async () => {
-    twilio = await startGateway('twilio');
-    vonage = await startGateway('vonage');
-    stack = await startStack({
-      env: {
-        SMS_TRANSPORT: 'twilio,vonage',
-        ...twilioSettings(twilio.url),
-        ...vonageSettings(vonage.url),
-        SMS_RECEIPTS_URL: RECEIPTS_URL,
-        SMS_FALLBACK_AFTER_SECONDS: '0',
-      },
-    });
+    ({ twilio, vonage, stack } = await twoGateways('0'));
   });
   afterAll(async () => {
     await stack.close();
@@ -272,17 +278,7 @@ describe('the second route on silence (SMS_FALLBACK_AFTER_SECONDS=2)', () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    twilio = await startGateway('twilio');
-    vonage = await startGateway('vonage');
-    stack = await startStack({
-      env: {
-        SMS_TRANSPORT: 'twilio,vonage',
-        ...twilioSettings(twilio.url),
-        ...vonageSettings(vonage.url),
-        SMS_RECEIPTS_URL: RECEIPTS_URL,
-        SMS_FALLBACK_AFTER_SECONDS: '2',
-      },
-    });
+    ({ twilio, vonage, stack } = await twoGateways('2'));
   });
   afterAll(async () => {
     await stack.close();

@@ -22,6 +22,7 @@ export * from './events/events.repository.js';
 export * from './events/outbox.js';
 export * from './metrics/metrics.module.js';
 export * from './metrics/referral-funnel.js';
+export * from './metrics/sms-fallbacks.js';
 export * from './migrations/index.js';
 export * from './periodic-sweep.js';
 export * from './queue/queue-backend.js';

@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import { ProcessMetrics, ReferralFunnel } from '@app/platform';
+import { ProcessMetrics, ReferralFunnel, SmsFallbacks } from '@app/platform';
 
 export const OTP_REQUEST_OUTCOMES = [
   'sent',
@@ -85,13 +85,7 @@ export class ApiMetrics extends ProcessMetrics {
     registers: [this.registry],
   });
 
-  /** Counted by the API (an undelivered receipt) and the worker (silence): Prometheus sums the processes. */
-  readonly smsFallbacks = new Counter({
-    name: 'sms_fallbacks_total',
-    help: 'Codes handed to a second transport, by why: undelivered (a receipt said so) or silence.',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
+  readonly smsFallbacks = new SmsFallbacks(this.registry);
 
   readonly smsConversionTrips = new Counter({
     name: 'sms_conversion_trips_total',
@@ -99,6 +93,12 @@ export class ApiMetrics extends ProcessMetrics {
     labelNames: ['country', 'mode'] as const,
     registers: [this.registry],
   });
+
+  constructor() {
+    super();
+    for (const transport of RECEIPT_TRANSPORTS)
+      for (const reason of RECEIPT_REFUSALS) this.smsReceiptsRefused.labels(transport, reason).inc(0);
+  }
 
   countReceipt(transport: string, country: string, state: string, seconds: number): void {
     this.smsReceipts.labels(transport, country, state).inc();
@@ -108,13 +108,6 @@ export class ApiMetrics extends ProcessMetrics {
   countReceiptRefused(transport: string, reason: ReceiptRefusal): void {
     this.smsReceiptsRefused.labels(transport, reason).inc();
   }
-
-  private readonly receiptSeries = (() => {
-    for (const transport of RECEIPT_TRANSPORTS)
-      for (const reason of RECEIPT_REFUSALS) this.smsReceiptsRefused.labels(transport, reason).inc(0);
-    for (const reason of ['undelivered', 'silence']) this.smsFallbacks.labels(reason).inc(0);
-    return true;
-  })();
 
   /** One child per method, route and status, kept: the label hash is the costly part of an observation. */
   private readonly httpChildren = new Map<string, Histogram.Internal<'method' | 'route' | 'status_code'>>();

@@ -91,7 +91,7 @@ export class ReceiptsService {
         await this.receipts.eraseSealedCode(target.code_request_id);
       } else if (await this.receipts.claimFallback(target.code_request_id)) {
         await this.queue.enqueueFallback(target.code_request_id);
-        this.metrics.smsFallbacks.labels('undelivered').inc();
+        this.metrics.smsFallbacks.count('undelivered');
         this.logger.log(
           { code_request_id: target.code_request_id, transport, state: receipt.state, error: receipt.errorCode },
           'SMS not delivered: the second route is queued',

@@ -53,7 +53,7 @@ export class SilentReceiptsSweep extends PeriodicSweep {
       );
     }
     if (silent.length > 0) {
-      this.metrics.smsFallbacks.labels('silence').inc(silent.length);
+      this.metrics.smsFallbacks.count('silence', silent.length);
       this.logger.log({ codes: silent.length, after_seconds: after }, 'no receipt in time: second route queued');
     }
     return silent.length;

@@ -1,5 +1,5 @@
 import { Counter, Histogram } from 'prom-client';
-import { ProcessMetrics, ReferralFunnel, type TransportName } from '@app/platform';
+import { ProcessMetrics, ReferralFunnel, SmsFallbacks, type TransportName } from '@app/platform';
 
 export const SMS_DELIVERY_OUTCOMES = ['delivered', 'dropped', 'transient_failure', 'permanent_failure'] as const;
 export type SmsDeliveryOutcome = (typeof SMS_DELIVERY_OUTCOMES)[number];
@@ -38,13 +38,8 @@ export class WorkerMetrics extends ProcessMetrics {
     registers: [this.registry],
   });
 
-  /** Counted by the worker (silence, and the second messages sent) and the API (an undelivered receipt). */
-  readonly smsFallbacks = new Counter({
-    name: 'sms_fallbacks_total',
-    help: 'Codes handed to a second transport, by why: undelivered (a receipt said so) or silence.',
-    labelNames: ['reason'] as const,
-    registers: [this.registry],
-  });
+  /** Codes whose second route the worker claimed (silence); the API counts the undelivered ones. */
+  readonly smsFallbacks = new SmsFallbacks(this.registry);
 
   readonly smsFallbacksSent = new Counter({
     name: 'sms_fallback_messages_total',
@@ -67,7 +62,6 @@ export class WorkerMetrics extends ProcessMetrics {
       for (const outcome of SMS_DELIVERY_OUTCOMES) this.smsDeliveries.labels(transport, outcome).inc(0);
     }
     for (const outcome of WEBHOOK_DELIVERY_OUTCOMES) this.webhookDeliveries.labels(outcome).inc(0);
-    for (const reason of ['undelivered', 'silence']) this.smsFallbacks.labels(reason).inc(0);
     for (const transport of transports) this.smsFallbacksSent.labels(transport).inc(0);
   }
 
