@@ -17,9 +17,13 @@ const CONVERSION = {
   SMS_CONVERSION_RANGE_DIGITS: '4',
 };
 
-/** The attacked range: +7999555xxxx (distinct from nextPhone's +79991…). */
+/**
+ * The attacked ranges, one per describe (both share this file's database: the enforced one ends
+ * converted), distinct from nextPhone's +79991….
+ */
 let attackCount = 0;
-const attacked = () => `+7999555${String((attackCount += 1)).padStart(4, '0')}`;
+let range = '+7999555';
+const attacked = () => `${range}${String((attackCount += 1)).padStart(4, '0')}`;
 
 async function signUp(stack: Stack, phone: string): Promise<number> {
   return (await stack.http().post('/api/v1/auth/signup/').send({ phone_number: phone })).status;
@@ -39,7 +43,8 @@ async function signInAsAPerson(stack: Stack): Promise<number> {
  * 100 ms, and a person signing in elsewhere every 500 ms. Answers each side's
  * statuses.
  */
-async function attack(stack: Stack, seconds: number) {
+async function attack(stack: Stack, seconds: number, attackedRange: string) {
+  range = attackedRange;
   const attacker: number[] = [];
   const people: number[] = [];
   const end = Date.now() + seconds * 1000;
@@ -73,7 +78,7 @@ describe('pumping seen by conversion, enforced', () => {
 
   it('stops the attacked range with 429 SMS_BUDGET_EXCEEDED and no one elsewhere, until it converts again', async () => {
     const before = await counts(stack.api.get(ApiMetrics), 'sms_conversion_trips_total');
-    const played = await attack(stack, 12);
+    const played = await attack(stack, 12, '+7999555');
     console.log(
       `conversion, enforce: attacked range ${JSON.stringify(played.attacker)}, people elsewhere ${JSON.stringify(played.people)}`,
     );
@@ -117,7 +122,7 @@ describe('pumping seen by conversion, in shadow mode', () => {
 
   it('stops nothing, and counts what it would have stopped', async () => {
     const before = await counts(stack.api.get(ApiMetrics), 'sms_conversion_trips_total');
-    const played = await attack(stack, 8);
+    const played = await attack(stack, 12, '+7999666');
     console.log(
       `conversion, shadow: attacked range ${JSON.stringify(played.attacker)}, people elsewhere ${JSON.stringify(played.people)}`,
     );
