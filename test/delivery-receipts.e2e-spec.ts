@@ -198,6 +198,20 @@ describe('delivery receipts, and a second route when the first does not deliver 
     });
   });
 
+  it('records a receipt that arrives before the worker stored the message id (a fast gateway)', async () => {
+    const { id, message } = await sent();
+    // As if Twilio had called back between its 201 and the worker's write of the sid: the sid lands 400 ms later.
+    const early = `SM${'e'.repeat(32)}`;
+    const callback = twilio.report({ ...message, providerId: early }, 'delivered');
+    const landing = (async () => {
+      await quietly(400);
+      await stack.db.query(`UPDATE sms_attempts SET provider_id = $2 WHERE code_request_id = $1`, [id, early]);
+    })();
+    await deliver(stack, callback).expect(204);
+    await landing;
+    expect((await attemptsOf(stack, id))[0].receipt_state).toBe('delivered');
+  });
+
   it('sends the same code once more through Vonage when Twilio reports it undelivered, and it signs in', async () => {
     const phone = nextPhone();
     const { id, message } = await sent(phone);

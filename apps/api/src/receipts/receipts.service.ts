@@ -20,6 +20,15 @@ import { ReceiptsRepository } from './receipts.repository.js';
 export type ReceiptTransport = 'twilio' | 'vonage' | 'smsru';
 
 /**
+ * A gateway may report a message before the worker has stored its id (Twilio
+ * can call back within milliseconds of its 201): a signed receipt for an id we
+ * do not know yet is looked up again for about a second before it is counted
+ * as unknown. Only a receipt whose signature checked out waits.
+ */
+const LOOKUPS = 5;
+const LOOKUP_PAUSE_MS = 250;
+
+/**
  * SPEC section 14: a gateway's word on a message it took. A receipt is checked
  * against the gateway's credentials first (a bad one is 403
  * SIGNATURE_INVALID, counted, and changes nothing); one for a message we did
@@ -65,6 +74,14 @@ export class ReceiptsService {
     await this.apply('smsru', readSmsRuReceipts(fields));
   }
 
+  private async attemptOf(transport: ReceiptTransport, providerId: string) {
+    for (let lookup = 1; ; lookup++) {
+      const target = await this.receipts.attemptOf(transport, providerId);
+      if (target || lookup === LOOKUPS) return target;
+      await new Promise((resolve) => setTimeout(resolve, LOOKUP_PAUSE_MS));
+    }
+  }
+
   private refuse(transport: ReceiptTransport, reason: ReceiptRefusal): never {
     this.metrics.countReceiptRefused(transport, reason);
     throw new DomainError(ErrorCode.SIGNATURE_INVALID);
@@ -73,7 +90,7 @@ export class ReceiptsService {
   private async apply(transport: ReceiptTransport, receipts: Receipt[]): Promise<void> {
     if (receipts.length === 0) this.metrics.countReceiptRefused(transport, 'unknown_state');
     for (const receipt of receipts) {
-      const target = await this.receipts.attemptOf(transport, receipt.providerId);
+      const target = await this.attemptOf(transport, receipt.providerId);
       if (!target) {
         this.metrics.countReceiptRefused(transport, 'unknown_message');
         continue;
