@@ -85,7 +85,9 @@ describe('pumping seen by conversion, enforced', () => {
     expect(played.attacker[429]).toBeGreaterThan(0);
     // The range's reading is at most 5 s old: what passed is what came before it tripped.
     expect(played.attacker[202]).toBeLessThan(70);
+    // Every person got through, and there were people.
     expect(played.people).toEqual({ 200: played.people[200] });
+    expect(played.people[200]).toBeGreaterThan(5);
     const refusal = await stack.http().post('/api/v1/auth/signup/').send({ phone_number: attacked() }).expect(429);
     expect(refusal.body).toMatchObject({ error: 'SMS_BUDGET_EXCEEDED' });
     expect(Number(refusal.headers['retry-after'])).toBeGreaterThan(0);
@@ -127,7 +129,10 @@ describe('pumping seen by conversion, in shadow mode', () => {
       `conversion, shadow: attacked range ${JSON.stringify(played.attacker)}, people elsewhere ${JSON.stringify(played.people)}`,
     );
     expect(played.attacker).toEqual({ 202: played.attacker[202] });
+    expect(played.attacker[202]).toBeGreaterThan(50);
+    // Every person got through, and there were people.
     expect(played.people).toEqual({ 200: played.people[200] });
+    expect(played.people[200]).toBeGreaterThan(5);
     expect(
       grown(before, await counts(stack.api.get(ApiMetrics), 'sms_conversion_trips_total'))['RU shadow'],
     ).toBeGreaterThan(0);

@@ -11,7 +11,7 @@ import {
   type Received,
 } from './support/gateways.js';
 import { counts, grown } from './support/metrics.js';
-import { nextPhone, startStack, type Stack } from './support/stack.js';
+import { latestCodeRequest, nextPhone, startStack, type Stack } from './support/stack.js';
 import { until } from './support/wait.js';
 
 /**
@@ -47,14 +47,6 @@ const ukPhone = () => `+4479111${String((ukCount += 1)).padStart(5, '0')}`;
 function deliver(stack: Stack, callback: Callback) {
   const path = new URL(callback.url).pathname;
   return stack.http().post(path).set(callback.headers).type('form').send(callback.form);
-}
-
-async function codeRequestOf(stack: Stack, phone: string): Promise<string> {
-  const [{ id }] = await stack.db.query<Array<{ id: string }>>(
-    'SELECT id FROM code_requests WHERE phone_number = $1 ORDER BY created_at DESC LIMIT 1',
-    [phone],
-  );
-  return id;
 }
 
 interface AttemptRow {
@@ -131,7 +123,7 @@ describe('delivery receipts, and a second route when the first does not deliver 
       .send({ phone_number: phone, ...body })
       .expect(202);
     const message = await until('Twilio took the message', () => to(twilio, phone)[0]);
-    return { id: await codeRequestOf(stack, phone), message };
+    return { id: await latestCodeRequest(stack, phone), message };
   }
 
   it("records a code's life from Twilio's signed status callbacks: sent, then delivered", async () => {
@@ -352,7 +344,7 @@ describe('SMS.ru callbacks (SMS_TRANSPORT=smsru)', () => {
     const phone = nextPhone();
     await stack.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
     const message = await until('SMS.ru took it', () => to(smsru, phone.slice(1))[0]);
-    const id = await codeRequestOf(stack, phone);
+    const id = await latestCodeRequest(stack, phone);
     const genuine = smsru.report(message, 'delivered', { url: callbackUrl });
     const wrong = (genuine.form.hash[0] === '0' ? '1' : '0') + genuine.form.hash.slice(1);
     await deliver(stack, { ...genuine, form: { ...genuine.form, hash: wrong } }).expect(403);

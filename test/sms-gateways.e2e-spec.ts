@@ -3,7 +3,7 @@ import { DOWN, SMSRU, startGateway, TWILIO, VONAGE, type Gateway, type Received 
 import { WorkerMetrics } from '../apps/worker/src/metrics/worker-metrics.js';
 import { counts, grown } from './support/metrics.js';
 import { postJson, startDeployment } from './support/processes.js';
-import { jobsEnded, nextPhone, startStack, type Stack } from './support/stack.js';
+import { jobsEnded, latestCodeRequest, nextPhone, startStack, type Stack } from './support/stack.js';
 import { until } from './support/wait.js';
 
 /**
@@ -58,11 +58,7 @@ function codeIn(text: string): string {
 
 async function signup(stack: Stack, phone: string): Promise<string> {
   await stack.http().post('/api/v1/auth/signup/').send({ phone_number: phone }).expect(202);
-  const [{ id }] = await stack.db.query<Array<{ id: string }>>(
-    'SELECT id FROM code_requests WHERE phone_number = $1 ORDER BY created_at DESC LIMIT 1',
-    [phone],
-  );
-  return id;
+  return latestCodeRequest(stack, phone);
 }
 
 interface Attempt {

@@ -233,6 +233,15 @@ export async function skipCooldown(stack: Stack, phone: string): Promise<void> {
   );
 }
 
+/** The id of the phone's latest code request. */
+export async function latestCodeRequest(stack: Stack, phone: string): Promise<string> {
+  const [{ id }] = await stack.db.query<Array<{ id: string }>>(
+    'SELECT id FROM code_requests WHERE phone_number = $1 ORDER BY created_at DESC LIMIT 1',
+    [phone],
+  );
+  return id;
+}
+
 /** Requests as a signed-in user. */
 export function as(stack: Stack, user: { token: string }) {
   const auth = { Authorization: `Bearer ${user.token}` };

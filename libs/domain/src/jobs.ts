@@ -47,6 +47,15 @@ export function codeFallbackJobId(codeRequestId: string): string {
   return `fallback-${codeRequestId}`;
 }
 
+/** The second route's job as the queue takes it (`add` or `addBulk`): the API on a receipt, the worker on silence. */
+export function codeFallbackJob(codeRequestId: string, config: { queue: { keepFailed: number } }) {
+  return {
+    name: CodeDeliveryJob.DELIVER,
+    data: { codeRequestId, fallback: true } satisfies CodeDeliveryPayload,
+    opts: { ...codeDeliveryJobOptions(config), jobId: codeFallbackJobId(codeRequestId) },
+  };
+}
+
 /** Events for the host app: one job per event, its id the event's. */
 export const EVENTS_QUEUE = 'events';
 

@@ -7,7 +7,7 @@ import {
   type CodeDeliveryPayload,
   codeDeliveryJobId,
   codeDeliveryJobOptions,
-  codeFallbackJobId,
+  codeFallbackJob,
 } from '@app/domain';
 import { AppConfig } from '@app/platform';
 
@@ -48,11 +48,8 @@ export class CodeDeliveryQueue {
    * failure is thrown: the receipt's caller (the gateway) retries it.
    */
   async enqueueFallback(codeRequestId: string): Promise<void> {
-    await this.queue.add(
-      CodeDeliveryJob.DELIVER,
-      { codeRequestId, fallback: true },
-      { ...codeDeliveryJobOptions(this.config), jobId: codeFallbackJobId(codeRequestId) },
-    );
+    const { name, data, opts } = codeFallbackJob(codeRequestId, this.config);
+    await this.queue.add(name, data, opts);
   }
 
   /** Jobs waiting: a cheap round trip that tells whether the queue's store answers. */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { Cursor, ReferralSignals, ReferralState, ReferralVerdict } from '@app/domain';
+import type { Cursor, ReferralSignals, ReferralState, ReferralVerdict, RewardFacts } from '@app/domain';
 import { cursorAt, entityManager, isoUtc, noteEvent, type ReferralPolicy, type Transaction } from '@app/platform';
 
 /** What a step of the lifecycle answered: its outcome, and the types of the events it wrote (for the funnel). */
@@ -45,15 +45,9 @@ export interface ReferralMoveRow {
   at: string;
 }
 
-/** A grant of the ledger with what became of it (a reversal, a fulfilment). */
-export interface RewardRow {
+/** A grant of the ledger with what became of it (a reversal, a fulfilment): the events' facts, by `id`. */
+export interface RewardRow extends Omit<RewardFacts, 'reward_id'> {
   id: string;
-  referral_id: string;
-  user_id: string;
-  role: 'inviter' | 'invitee' | 'milestone';
-  milestone: number | null;
-  amount: number;
-  unit: string;
   status: 'granted' | 'fulfilled' | 'reversed';
   granted_at: string;
   fulfilled_at: string | null;

@@ -1,13 +1,7 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import {
-  CODE_DELIVERY_QUEUE,
-  CodeDeliveryJob,
-  type CodeDeliveryPayload,
-  codeDeliveryJobOptions,
-  codeFallbackJobId,
-} from '@app/domain';
+import { CODE_DELIVERY_QUEUE, type CodeDeliveryPayload, codeFallbackJob } from '@app/domain';
 import { AppConfig, PeriodicSweep } from '@app/platform';
 import { WorkerMetrics } from '../metrics/worker-metrics.js';
 import { CodeRequestsRepository } from './code-requests.repository.js';
@@ -44,13 +38,7 @@ export class SilentReceiptsSweep extends PeriodicSweep {
     const lost = await this.requests.fallbacksToRequeue(BATCH);
     const ids = [...new Set([...silent, ...lost])];
     if (ids.length > 0) {
-      await this.queue.addBulk(
-        ids.map((id) => ({
-          name: CodeDeliveryJob.DELIVER,
-          data: { codeRequestId: id, fallback: true },
-          opts: { ...codeDeliveryJobOptions(this.config), jobId: codeFallbackJobId(id) },
-        })),
-      );
+      await this.queue.addBulk(ids.map((id) => codeFallbackJob(id, this.config)));
     }
     if (silent.length > 0) {
       this.metrics.smsFallbacks.count('silence', silent.length);
