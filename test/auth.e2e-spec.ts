@@ -29,7 +29,7 @@ describe('sign-in with the default rules', () => {
     stack.http().post('/api/v1/auth/code/').send({ phone_number: phone, code });
   it('answers 202 with the normalised number, lifetime and cooldown', async () => {
     const response = await signup({ phone_number: '+7 999 000-11-22' }).expect(202);
-    expect(response.body).toEqual({ phone_number: '+79990001122', expires_in: 300, resend_in: 60 });
+    expect(response.body).toEqual({ phone_number: '+79990001122', expires_in: 300, resend_in: 60, channel: 'sms' });
   });
 
   it('accepts the number without "+" and in national format, with or without a trailing slash', async () => {
@@ -46,8 +46,8 @@ describe('sign-in with the default rules', () => {
       signup({ phone_number: known.phone }).expect(202),
       signup({ phone_number: unknown }).expect(202),
     ]);
-    expect(forKnown.body).toEqual({ phone_number: known.phone, expires_in: 300, resend_in: 60 });
-    expect(forUnknown.body).toEqual({ phone_number: unknown, expires_in: 300, resend_in: 60 });
+    expect(forKnown.body).toEqual({ phone_number: known.phone, expires_in: 300, resend_in: 60, channel: 'sms' });
+    expect(forUnknown.body).toEqual({ phone_number: unknown, expires_in: 300, resend_in: 60, channel: 'sms' });
     expect(Object.keys(forKnown.headers).sort()).toEqual(Object.keys(forUnknown.headers).sort());
   });
 

@@ -91,6 +91,9 @@ describe('the OpenAPI document', () => {
         'POST /api/v1/hooks/sms/vonage',
         'GET /api/v1/hooks/sms/vonage',
         'POST /api/v1/hooks/sms/smsru',
+        'POST /api/v1/hooks/whatsapp',
+        'GET /api/v1/hooks/whatsapp',
+        'POST /api/v1/hooks/telegram',
       ].sort(),
     );
   });
@@ -211,7 +214,7 @@ describe('the OpenAPI document', () => {
     });
     // What the document says passes.
     expect(() =>
-      checker.check(answer(202, { phone_number: '+79123456789', expires_in: 300, resend_in: 60 })),
+      checker.check(answer(202, { phone_number: '+79123456789', expires_in: 300, resend_in: 60, channel: 'sms' })),
     ).not.toThrow();
     expect(() => checker.check(answer(429, error(429, 'RATE_LIMITED'), { 'retry-after': '5' }))).not.toThrow();
     // A status it does not document, a code not listed under the status, a body of the wrong shape, a missing header.

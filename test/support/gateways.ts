@@ -49,7 +49,8 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-type Answer = { status: number; body: unknown };
+/** A contract server's answer: a status and a JSON body (a string body goes as text). */
+export type Answer = { status: number; body: unknown };
 
 interface Provider {
   /** Why the request is not one the provider accepts, as its error answer; null when it is well-formed. */
@@ -304,43 +305,61 @@ export async function startGateway(kind: keyof typeof PROVIDERS): Promise<Gatewa
   const received: Received[] = [];
   const requests: Gateway['requests'] = [];
   let script: Behaviour[] = [];
+  const server = await serveScripted((request, raw) => {
+    const fields = Object.fromEntries(new URLSearchParams(raw));
+    const refusal = provider.refuse(request, fields);
+    if (refusal) {
+      requests.push({ behaviour: 'refused', at: Date.now(), reason: JSON.stringify(refusal.body) });
+      return refusal;
+    }
+    const behaviour = script.shift() ?? 'ok';
+    requests.push({ behaviour, at: Date.now() });
+    if (behaviour === 'silence' || behaviour === 'reset') return behaviour;
+    const answer = provider.answer(behaviour, fields);
+    if (behaviour === 'ok')
+      received.push({ ...provider.message(fields), at: Date.now(), fields, providerId: provider.idIn(answer) });
+    return answer;
+  });
+  return {
+    url: server.url,
+    received,
+    requests,
+    script: (...behaviours) => (script = behaviours),
+    report: (message, state, options = {}) => provider.report(message, state, options),
+    close: server.close,
+  };
+}
+
+/** A contract server on a port of its own, as `serveScripted` starts it. */
+export interface ScriptedServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * What every contract server shares: each request's body read whole, then
+ * `handle` answers it, or asks for `silence` (no answer: held until close, a
+ * timeout for the client) or `reset` (the connection cut before an answer).
+ */
+export async function serveScripted(
+  handle: (request: IncomingMessage, raw: string) => Answer | 'silence' | 'reset',
+): Promise<ScriptedServer> {
   const held: ServerResponse[] = [];
   const server: Server = createServer((request, response) => {
     let raw = '';
     request.setEncoding('utf8');
     request.on('data', (chunk: string) => (raw += chunk));
     request.on('end', () => {
-      const fields = Object.fromEntries(new URLSearchParams(raw));
-      const refusal = provider.refuse(request, fields);
-      if (refusal) {
-        requests.push({ behaviour: 'refused', at: Date.now(), reason: JSON.stringify(refusal.body) });
-        send(response, refusal);
-        return;
-      }
-      const behaviour = script.shift() ?? 'ok';
-      requests.push({ behaviour, at: Date.now() });
-      if (behaviour === 'silence') {
-        held.push(response);
-        return;
-      }
-      if (behaviour === 'reset') {
-        request.socket.destroy();
-        return;
-      }
-      const answer = provider.answer(behaviour, fields);
-      if (behaviour === 'ok')
-        received.push({ ...provider.message(fields), at: Date.now(), fields, providerId: provider.idIn(answer) });
-      send(response, answer);
+      const answer = handle(request, raw);
+      if (answer === 'silence') held.push(response);
+      else if (answer === 'reset') request.socket.destroy();
+      else send(response, answer);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    received,
-    requests,
-    script: (...behaviours) => (script = behaviours),
-    report: (message, state, options = {}) => provider.report(message, state, options),
     async close() {
       for (const response of held) response.destroy();
       server.closeAllConnections();

@@ -54,7 +54,7 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   // Bodies are JSON or nothing: any other content type is 415, not a string or form handed to a DTO.
   useJsonBodiesOnly(fastify);
   registerEdgeHooks(fastify);
-  registerWebPage(fastify, { inbox: config.sms.transports.includes('simulated') });
+  registerWebPage(fastify, { inbox: config.sms.transports.includes('simulated'), botCheck: config.botCheck });
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],

@@ -1,6 +1,9 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import sjson from 'secure-json-parse';
 import { DomainError, ErrorCode } from '@app/domain';
+
+/** A receipt route's request, with its JSON body's text as it came. */
+export type RawBodyRequest = FastifyRequest & { rawBody?: string };
 
 /** The gateways' delivery receipts come as forms (Twilio, SMS.ru, Vonage's POST); only their routes take one. */
 export const FORM_ROUTES_PREFIX = '/api/v1/hooks/';
@@ -15,8 +18,10 @@ export const FORM_ROUTES_PREFIX = '/api/v1/hooks/';
  */
 export function useJsonBodiesOnly(fastify: FastifyInstance): void {
   fastify.removeAllContentTypeParsers();
-  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+  fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
+    // WhatsApp and Telegram sign the bytes they send: their receipt routes check the text as it came.
+    if (request.url.startsWith(FORM_ROUTES_PREFIX)) (request as RawBodyRequest).rawBody = text;
     if (text.length === 0) {
       done(new DomainError(ErrorCode.MALFORMED_JSON, 'The request body is empty.'), undefined);
       return;

@@ -22,6 +22,8 @@ export interface RenderedFile {
   render: () => string;
   /** Seconds a browser may keep it; 0: ask every time (the ETag spares the download). */
   maxAge: number;
+  /** Headers of its own, in place of the common ones of the same name (a page's wider Content-Security-Policy). */
+  headers?: Record<string, string>;
 }
 
 /** Below this, gzip saves less than it costs. */
@@ -89,9 +91,10 @@ export function servePublicFiles(
   fastify: FastifyInstance,
   files: { onDisk: FileOnDisk[]; rendered: RenderedFile[] },
 ): void {
-  const route = (path: string, maxAge: number, load: () => Promise<Prepared>) => {
+  const route = (path: string, maxAge: number, load: () => Promise<Prepared>, headers: Record<string, string> = {}) => {
     let prepared: Promise<Prepared> | undefined;
     fastify.get(path, async (request, reply) => {
+      void reply.headers(headers);
       prepared ??= load().catch((error: unknown) => {
         prepared = undefined;
         throw error;
@@ -103,7 +106,7 @@ export function servePublicFiles(
     const type = TYPES[/\.[a-z]+$/.exec(file)?.[0] ?? ''] ?? 'application/octet-stream';
     route(path, maxAge, async () => prepare(type, await readFile(join(root, file))));
   }
-  for (const { path, type, render, maxAge } of files.rendered) {
-    route(path, maxAge, () => prepare(type, Buffer.from(render())));
+  for (const { path, type, render, maxAge, headers } of files.rendered) {
+    route(path, maxAge, () => prepare(type, Buffer.from(render())), headers);
   }
 }

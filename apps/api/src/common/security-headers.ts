@@ -1,4 +1,5 @@
 import helmet from 'helmet';
+import type { BotCheckProvider } from '@app/platform';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /**
@@ -8,7 +9,28 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
  */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = computeHeaders();
 
-function computeHeaders(): Record<string, string> {
+/**
+ * The origins a bot-check widget loads its script and frame from (each
+ * provider's documented Content-Security-Policy): the page allows them when
+ * BOT_CHECK_PROVIDER is set, and nothing else does.
+ */
+const WIDGET_ORIGINS: Record<BotCheckProvider, string[]> = {
+  turnstile: ['https://challenges.cloudflare.com'],
+  hcaptcha: ['https://hcaptcha.com', 'https://*.hcaptcha.com'],
+  recaptcha: [
+    'https://www.google.com/recaptcha/',
+    'https://www.gstatic.com/recaptcha/',
+    'https://recaptcha.google.com/recaptcha/',
+  ],
+};
+
+/** The page's Content-Security-Policy with a bot-check provider's widget allowed. */
+export function pageSecurityPolicy(provider: BotCheckProvider): string {
+  const origins = WIDGET_ORIGINS[provider];
+  return computeHeaders(origins)['Content-Security-Policy'];
+}
+
+function computeHeaders(widget: string[] = []): Record<string, string> {
   const headers: Record<string, string> = {};
   const collector = {
     setHeader: (name: string, value: unknown) => void (headers[name] = String(value)),
@@ -18,10 +40,11 @@ function computeHeaders(): Record<string, string> {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
+        scriptSrc: ["'self'", ...widget],
+        styleSrc: ["'self'", "'unsafe-inline'", ...widget],
         imgSrc: ["'self'", 'data:'],
-        connectSrc: ["'self'"],
+        connectSrc: ["'self'", ...widget],
+        ...(widget.length > 0 ? { frameSrc: widget } : {}),
         // ReDoc renders in a web worker it builds from a blob.
         workerSrc: ["'self'", 'blob:'],
         frameAncestors: ["'none'"],

@@ -21,7 +21,7 @@ export type ReferralActivationOutcome = (typeof REFERRAL_ACTIVATION_OUTCOMES)[nu
 
 export const RECEIPT_REFUSALS = ['bad_signature', 'unknown_message', 'unknown_state'] as const;
 export type ReceiptRefusal = (typeof RECEIPT_REFUSALS)[number];
-const RECEIPT_TRANSPORTS = ['twilio', 'vonage', 'smsru'] as const;
+const RECEIPT_TRANSPORTS = ['twilio', 'vonage', 'smsru', 'whatsapp', 'telegram'] as const;
 
 /** Requests without a route (404, a method the route does not take) share one label value. */
 export const UNMATCHED_ROUTE = 'unmatched';
@@ -87,9 +87,25 @@ export class ApiMetrics extends ProcessMetrics {
 
   readonly smsFallbacks = new SmsFallbacks(this.registry);
 
+  /** Bot checks by outcome: passed, failed, missing (no token), unavailable_allowed, unavailable_refused. */
+  readonly botChecks = new Counter({
+    name: 'bot_checks_total',
+    help: 'Bot checks of sign-ups that needed one, by provider and outcome (passed, failed, missing, unavailable_allowed, unavailable_refused).',
+    labelNames: ['provider', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly botCheckSeconds = new Histogram({
+    name: 'bot_check_seconds',
+    help: "How long the provider's siteverify took, by provider.",
+    labelNames: ['provider'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5],
+    registers: [this.registry],
+  });
+
   readonly smsConversionTrips = new Counter({
     name: 'sms_conversion_trips_total',
-    help: 'Codes to a number range whose conversion fell below SMS_CONVERSION_MIN_RATIO: refused (enforce) or only counted (shadow).',
+    help: 'Codes to a number range whose conversion fell below SMS_CONVERSION_MIN_RATIO: refused (enforce), only counted (shadow), or let through after a bot check (bot_checked).',
     labelNames: ['country', 'mode'] as const,
     registers: [this.registry],
   });

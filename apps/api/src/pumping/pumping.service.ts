@@ -39,9 +39,23 @@ export class PumpingService {
    * counted and logged, until the range's conversion recovers (its old codes
    * leave the window, or its numbers verify).
    */
-  async checkConversion(phoneNumber: string): Promise<void> {
+  async checkConversion(phoneNumber: string, botChecked = false): Promise<void> {
     const conversion = this.config.pumping.conversion;
-    if (!conversion) return;
+    if (!conversion || !(await this.conversionLow(phoneNumber))) return;
+    // BOT_CHECK_WHEN=pumping: the flagged range asks for a bot check instead, and a person who passed it goes on.
+    const mode = botChecked && this.config.botCheck?.pumping ? 'bot_checked' : conversion.mode;
+    this.metrics.smsConversionTrips.labels(phoneCountry(phoneNumber) ?? 'none', mode).inc();
+    if (mode !== 'enforce') return;
+    this.metrics.otpRequests.count('budget_exceeded');
+    throw new DomainError(ErrorCode.SMS_BUDGET_EXCEEDED, undefined, {
+      retryAfterSeconds: Math.ceil(CONVERSION_FRESH_MS / 1000),
+    });
+  }
+
+  /** Whether the number's range converts below SMS_CONVERSION_MIN_RATIO (read at most every 5 s per range). */
+  async conversionLow(phoneNumber: string): Promise<boolean> {
+    const conversion = this.config.pumping.conversion;
+    if (!conversion) return false;
     const range = phoneNumber.slice(0, Math.max(2, phoneNumber.length - conversion.rangeDigits));
     const now = Date.now();
     let reading = this.ranges.get(range);
@@ -63,13 +77,7 @@ export class PumpingService {
       reading = { low, until: now + CONVERSION_FRESH_MS };
       this.ranges.set(range, reading);
     }
-    if (!reading.low) return;
-    this.metrics.smsConversionTrips.labels(phoneCountry(phoneNumber) ?? 'none', conversion.mode).inc();
-    if (conversion.mode === 'shadow') return;
-    this.metrics.otpRequests.count('budget_exceeded');
-    throw new DomainError(ErrorCode.SMS_BUDGET_EXCEEDED, undefined, {
-      retryAfterSeconds: Math.ceil(CONVERSION_FRESH_MS / 1000),
-    });
+    return reading.low;
   }
 
   /** 422 PHONE_COUNTRY_NOT_ALLOWED unless the number's country may receive codes. */

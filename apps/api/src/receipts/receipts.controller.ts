@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from '@app/domain';
 import { AppConfig } from '@app/platform';
 import { ApiErrors } from '../common/api-errors.decorator.js';
+import type { RawBodyRequest } from '../common/json-body.js';
 import type { Fields } from './receipt-parsers.js';
 import { ReceiptsService } from './receipts.service.js';
 
@@ -99,5 +100,88 @@ export class ReceiptsController {
     await this.receipts.smsRu(flat(body));
     void reply.type('text/plain; charset=utf-8');
     return '100';
+  }
+}
+
+/** What WhatsApp and Telegram post: JSON, as their documentation shows it. */
+const JSON_BODY = {
+  schema: { type: 'object' as const, additionalProperties: true },
+  description: "The provider's JSON, as its documentation shows it.",
+};
+
+/**
+ * WhatsApp's and Telegram's delivery reports, feeding the same receipts as the
+ * SMS gateways'. No token: the provider's signature over the body as sent is
+ * the credential.
+ */
+@ApiTags('delivery receipts')
+@Controller('hooks')
+export class ChannelReceiptsController {
+  constructor(private readonly receipts: ReceiptsService) {}
+
+  @Post('whatsapp')
+  @HttpCode(HttpStatus.OK)
+  @ApiBody(JSON_BODY)
+  @ApiOperation({
+    summary: 'WhatsApp Cloud API webhook (message statuses)',
+    description:
+      'Set as the callback URL of the Meta app’s WhatsApp webhooks, field `messages`. Signed with ' +
+      'X-Hub-Signature-256 (sha256= the HMAC-SHA256 of the body, keyed with WHATSAPP_APP_SECRET). Statuses sent, ' +
+      'delivered, read and failed are receipts; a failed one hands the code to the next channel.',
+  })
+  @ApiResponse({ status: 200, description: 'Recorded, or counted and ignored (a message we did not send).' })
+  @ApiErrors(ErrorCode.SIGNATURE_INVALID, ErrorCode.MALFORMED_JSON)
+  async whatsapp(
+    @Req() request: RawBodyRequest,
+    @Headers('x-hub-signature-256') signature: string | undefined,
+  ): Promise<void> {
+    // The body as parsed, past the pipes: Meta's nests deeper than any of ours, and only its signed fields are read.
+    await this.receipts.whatsapp(request.rawBody, request.body, signature);
+  }
+
+  @Get('whatsapp')
+  @HttpCode(HttpStatus.OK)
+  @ApiProduces('text/plain')
+  @ApiOperation({
+    summary: 'WhatsApp webhook subscription check',
+    description:
+      'Meta calls it when the webhook is set up: `hub.mode=subscribe`, `hub.verify_token` (WHATSAPP_VERIFY_TOKEN) ' +
+      'and `hub.challenge`, which is answered back.',
+  })
+  @ApiResponse({
+    status: 200,
+    description: 'The challenge.',
+    content: { 'text/plain': { schema: { type: 'string' } } },
+  })
+  @ApiErrors(ErrorCode.SIGNATURE_INVALID)
+  whatsappSubscription(
+    @Query('hub.mode') mode: string | undefined,
+    @Query('hub.verify_token') token: string | undefined,
+    @Query('hub.challenge') challenge: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): string {
+    const answer = this.receipts.whatsappSubscription(mode, token, challenge);
+    void reply.type('text/plain; charset=utf-8');
+    return answer;
+  }
+
+  @Post('telegram')
+  @HttpCode(HttpStatus.OK)
+  @ApiBody(JSON_BODY)
+  @ApiOperation({
+    summary: 'Telegram Gateway delivery report',
+    description:
+      'The `callback_url` each sendVerificationMessage carries (SMS_RECEIPTS_URL). Signed with X-Request-Timestamp ' +
+      'and X-Request-Signature (HMAC-SHA256 of "timestamp\\nbody", keyed with the SHA-256 of TELEGRAM_GATEWAY_TOKEN); ' +
+      'older than five minutes is refused. An expired message hands the code to the next channel.',
+  })
+  @ApiResponse({ status: 200, description: 'Recorded, or counted and ignored.' })
+  @ApiErrors(ErrorCode.SIGNATURE_INVALID, ErrorCode.MALFORMED_JSON)
+  async telegram(
+    @Req() request: RawBodyRequest,
+    @Headers('x-request-timestamp') timestamp: string | undefined,
+    @Headers('x-request-signature') signature: string | undefined,
+  ): Promise<void> {
+    await this.receipts.telegram(request.rawBody, request.body, timestamp, signature);
   }
 }

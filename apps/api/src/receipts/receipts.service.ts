@@ -16,8 +16,10 @@ import {
   vonageSignatureValid,
 } from './receipt-parsers.js';
 import { ReceiptsRepository } from './receipts.repository.js';
+import { readTelegramReport, telegramSignatureValid } from './telegram-receipts.js';
+import { readWhatsAppStatuses, whatsappSignatureValid } from './whatsapp-receipts.js';
 
-export type ReceiptTransport = 'twilio' | 'vonage' | 'smsru';
+export type ReceiptTransport = 'twilio' | 'vonage' | 'smsru' | 'whatsapp' | 'telegram';
 
 /**
  * A gateway may report a message before the worker has stored its id (Twilio
@@ -72,6 +74,50 @@ export class ReceiptsService {
     const smsru = this.config.sms.smsru;
     if (!smsru || !smsRuHashValid(smsru.apiId, fields)) this.refuse('smsru', 'bad_signature');
     await this.apply('smsru', readSmsRuReceipts(fields));
+  }
+
+  /**
+   * A WhatsApp Cloud API webhook, signed with X-Hub-Signature-256 (the app
+   * secret's HMAC-SHA256 of the body as sent). Its message statuses are
+   * receipts; the other things a webhook carries (incoming messages) are not
+   * ours to read.
+   */
+  async whatsapp(rawBody: string | undefined, body: unknown, signature: string | undefined): Promise<void> {
+    const appSecret = this.config.channels.whatsapp?.appSecret;
+    if (!appSecret || rawBody === undefined || !whatsappSignatureValid(appSecret, rawBody, signature))
+      this.refuse('whatsapp', 'bad_signature');
+    const receipts = readWhatsAppStatuses(body);
+    if (receipts.length > 0) await this.apply('whatsapp', receipts);
+  }
+
+  /** Meta's subscription check of the webhook: the challenge back when the verify token is ours. */
+  whatsappSubscription(mode: string | undefined, token: string | undefined, challenge: string | undefined): string {
+    const expected = this.config.channels.whatsapp?.verifyToken;
+    if (!expected || mode !== 'subscribe' || token !== expected || !challenge) this.refuse('whatsapp', 'bad_signature');
+    return challenge;
+  }
+
+  /**
+   * A Telegram Gateway delivery report, signed with X-Request-Signature (HMAC-SHA256
+   * of the timestamp and the body, keyed with the token's SHA-256); a report
+   * more than five minutes old is refused. `revoked` is our own doing, not a receipt.
+   */
+  async telegram(
+    rawBody: string | undefined,
+    body: unknown,
+    timestamp: string | undefined,
+    signature: string | undefined,
+  ): Promise<void> {
+    const telegram = this.config.channels.telegram;
+    const now = Math.floor(Date.now() / 1000);
+    if (
+      !telegram ||
+      rawBody === undefined ||
+      !telegramSignatureValid(telegram.token, timestamp, rawBody, signature, now)
+    )
+      this.refuse('telegram', 'bad_signature');
+    const receipt = readTelegramReport(body);
+    if (receipt) await this.apply('telegram', [receipt]);
   }
 
   private async attemptOf(transport: ReceiptTransport, providerId: string) {

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
+import { BotCheckModule } from '../bot-check/bot-check.module.js';
 import { PumpingModule } from '../pumping/pumping.module.js';
 import { QueueModule } from '../queue/queue.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
@@ -12,7 +13,7 @@ import { PhoneChangeService, SignInService } from './sign-in.service.js';
 
 /** Phone sign-in: ask for a code, sign in with it (the user is created on the first success); and moving to another number. */
 @Module({
-  imports: [AuthModule, RateLimitModule, QueueModule, UsersModule, ReferralModule, PumpingModule],
+  imports: [AuthModule, RateLimitModule, QueueModule, UsersModule, ReferralModule, PumpingModule, BotCheckModule],
   controllers: [SignInController, PhoneChangeController],
   providers: [SignInService, PhoneChangeService, SignInRepository],
 })

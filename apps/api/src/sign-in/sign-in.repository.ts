@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { entityManager, runPrepared, type PreparedStatement, type Transaction } from '@app/platform';
+import { type Channel, entityManager, runPrepared, type PreparedStatement, type Transaction } from '@app/platform';
 
 /**
  * The sign-in policy is two PostgreSQL functions, both in the sign-in-policy migration: read it there.
@@ -48,8 +48,13 @@ export class SignInRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   /** The language the signup asked the message in (only when it named one: one statement more, then). */
-  async setLocale(codeRequestId: string, locale: string): Promise<void> {
-    await this.db.query('UPDATE code_requests SET locale = $2 WHERE id = $1', [codeRequestId, locale]);
+  /** What the sign-up asked of the message: its language, its channel. */
+  async setPreferences(codeRequestId: string, locale: string | null, channel: Channel | null): Promise<void> {
+    await this.db.query('UPDATE code_requests SET locale = $2, channel = $3 WHERE id = $1', [
+      codeRequestId,
+      locale,
+      channel,
+    ]);
   }
 
   /**

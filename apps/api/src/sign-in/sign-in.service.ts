@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCode, generateOtp, normalizePhoneNumber, OtpKeyRing, phonePolicy } from '@app/domain';
-import { AppConfig, UnitOfWork } from '@app/platform';
+import { AppConfig, CHANNEL_OF, type Channel, transportOrder, UnitOfWork } from '@app/platform';
 import { TokenResponseDto } from '../auth/dto/token-response.dto.js';
 import type { AuthUser } from '../auth/auth-user.js';
 import type { SessionDevice } from '../auth/sessions.repository.js';
@@ -59,13 +59,18 @@ export class SignInService {
   async requestCode(
     rawPhone: string,
     username: string | undefined,
-    { forUserId, locale }: { forUserId?: string; locale?: string } = {},
+    {
+      forUserId,
+      locale,
+      channel,
+      botChecked = false,
+    }: { forUserId?: string; locale?: string; channel?: Channel; botChecked?: boolean } = {},
   ): Promise<CodeRequestedDto> {
     const phoneNumber = normalizePhoneNumber(rawPhone, this.config.defaultPhoneRegion);
     const policy = phonePolicy(phoneNumber, this.config.otp);
     if (!policy.exempt) {
       this.pumping.checkCountry(phoneNumber);
-      await this.pumping.checkConversion(phoneNumber);
+      await this.pumping.checkConversion(phoneNumber, botChecked);
     }
     // Checked against every live user whoever asks, so the answer says nothing about the phone; answered only
     // once the phone's gates let the request through, and counted by them like a code (request_code).
@@ -120,10 +125,25 @@ export class SignInService {
         );
     }
 
-    // Before the job is queued: the worker reads the locale with the code.
-    if (locale) await this.signIn.setLocale(id, locale);
+    // Before the job is queued: the worker reads them with the code.
+    if (locale || channel) await this.signIn.setPreferences(id, locale ?? null, channel ?? null);
     await this.deliveries.enqueue(id);
-    return { phone_number: phoneNumber, expires_in: ttlSeconds, resend_in: resendSeconds };
+    return {
+      phone_number: phoneNumber,
+      expires_in: ttlSeconds,
+      resend_in: resendSeconds,
+      channel: this.firstChannel(channel ?? null, forUserId !== undefined),
+    };
+  }
+
+  /** The channel of the transport the worker tries first for such a code. */
+  private firstChannel(preferred: Channel | null, phoneChange: boolean): Channel {
+    const [first] = transportOrder(
+      this.config.sms.transports.map((name) => ({ name })),
+      preferred,
+      phoneChange,
+    );
+    return CHANNEL_OF[first.name];
   }
 
   /**

@@ -6,11 +6,14 @@ import { CodeDeliveryProcessor } from './code-delivery.processor.js';
 import { CodeDeliveryService, SMS_TRANSPORTS } from './code-delivery.service.js';
 import { CodeRequestsRepository } from './code-requests.repository.js';
 import { SmsRuTransport } from './gateways/smsru.transport.js';
+import { TelegramTransport } from './gateways/telegram.transport.js';
 import { TwilioTransport } from './gateways/twilio.transport.js';
 import { VonageTransport } from './gateways/vonage.transport.js';
+import { WhatsAppTransport } from './gateways/whatsapp.transport.js';
 import { SilentReceiptsSweep } from './silent-receipts.sweep.js';
 import { SimulatedSmsTransport } from './simulated-sms.transport.js';
 import type { SmsTransport } from './sms-transport.js';
+import { TelegramRevocationsSweep } from './telegram-revocations.sweep.js';
 import { TemplateCostsLog } from './template-costs.log.js';
 import { UndeliveredCodesSweep } from './undelivered-codes.sweep.js';
 import { WebhookSmsTransport } from './webhook-sms.transport.js';
@@ -21,6 +24,8 @@ const TRANSPORTS: Record<TransportName, Type<SmsTransport>> = {
   twilio: TwilioTransport,
   vonage: VonageTransport,
   smsru: SmsRuTransport,
+  whatsapp: WhatsAppTransport,
+  telegram: TelegramTransport,
 };
 
 @Module({})
@@ -37,11 +42,12 @@ export class CodeDeliveryModule {
         CodeRequestsRepository,
         UndeliveredCodesSweep,
         SilentReceiptsSweep,
+        TelegramRevocationsSweep,
         TemplateCostsLog,
         ...chosen,
         { provide: SMS_TRANSPORTS, inject: chosen, useFactory: (...transports: SmsTransport[]) => transports },
       ],
-      exports: [CodeDeliveryService, UndeliveredCodesSweep, SilentReceiptsSweep],
+      exports: [CodeDeliveryService, UndeliveredCodesSweep, SilentReceiptsSweep, TelegramRevocationsSweep],
     };
   }
 }

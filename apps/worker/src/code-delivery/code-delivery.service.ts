@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { UnrecoverableError } from 'bullmq';
 import { otpMessageText, OtpKeyRing, phoneCountry, phonePolicy, pickMessage } from '@app/domain';
-import { AppConfig } from '@app/platform';
+import { AppConfig, transportOrder } from '@app/platform';
 import { NO_TRANSPORT, WorkerMetrics } from '../metrics/worker-metrics.js';
 import { CodeRequestsRepository, type RequestForDelivery } from './code-requests.repository.js';
 import { planDelivery } from './delivery-plan.js';
@@ -13,12 +13,13 @@ export type DeliveryOutcome = 'delivered' | 'already-delivered' | 'dropped' | 'm
 export const SMS_TRANSPORTS = Symbol('sms transports');
 
 /** The gateways that report what became of a message (docs/sms.md, receipts). */
-const REPORTING = new Set(['twilio', 'vonage', 'smsru']);
+const REPORTING = new Set(['twilio', 'vonage', 'smsru', 'whatsapp', 'telegram']);
 
 type Failure = { transport: SmsTransport; kind: FailureKind; reason: string };
 
 /**
- * Delivers one code request through the transports of SMS_TRANSPORT, in order.
+ * Delivers one code request through the transports of SMS_TRANSPORT, in order
+ * (the sign-up's preferred channel first: transportOrder).
  * Safe to run any number of times for one request: a delivered request is not
  * sent again; a used, replaced, burned or expired one is dropped (its sealed
  * code erased); a transport that took the message, or may have, is never handed
@@ -76,7 +77,9 @@ export class CodeDeliveryService {
       return 'test-number';
     }
 
-    const plan = planDelivery(this.transports, this.keepsAttempts ? await this.requests.attemptsOf(codeRequestId) : []);
+    // The sign-up's preferred channel first, then the deployment's order.
+    const ordered = transportOrder(this.transports, request.channel, request.phone_change);
+    const plan = planDelivery(ordered, this.keepsAttempts ? await this.requests.attemptsOf(codeRequestId) : []);
     if ('accepted' in plan) {
       note(`${plan.accepted} took it on an earlier run`);
       return this.delivered(codeRequestId, plan.accepted);
@@ -86,7 +89,7 @@ export class CodeDeliveryService {
     const failures: Failure[] = [];
     const taken = await this.handOver(
       codeRequestId,
-      this.transports.filter(({ name }) => plan.tryInOrder.includes(name)),
+      ordered.filter(({ name }) => plan.tryInOrder.includes(name)),
       message,
       false,
       failures,
@@ -108,7 +111,9 @@ export class CodeDeliveryService {
     }
     const attempts = await this.requests.attemptsOf(codeRequestId);
     const had = new Set(attempts.filter(({ state }) => state !== 'transient').map(({ transport }) => transport));
-    const left = this.transports.filter(({ name }) => !had.has(name));
+    const left = transportOrder(this.transports, request.channel, request.phone_change).filter(
+      ({ name }) => !had.has(name),
+    );
     if (left.length === 0) {
       note('no other transport is left for a second message');
       await this.requests.eraseSealedCode(codeRequestId);
@@ -133,7 +138,7 @@ export class CodeDeliveryService {
   /** The code's message, in the person's language (the signup's locale, else the number's country's). */
   private messageOf(codeRequestId: string, request: RequestForDelivery): OutgoingSms {
     const code = this.keys.unseal(codeRequestId, request.code_sealed!);
-    const { settings } = pickMessage(
+    const { locale, settings } = pickMessage(
       this.config.sms.catalog,
       request.phone_change ? 'phone-change' : 'sign-in',
       request.locale,
@@ -143,6 +148,8 @@ export class CodeDeliveryService {
       to: request.phone_number,
       text: otpMessageText(settings, code, this.config.otp.ttlSeconds),
       reference: codeRequestId,
+      code,
+      locale,
     };
   }
 

@@ -1,7 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { type ReceiptState, runPrepared, type PreparedStatement, type SmsAttemptState } from '@app/platform';
+import {
+  type Channel,
+  type ReceiptState,
+  runPrepared,
+  type PreparedStatement,
+  type SmsAttemptState,
+} from '@app/platform';
 
 /*
  * A delivery reads its request, marks it delivered (or erases the sealed code),
@@ -9,9 +15,9 @@ import { type ReceiptState, runPrepared, type PreparedStatement, type SmsAttempt
  * 1,000 codes in a second through here.
  */
 const FOR_DELIVERY: PreparedStatement = {
-  name: 'delivery_read_v3',
+  name: 'delivery_read_v4',
   text: `SELECT phone_number, code_sealed, status, expires_at > now() AS live, delivered_at,
-                for_user_id IS NOT NULL AS phone_change, locale
+                for_user_id IS NOT NULL AS phone_change, locale, channel
            FROM code_requests WHERE id = $1`,
 };
 const ERASE_SEALED_CODE: PreparedStatement = {
@@ -48,6 +54,8 @@ export interface RequestForDelivery {
   phone_change: boolean;
   /** The locale the signup asked for; null: the number's country decides. */
   locale: string | null;
+  /** The channel the signup preferred; null: the deployment's order. */
+  channel: Channel | null;
 }
 
 /** Every statement of code delivery, named by what it does. */
@@ -138,6 +146,33 @@ export class CodeRequestsRepository {
       [limit],
     );
     return rows.map((row) => row.id);
+  }
+
+  /**
+   * Claims Telegram messages whose code can no longer be used (burned by wrong
+   * guesses, or replaced by a newer code) and which Telegram has not reported
+   * delivered: at most an hour old, Telegram's longest ttl. Claimed once
+   * (revoked_at), whichever worker comes first; `unrevoke` gives a claim back
+   * when the call did not get through.
+   */
+  async claimRevocable(limit: number): Promise<Array<{ id: string; provider_id: string }>> {
+    const [rows] = await this.db.query<[Array<{ id: string; provider_id: string }>, number]>(
+      `UPDATE sms_attempts SET revoked_at = now()
+        WHERE id IN (
+          SELECT a.id FROM sms_attempts a JOIN code_requests c ON c.id = a.code_request_id
+           WHERE a.transport = 'telegram' AND a.provider_id IS NOT NULL AND a.revoked_at IS NULL
+             AND a.started_at > now() - interval '1 hour'
+             AND a.receipt_state IS DISTINCT FROM 'delivered' AND c.status IN ('burned', 'replaced')
+           LIMIT $1 FOR UPDATE OF a SKIP LOCKED)
+          AND revoked_at IS NULL
+       RETURNING id, provider_id`,
+      [limit],
+    );
+    return rows.map((row) => ({ id: String(row.id), provider_id: row.provider_id }));
+  }
+
+  async unrevoke(attemptId: string): Promise<void> {
+    await this.db.query('UPDATE sms_attempts SET revoked_at = NULL WHERE id = $1', [attemptId]);
   }
 
   /** Live requests with no delivery yet, older than the grace period, oldest first. */

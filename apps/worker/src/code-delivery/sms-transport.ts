@@ -6,6 +6,10 @@ export interface OutgoingSms {
   text: string;
   /** The code request id. */
   reference: string;
+  /** The code alone, for channels whose message is the provider's own (a WhatsApp template, Telegram's). */
+  code: string;
+  /** The message's language subtag (`en`, `ru`): the one `text` is in. */
+  locale: string;
 }
 
 /**

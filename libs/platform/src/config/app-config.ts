@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { type AuthConfig, authConfig } from './features/auth.config.js';
+import { botCheckConfig, type BotCheckConfig } from './features/bot-check.config.js';
+import { channelsConfig, type ChannelsConfig } from './features/channels.config.js';
 import {
   databaseConfig,
   type DatabaseConfig as DatabaseSection,
@@ -20,6 +22,8 @@ export { PRODUCTION_BUDGETS } from './features/pumping.config.js';
 export { EVENTS_RETRY_SCHEDULE } from './features/events.config.js';
 export { FRAUD_SIGNALS, type FraudSignal, type ReferralPolicy, type Reward } from './features/referrals.config.js';
 export { TRANSPORT_NAMES, type TransportName } from './features/sms.config.js';
+export { BOT_CHECK_PROVIDERS, type BotCheckConfig, type BotCheckProvider } from './features/bot-check.config.js';
+export { CHANNELS, CHANNEL_OF, type Channel, transportOrder } from './features/channels.config.js';
 export { type VonageSignatureMethod } from './features/receipts.config.js';
 export type { RateLimit } from './features/http.config.js';
 export type { RedisClusterConfig } from './features/redis.config.js';
@@ -64,7 +68,11 @@ export class AppConfig {
   defaultPhoneRegion: AuthConfig['defaultPhoneRegion'];
   sms: SmsConfig;
   receipts: ReceiptsConfig;
+  /** WhatsApp's and Telegram's accounts (null when SMS_TRANSPORT does not name them). */
+  channels: ChannelsConfig;
   pumping: PumpingConfig;
+  /** The bot check before a code is sent; null when BOT_CHECK_PROVIDER is off. */
+  botCheck: BotCheckConfig | null;
   /** The referral lifecycle's policy, as its database functions take it. */
   referrals: ReferralPolicy;
   events: EventsConfig;
@@ -100,7 +108,9 @@ export function loadConfig(
   const auth = authConfig(v, context);
   const sms = smsConfig(v, context);
   const receipts = receiptsConfig(v, context);
+  const channels = channelsConfig(v, context);
   const pumping = pumpingConfig(v, context);
+  const botCheck = botCheckConfig(v, context, pumping.conversion !== null);
   const referrals = referralsConfig(v, context);
   const events = eventsConfig(v, context);
   const { keepFailed, ...operations } = operationsConfig(v, context);
@@ -119,7 +129,9 @@ export function loadConfig(
     ...auth.generate(),
     sms,
     receipts,
+    channels,
     pumping,
+    botCheck,
     referrals,
     events,
     ...operations,

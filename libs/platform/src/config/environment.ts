@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { AUTH_HELP, AuthSettings } from './features/auth.config.js';
+import { BOT_CHECK_HELP, BotCheckSettings } from './features/bot-check.config.js';
+import { CHANNELS_HELP, ChannelSettings } from './features/channels.config.js';
 import { DATABASE_HELP, DatabaseSettings } from './features/database.config.js';
 import { EVENTS_HELP, EventsSettings } from './features/events.config.js';
 import { HTTP_HELP, HttpSettings } from './features/http.config.js';
@@ -28,7 +30,9 @@ const FEATURES = [
   { schema: AuthSettings, help: AUTH_HELP },
   { schema: SmsSettings, help: SMS_HELP },
   { schema: ReceiptsSettings, help: RECEIPTS_HELP },
+  { schema: ChannelSettings, help: CHANNELS_HELP },
   { schema: PumpingSettings, help: PUMPING_HELP },
+  { schema: BotCheckSettings, help: BOT_CHECK_HELP },
   { schema: ReferralSettings, help: REFERRALS_HELP },
   { schema: EventsSettings, help: EVENTS_HELP },
   { schema: OperationsSettings, help: OPERATIONS_HELP },
@@ -41,7 +45,9 @@ export type EnvironmentVariables = HttpSettings &
   AuthSettings &
   SmsSettings &
   ReceiptsSettings &
+  ChannelSettings &
   PumpingSettings &
+  BotCheckSettings &
   ReferralSettings &
   EventsSettings &
   OperationsSettings;

@@ -9,6 +9,7 @@ export type CodeRequestStatus = 'pending' | 'used' | 'burned' | 'replaced' | 're
  * dropped or expired, and is erased then.
  */
 @Entity('code_requests')
+@Check('code_requests_channel_check', "channel IN ('sms', 'whatsapp', 'telegram')")
 @Check('code_requests_status_check', "status IN ('pending', 'used', 'burned', 'replaced', 'refused')")
 // At most one live code per phone: a new code replaces the old one.
 @Index('code_requests_one_pending_key', ['phoneNumber'], { unique: true, where: "status = 'pending'" })
@@ -59,6 +60,10 @@ export class CodeRequestEntity {
   /** The locale the signup asked the message in; null: the number's country decides. */
   @Column({ type: 'varchar', length: 35, nullable: true })
   locale: string | null;
+
+  /** The sign-up's preferred channel; null: the deployment's order (SMS_TRANSPORT). */
+  @Column({ type: 'varchar', length: 8, nullable: true })
+  channel: 'sms' | 'whatsapp' | 'telegram' | null;
 
   /** When a second route was claimed for the code (an undelivered receipt, or silence); once per code. */
   @Column({ name: 'fallback_at', type: 'timestamptz', nullable: true })

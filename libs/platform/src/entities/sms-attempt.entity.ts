@@ -32,6 +32,9 @@ const RECEIPT_STATE_CHECK = `IN (${RECEIPT_STATES.map((state) => `'${state}'`).j
 @Check('sms_attempts_state_check', "state IN ('sending', 'accepted', 'ambiguous', 'transient', 'permanent')")
 @Check('sms_attempts_receipt_state_check', `receipt_state ${RECEIPT_STATE_CHECK}`)
 @Index('sms_attempts_code_request_idx', ['codeRequestId'])
+@Index('sms_attempts_revocable_idx', ['startedAt'], {
+  where: "transport = 'telegram' AND provider_id IS NOT NULL AND revoked_at IS NULL",
+})
 @Index('sms_attempts_provider_idx', ['transport', 'providerId'], { where: 'provider_id IS NOT NULL' })
 export class SmsAttemptEntity {
   @PrimaryGeneratedColumn('identity', {
@@ -55,7 +58,7 @@ export class SmsAttemptEntity {
   state: SmsAttemptState;
 
   /** The gateway's id of the message, once accepted. */
-  @Column({ name: 'provider_id', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'provider_id', type: 'varchar', length: 128, nullable: true })
   providerId: string | null;
 
   /** Why it failed, in the transport's words (never a credential). */
@@ -78,6 +81,10 @@ export class SmsAttemptEntity {
 
   @Column({ name: 'receipt_at', type: 'timestamptz', nullable: true })
   receiptAt: Date | null;
+
+  /** When the message was revoked (Telegram Gateway) because its code can no longer be used. */
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt: Date | null;
 
   /** The second route's attempt, after the first did not deliver. */
   @Column({ type: 'boolean', default: false })

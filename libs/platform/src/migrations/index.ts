@@ -11,6 +11,7 @@ import { FunctionsFromFiles1765000000000 } from './1765000000000-functions-from-
 import { Accounts1765100000000 } from './1765100000000-accounts.js';
 import { ReferralLifecycle1765200000000 } from './1765200000000-referral-lifecycle.js';
 import { DeliveryReceipts1765300000000 } from './1765300000000-delivery-receipts.js';
+import { Channels1765400000000 } from './1765400000000-channels.js';
 
 /** Every migration, oldest first. A new migration is a new file added here. */
 export const MIGRATIONS = [
@@ -27,4 +28,5 @@ export const MIGRATIONS = [
   Accounts1765100000000,
   ReferralLifecycle1765200000000,
   DeliveryReceipts1765300000000,
+  Channels1765400000000,
 ];

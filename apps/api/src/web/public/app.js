@@ -69,6 +69,8 @@ function explain(body, seconds) {
       return 'To change your number, sign in again first: you signed in more than 10 minutes ago. Sign out, sign in with a new code, then change the number.';
     case 'PHONE_NUMBER_TAKEN':
       return 'Another account uses that number. Sign in with it to change or delete that account first.';
+    case 'BOT_CHECK_FAILED':
+      return 'Please complete the check above the button, then press “Send code” again.';
     case 'PHONE_COUNTRY_NOT_ALLOWED':
       return 'Numbers of that country are not accepted here.';
     case 'UNAUTHORIZED':
@@ -175,6 +177,59 @@ async function busy(button, work) {
   }
 }
 
+/*
+ * The bot check (BOT_CHECK_PROVIDER): the provider's widget, rendered explicitly from its own script, which the
+ * page's Content-Security-Policy allows only when a provider is set. Shown from the start when every sign-up needs
+ * it, else once the API answers BOT_CHECK_FAILED. Turnstile, hCaptcha and reCAPTCHA share render, getResponse
+ * and reset; a token is good once, so the widget is reset after each use.
+ */
+const BOT_CHECK_SCRIPTS = {
+  turnstile: { src: 'https://challenges.cloudflare.com/turnstile/v0/api.js', global: 'turnstile' },
+  hcaptcha: { src: 'https://js.hcaptcha.com/1/api.js', global: 'hcaptcha' },
+  recaptcha: { src: 'https://www.google.com/recaptcha/api.js', global: 'grecaptcha' },
+};
+const botCheck = { script: null, siteKey: null, widget: null, ready: null };
+
+function setUpBotCheck() {
+  const [provider, siteKey, when] = (document.body.dataset.botCheck || '').split(':');
+  if (!Object.hasOwn(BOT_CHECK_SCRIPTS, provider) || !siteKey) return;
+  botCheck.script = BOT_CHECK_SCRIPTS[provider];
+  botCheck.siteKey = siteKey;
+  if (when === 'always') showBotCheck().catch((error) => ($('error').textContent = error.message));
+}
+
+function showBotCheck() {
+  if (botCheck.ready) return botCheck.ready;
+  $('bot-check').hidden = false;
+  botCheck.ready = new Promise((resolve, reject) => {
+    window.onBotCheckLoad = () => {
+      botCheck.widget = window[botCheck.script.global].render($('bot-check'), { sitekey: botCheck.siteKey });
+      resolve();
+    };
+    const script = document.createElement('script');
+    script.src = `${botCheck.script.src}?render=explicit&onload=onBotCheckLoad`;
+    script.async = true;
+    script.onerror = () => {
+      botCheck.ready = null;
+      reject(new Error('The bot check could not load. Check your connection and try again.'));
+    };
+    document.head.appendChild(script);
+  });
+  return botCheck.ready;
+}
+
+function botCheckToken() {
+  if (botCheck.widget === null) return null;
+  return window[botCheck.script.global].getResponse(botCheck.widget) || null;
+}
+
+function resetBotCheck() {
+  if (botCheck.widget !== null) window[botCheck.script.global].reset(botCheck.widget);
+}
+
+/** Where the code went first, in the words of "Code sent …". */
+const CHANNEL_WORDS = { sms: 'by SMS', whatsapp: 'on WhatsApp', telegram: 'in Telegram' };
+
 // Step 1: ask for a code.
 async function requestCode() {
   clearMessages();
@@ -187,11 +242,22 @@ async function requestCode() {
   }
   // The message comes in the browser's language when the deployment has templates for it.
   const locale = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$/.test(navigator.language || '') ? navigator.language : null;
-  const answer = await call('POST', '/auth/signup/', {
-    phone_number: phone,
-    ...(username ? { username } : {}),
-    ...(locale ? { locale } : {}),
-  });
+  const token = botCheckToken();
+  let answer;
+  try {
+    answer = await call('POST', '/auth/signup/', {
+      phone_number: phone,
+      ...(username ? { username } : {}),
+      ...(locale ? { locale } : {}),
+      ...(token ? { bot_check_token: token } : {}),
+    });
+  } catch (error) {
+    // The deployment asks this sign-up for a bot check: show the widget and let the person send again.
+    if (error.body && error.body.error === 'BOT_CHECK_FAILED' && botCheck.script) await showBotCheck();
+    throw error;
+  } finally {
+    if (token) resetBotCheck();
+  }
   state.phone = answer.phone_number;
   // Counted once the number is known good (the inbox refuses others), before the gateway's 1-2 s are up.
   state.inboxSeen = state.inboxAvailable ? (await inboxFor(answer.phone_number)).length : 0;
@@ -204,7 +270,7 @@ async function requestCode() {
     say('Sending your code… it usually takes 1-2 seconds.');
     watchInbox(state.phone, state.inboxSeen, $('verify'));
   } else {
-    say('Code sent. It should arrive within a few seconds.');
+    say(`Code sent ${CHANNEL_WORDS[answer.channel] || ''}. It should arrive within a few seconds.`.replace(' .', '.'));
   }
 }
 
@@ -698,6 +764,7 @@ $('change-phone').addEventListener('click', () => {
 (async () => {
   // The inbox exists only with the simulated SMS transport; the server says so in the page.
   state.inboxAvailable = document.body.dataset.inbox === 'on';
+  setUpBotCheck();
   readInvitation();
   if (state.token) {
     try {

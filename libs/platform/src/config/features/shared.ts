@@ -17,6 +17,8 @@ export const GROUPS = {
   auth: 'Sign-in and tokens',
   sms: 'SMS delivery',
   receipts: 'SMS delivery receipts',
+  channels: 'WhatsApp and Telegram',
+  botCheck: 'Bot check',
   pumping: 'SMS pumping',
   referrals: 'Referral lifecycle and rewards',
   events: 'Referral events',

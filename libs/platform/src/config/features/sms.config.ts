@@ -18,7 +18,7 @@ import type { AuthSettings } from './auth.config.js';
 import { type FeatureContext, GROUPS, type HelpOf, HTTP_URL, POSITIVE, splitList, WEBHOOK_SECRET } from './shared.js';
 
 /** The transports a message can go through, in the words SMS_TRANSPORT uses. */
-export const TRANSPORT_NAMES = ['simulated', 'webhook', 'twilio', 'vonage', 'smsru'] as const;
+export const TRANSPORT_NAMES = ['simulated', 'webhook', 'twilio', 'vonage', 'smsru', 'whatsapp', 'telegram'] as const;
 export type TransportName = (typeof TRANSPORT_NAMES)[number];
 
 const TRANSPORT = `(${TRANSPORT_NAMES.join('|')})`;
@@ -170,7 +170,7 @@ export const SMS_HELP: HelpOf<SmsSettings> = {
   },
   SMS_TRANSPORT: {
     group,
-    meaning: `${TRANSPORT_NAMES.join(', ')}, or a list of them tried in order`,
+    meaning: `the channels' transports, tried in this order: ${TRANSPORT_NAMES.join(', ')}, or a list of them (whatsapp and telegram are channels of their own; a sign-up's preferred channel goes first)`,
     default: 'simulated (webhook in production, where simulated is refused)',
   },
   SMS_WEBHOOK_URL: {
