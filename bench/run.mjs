@@ -49,6 +49,7 @@ const codeOf = (n) => {
 const ALL_PHASES = 'a,b,c,d,e,f,s,p';
 const PHASES = new Set((process.env.BENCH_PHASES ?? ALL_PHASES).split(',').map((phase) => phase.trim()));
 const phase = (name) => PHASES.has(name);
+const BOT_CHECK = process.env.BENCH_BOT_CHECK === '1';
 
 // CPU time, which swings far less than rates between runs: utime + stime from /proc, in clock ticks.
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
@@ -416,7 +417,23 @@ async function main() {
     ? { DATABASE_URL: bouncer.through(DATABASE_URL), DATABASE_POOLER: 'transaction', DATABASE_DIRECT_URL: DATABASE_URL }
     : {};
   if (bouncer) say(`through PgBouncer on port ${bouncer.port}`);
-  const env = appEnv({ PORT: String(apiPort), SMS_WEBHOOK_URL: `http://127.0.0.1:${sinkPort}/sms`, ...pooled });
+  // BENCH_BOT_CHECK=1: every sign-up needs a bot check (BOT_CHECK_WHEN=always) and carries a token, checked
+  // with siteverify on the sink's port (a Turnstile stand-in that passes each at once).
+  const botCheck = BOT_CHECK
+    ? {
+        BOT_CHECK_PROVIDER: 'turnstile',
+        BOT_CHECK_SITE_KEY: 'bench-site-key',
+        BOT_CHECK_SECRET: 'bench-secret-key',
+        BOT_CHECK_VERIFY_URL: `http://127.0.0.1:${sinkPort}/siteverify`,
+      }
+    : {};
+  if (BOT_CHECK) say('with the bot check on every sign-up');
+  const env = appEnv({
+    PORT: String(apiPort),
+    SMS_WEBHOOK_URL: `http://127.0.0.1:${sinkPort}/sms`,
+    ...pooled,
+    ...botCheck,
+  });
   // BENCH_CPU_PROF=<dir>: the API, the worker and the ceilings write V8 CPU profiles there when they stop (node --cpu-prof).
   const profiled = (name) =>
     process.env.BENCH_CPU_PROF
@@ -598,7 +615,9 @@ async function main() {
                 'content-type': 'application/json',
                 'x-forwarded-for': `10.${(signups >> 16) & 255}.${(signups >> 8) & 255}.${signups & 255}`,
               },
-              body: JSON.stringify({ phone_number: phone }),
+              body: JSON.stringify(
+                BOT_CHECK ? { phone_number: phone, bot_check_token: `bench-${signups}` } : { phone_number: phone },
+              ),
             };
           },
         }),

@@ -1,7 +1,9 @@
 // The bench's SMS gateway stand-in, in a process of its own so that it does not
 // share an event loop with the load generator: takes each message at once and
 // answers it 1-2 s later, like a real gateway. Reports each first receipt to the
-// parent (phone, time).
+// parent (phone, time). With BENCH_BOT_CHECK=1 it also stands in for Turnstile's
+// siteverify at /siteverify, passing every token at once (the bench measures our
+// CPU, not the provider's latency).
 import { createServer } from 'node:http';
 
 const seen = new Set();
@@ -9,6 +11,13 @@ const server = createServer((request, response) => {
   let body = '';
   request.on('data', (chunk) => (body += chunk));
   request.on('end', () => {
+    if (request.url === '/siteverify') {
+      const hostname = 'bench.example';
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ success: true, challenge_ts: new Date().toISOString(), hostname, 'error-codes': [] }));
+      return;
+    }
     const { to } = JSON.parse(body);
     if (!seen.has(to)) {
       seen.add(to);
