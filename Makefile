@@ -18,7 +18,7 @@ SOURCES := $(shell find apps libs \( -name '*.ts' ! -name '*.spec.ts' \) -o -nam
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/referral_test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379
 
-.PHONY: help install build run dev settings-docs test test-external test-faults test-scale test-image bench postman lint format typecheck migrate docker_run docker_demo docker_stop
+.PHONY: help install build run dev settings-docs openapi test test-external test-faults test-scale test-image bench postman lint format typecheck migrate docker_run docker_demo docker_stop
 
 help: ## List the targets
 	@grep -E '^[a-z_]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,8 +44,12 @@ dev: build ## As run, and each process is recompiled and restarted when its sour
 settings-docs: build ## Write docs/configuration.md and .env.example from the settings schema
 	npm run settings:docs
 
+openapi: build ## Write docs/openapi.json and the typed client's schema (packages/client) from the code
+	npm run openapi
+
 test: build ## Lint, type-check and run every test; without TEST_DATABASE_URL on a throwaway embedded PostgreSQL
 	npm run lint
+	npm run openapi:check
 	npm run typecheck
 	npm test
 

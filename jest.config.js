@@ -24,6 +24,7 @@ const common = {
     '^@app/domain$': '<rootDir>/libs/domain/src/index.ts',
     '^@app/platform$': '<rootDir>/libs/platform/src/index.ts',
     '^@app/platform/node-version$': '<rootDir>/libs/platform/src/config/node-version.ts',
+    '^@app/platform/tracing$': '<rootDir>/libs/platform/src/config/tracing.ts',
     // Its ES build imports JSON without an import attribute, which Jest warns about; the CJS build is the same code.
     '^libphonenumber-js/max$': '<rootDir>/node_modules/libphonenumber-js/max/index.cjs',
     '^(\\.{1,2}/.*)\\.js$': '$1',

@@ -50,6 +50,7 @@ const ALL_PHASES = 'a,b,c,d,e,f,s,p';
 const PHASES = new Set((process.env.BENCH_PHASES ?? ALL_PHASES).split(',').map((phase) => phase.trim()));
 const phase = (name) => PHASES.has(name);
 const BOT_CHECK = process.env.BENCH_BOT_CHECK === '1';
+const TRACES = process.env.BENCH_TRACES === '1';
 
 // CPU time, which swings far less than rates between runs: utime + stime from /proc, in clock ticks.
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
@@ -428,11 +429,16 @@ async function main() {
       }
     : {};
   if (BOT_CHECK) say('with the bot check on every sign-up');
+  // BENCH_TRACES=1: the API and the worker trace every request (OTLP/HTTP, protobuf, to the sink; sampler
+  // OTEL_TRACES_SAMPLER as given, every trace by default).
+  const traces = TRACES ? { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}` } : {};
+  if (TRACES) say('with traces exported to the sink');
   const env = appEnv({
     PORT: String(apiPort),
     SMS_WEBHOOK_URL: `http://127.0.0.1:${sinkPort}/sms`,
     ...pooled,
     ...botCheck,
+    ...traces,
   });
   // BENCH_CPU_PROF=<dir>: the API, the worker and the ceilings write V8 CPU profiles there when they stop (node --cpu-prof).
   const profiled = (name) =>

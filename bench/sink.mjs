@@ -11,6 +11,11 @@ const server = createServer((request, response) => {
   let body = '';
   request.on('data', (chunk) => (body += chunk));
   request.on('end', () => {
+    // BENCH_TRACES=1: the OTLP/HTTP collector's stand-in, taking every batch of spans.
+    if (request.url === '/v1/traces') {
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      return;
+    }
     if (request.url === '/siteverify') {
       const hostname = 'bench.example';
       response

@@ -1,5 +1,7 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { INestApplication } from '@nestjs/common';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppConfig, createLogger, nestLogger, prepareDatabase } from '@app/platform';
 import { AppModule } from './app.module.js';
@@ -9,6 +11,7 @@ import { answerClientError, answerRouterError, registerEdgeHooks, requestId } fr
 import { InputShapePipe } from './common/input-shape.pipe.js';
 import { trustProxyOption } from './common/client-address.js';
 import { registerDocs } from './docs/docs.js';
+import { buildOpenApiDocument } from './docs/openapi.js';
 import { ApiMetrics } from './metrics/api-metrics.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 import { registerQueueDashboard } from './queue-dashboard/queue-dashboard.js';
@@ -63,12 +66,35 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     maxAge: 600,
   });
 
-  app.setGlobalPrefix(API_PREFIX, {
-    exclude: ['health/live', 'health/ready', '.well-known/jwks.json', '.well-known/openid-configuration'],
-  });
+  setRoutePrefix(app);
   // The input's shape first (an object, not too deep, no NUL), then the DTOs.
   app.useGlobalPipes(new InputShapePipe(), createValidationPipe());
   registerDocs(app);
   await registerQueueDashboard(app, config);
   return app;
+}
+
+/** Every route under /api/v1 but the probes and the key documents, which clients and orchestrators expect at the root. */
+function setRoutePrefix(app: INestApplication): void {
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: ['health/live', 'health/ready', '.well-known/jwks.json', '.well-known/openid-configuration'],
+  });
+}
+
+/**
+ * The OpenAPI document the API serves, built from the code alone: the modules
+ * in Nest's preview mode (no provider made, no database, no Redis), the same
+ * prefix and the same builder as a running API. `npm run openapi` writes it to
+ * docs/openapi.json; the e2e test holds the file to what the API serves.
+ */
+export async function documentOfCode(config: AppConfig): Promise<OpenAPIObject> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.register(config, new ApiMetrics()),
+    new FastifyAdapter(),
+    { preview: true, logger: false },
+  );
+  setRoutePrefix(app);
+  const document = buildOpenApiDocument(app);
+  await app.close();
+  return document;
 }

@@ -1,16 +1,19 @@
 import '@app/platform/node-version';
-import 'reflect-metadata';
-import { closeOnSignals, exitOnStartFailure, listenError, loadSettings } from '@app/platform';
-import { createApiApp } from './app.setup.js';
+import { startTracing } from '@app/platform/tracing';
 
+/*
+ * Tracing starts before the application is imported (OTEL_EXPORTER_OTLP_ENDPOINT
+ * set): its instrumentations patch pg, ioredis and http as they load. Nothing
+ * else is imported here, statically.
+ */
 async function main(): Promise<void> {
-  const config = await loadSettings();
-  const app = await createApiApp(config);
-  closeOnSignals(app, 'api', config.http.shutdownDelaySeconds);
-  const { host, port } = config.http;
-  await app.listen({ port, host }).catch((error: unknown) => {
-    throw listenError('the API', host, port, 'set PORT (and HOST) to a free one', error);
-  });
+  const tracing = await startTracing('referral-api');
+  const { startApi } = await import('./server.js');
+  await startApi(tracing);
 }
 
-main().catch(exitOnStartFailure('api'));
+// startApi answers its own failures to start (exitOnStartFailure); this is for what comes before it.
+main().catch((error: unknown) => {
+  console.error('api: could not start:', error);
+  process.exit(1);
+});

@@ -1,13 +1,19 @@
 import '@app/platform/node-version';
-import 'reflect-metadata';
-import { closeOnSignals, exitOnStartFailure, loadConfig, loadSettings } from '@app/platform';
-import { createWorker } from './worker.setup.js';
+import { startTracing } from '@app/platform/tracing';
 
+/*
+ * Tracing starts before the application is imported (OTEL_EXPORTER_OTLP_ENDPOINT
+ * set): its instrumentations patch pg, ioredis and undici as they load. Nothing
+ * else is imported here, statically.
+ */
 async function main(): Promise<void> {
-  // A worker signs no token (no KEY_ENCRYPTION_SECRET): it opens codes with OTP_SECRET alone.
-  const worker = await createWorker(await loadSettings((variables) => loadConfig(variables, 'worker')));
-  closeOnSignals(worker, 'worker');
-  await worker.init();
+  const tracing = await startTracing('referral-worker');
+  const { startWorker } = await import('./worker.main.js');
+  await startWorker(tracing);
 }
 
-main().catch(exitOnStartFailure('worker'));
+// startWorker answers its own failures to start (exitOnStartFailure); this is for what comes before it.
+main().catch((error: unknown) => {
+  console.error('worker: could not start:', error);
+  process.exit(1);
+});

@@ -14,6 +14,8 @@ export interface CodeDeliveryPayload {
   codeRequestId: string;
   /** The second route: the first transport took the message and did not deliver it (a receipt, or silence). */
   fallback?: boolean;
+  /** The W3C trace context of the request that queued it (`traceparent`), when traces are on. */
+  trace?: Record<string, string>;
 }
 
 export interface JobPayloads {

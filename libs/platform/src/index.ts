@@ -27,3 +27,5 @@ export * from './migrations/index.js';
 export * from './periodic-sweep.js';
 export * from './queue/queue-backend.js';
 export * from './queue/redis-client.js';
+export * from './queue/queue-tracing.js';
+export { type Tracing, tracingEnabled } from './config/tracing.js';

@@ -9,6 +9,8 @@ const JWKS_MAX_AGE_SECONDS = 300;
 class JwksDto {
   @ApiProperty({
     description: 'The public keys that verify access tokens now, and any published to sign next (RFC 7517).',
+    type: 'array',
+    items: { type: 'object', additionalProperties: true },
     example: [
       {
         kty: 'OKP',

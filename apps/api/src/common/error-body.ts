@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ERROR_MESSAGES, ErrorCode, type ErrorDetail } from '@app/domain';
+import { activeTraceId } from '@app/platform';
 import { ERROR_STATUS } from './error-status.js';
 
 export class ErrorDetailDto implements ErrorDetail {
@@ -23,6 +24,13 @@ export class ErrorBodyDto {
 
   @ApiProperty({ example: '5f0c6f0e-3a53-4a43-9d7c-8d2b9a3c2f10' })
   request_id: string;
+
+  @ApiPropertyOptional({
+    example: '4bf92f3577b34da6a3ce929d0e0e4736',
+    description:
+      'With traces on (OTEL_EXPORTER_OTLP_ENDPOINT): the trace of this request, to find it in the tracing backend.',
+  })
+  trace_id?: string;
 
   @ApiPropertyOptional({ type: [ErrorDetailDto], description: 'Present on VALIDATION_FAILED: one entry per problem.' })
   details?: ErrorDetail[];
@@ -67,6 +75,12 @@ export function errorBody(
     error: code,
     message,
     request_id: requestId,
+    ...traceOf(),
     ...(details ? { details: boundedDetails(details) } : {}),
   };
+}
+
+function traceOf(): { trace_id?: string } {
+  const traceId = activeTraceId();
+  return traceId ? { trace_id: traceId } : {};
 }

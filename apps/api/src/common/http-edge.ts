@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { DomainError, ErrorCode } from '@app/domain';
+import { trace } from '@opentelemetry/api';
+import { tracingEnabled } from '@app/platform';
 import { errorBody } from './error-body.js';
 import { ERROR_STATUS } from './error-status.js';
 import { SECURITY_HEADERS } from './security-headers.js';
@@ -76,12 +78,15 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
  */
 export function registerEdgeHooks(fastify: FastifyInstance): void {
   let closing = false;
+  // With traces on, the HTTP server span is named by its route (`POST /api/v1/auth/signup/`), not by its method alone.
+  const traced = tracingEnabled();
   fastify.addHook('preClose', (done) => {
     closing = true;
     done();
   });
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.headers(SECURITY_HEADERS).header('X-Request-Id', request.id);
+    if (traced) nameServerSpan(request.method, request.routeOptions.url);
     // The API's answers carry personal data or tokens, or say how a dependency is: no cache keeps any of them.
     if (request.url.startsWith('/api/') || request.url.startsWith('/health/'))
       void reply.header('Cache-Control', 'no-store');
@@ -92,4 +97,11 @@ export function registerEdgeHooks(fastify: FastifyInstance): void {
     }
     done();
   });
+}
+
+function nameServerSpan(method: string, route: string | undefined): void {
+  const span = trace.getActiveSpan();
+  if (!span || !route) return;
+  span.updateName(`${method} ${route}`);
+  span.setAttribute('http.route', route);
 }

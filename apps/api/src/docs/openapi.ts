@@ -136,8 +136,16 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       },
       API_KEY_SCHEME,
     )
+    .setLicense('MIT', 'https://opensource.org/license/mit')
+    // Relative to where the document is served: the deployment's own origin, behind its load balancer or not.
+    .addServer('/', 'This deployment (the origin that serves the document)')
     .addTag('auth', 'Sign in with a phone number and a code; refresh and end sessions')
     .addTag('users', 'Profiles, invite codes and the users resource')
+    .addTag('sessions', 'The signed-in person’s devices')
+    .addTag('referral lifecycle', 'Qualify and void referrals, rewards: the host app’s backend, with an API key')
+    .addTag('admin', 'The admins’ views: events, referrals in review')
+    .addTag('api-keys', 'The host app’s API keys')
+    .addTag('delivery receipts', 'The gateways’ and channels’ signed delivery reports')
     .addTag('health', 'Liveness and readiness')
     .addTag('dev', 'The simulated phone inbox (SMS_TRANSPORT=simulated only)')
     .build();
@@ -146,5 +154,15 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
   documentErrors(document);
+  declarePublicOperations(document);
   return document;
+}
+
+/** An operation with no token says so (`security: []`): public by choice, not by omission. */
+function declarePublicOperations(document: OpenAPIObject): void {
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of Object.values(operations as Record<string, Operation>)) {
+      if (typeof operation === 'object' && operation.responses && !operation.security) operation.security = [];
+    }
+  }
 }

@@ -9,7 +9,7 @@ import {
   codeDeliveryJobOptions,
   codeFallbackJob,
 } from '@app/domain';
-import { AppConfig } from '@app/platform';
+import { AppConfig, tracedAdd } from '@app/platform';
 
 /** The API's side of the code-delivery queue. */
 @Injectable()
@@ -31,10 +31,12 @@ export class CodeDeliveryQueue {
    */
   async enqueue(codeRequestId: string): Promise<boolean> {
     try {
-      await this.queue.add(
-        CodeDeliveryJob.DELIVER,
-        { codeRequestId },
-        { ...codeDeliveryJobOptions(this.config), jobId: codeDeliveryJobId(codeRequestId) },
+      // The job carries the request's trace: the worker's span of it continues it.
+      await tracedAdd(CODE_DELIVERY_QUEUE, (trace) =>
+        this.queue.add(CodeDeliveryJob.DELIVER, trace ? { codeRequestId, trace } : { codeRequestId }, {
+          ...codeDeliveryJobOptions(this.config),
+          jobId: codeDeliveryJobId(codeRequestId),
+        }),
       );
       return true;
     } catch (error) {
@@ -49,7 +51,7 @@ export class CodeDeliveryQueue {
    */
   async enqueueFallback(codeRequestId: string): Promise<void> {
     const { name, data, opts } = codeFallbackJob(codeRequestId, this.config);
-    await this.queue.add(name, data, opts);
+    await tracedAdd(CODE_DELIVERY_QUEUE, (trace) => this.queue.add(name, trace ? { ...data, trace } : data, opts));
   }
 
   /** Jobs waiting: a cheap round trip that tells whether the queue's store answers. */

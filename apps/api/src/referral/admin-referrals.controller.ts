@@ -39,7 +39,12 @@ export class AdminReferralsController {
   @Get(':id')
   @AdminOnly('referrals:read')
   @ApiKeyAuth('referrals:read')
-  @ApiOperation({ summary: 'One referral, its history and its rewards (admins)' })
+  @ApiOperation({
+    summary: 'One referral, its history and its rewards (admins)',
+    description:
+      'Every move of the referral as a row of its own (activated, qualified, final, void, review), its fraud ' +
+      'signals and verdict, and the rewards of both sides with their reversals.',
+  })
   @ApiParam({ name: 'id', format: 'uuid' })
   @ApiResponse({ status: 200, type: AdminReferralDetailDto })
   @ApiErrors(ErrorCode.FORBIDDEN, ErrorCode.REFERRAL_NOT_FOUND)

@@ -2,7 +2,7 @@ import { Processor, WorkerHost } from '@nestjs/bullmq';
 import { type BeforeApplicationShutdown, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { type Job, UnrecoverableError } from 'bullmq';
 import { CODE_DELIVERY_QUEUE, CodeDeliveryJob, type CodeDeliveryPayload } from '@app/domain';
-import { AppConfig } from '@app/platform';
+import { AppConfig, tracedJob } from '@app/platform';
 import { CodeDeliveryService, type DeliveryOutcome } from './code-delivery.service.js';
 
 /**
@@ -32,14 +32,18 @@ export class CodeDeliveryProcessor extends WorkerHost implements OnApplicationBo
     if (job.name !== CodeDeliveryJob.DELIVER || typeof job.data?.codeRequestId !== 'string') {
       throw new UnrecoverableError(`unknown job ${job.name}`);
     }
-    const outcome = await this.deliveries.deliver(
-      job.data.codeRequestId,
-      (line) => void job.log(line).catch(() => undefined),
-      job.data.fallback === true,
-    );
-    // Every delivery at debug level; failures are logged at warn (below) whatever the level.
-    this.logger.debug({ job_id: job.id, attempt: job.attemptsMade + 1, outcome }, 'code delivery');
-    return outcome;
+    // The job's span continues the trace of the request that queued it: its statements, the gateway's call and
+    // its log lines are the span's.
+    return tracedJob(CODE_DELIVERY_QUEUE, { id: job.id, name: job.name, carrier: job.data.trace }, async () => {
+      const outcome = await this.deliveries.deliver(
+        job.data.codeRequestId,
+        (line) => void job.log(line).catch(() => undefined),
+        job.data.fallback === true,
+      );
+      // Every delivery at debug level; failures are logged at warn (below) whatever the level.
+      this.logger.debug({ job_id: job.id, attempt: job.attemptsMade + 1, outcome }, 'code delivery');
+      return outcome;
+    });
   }
 
   onApplicationBootstrap(): void {

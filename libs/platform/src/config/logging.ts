@@ -3,6 +3,8 @@ import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 import type { AppConfig } from './app-config.js';
+import { activeTraceId } from '../queue/queue-tracing.js';
+import { tracingEnabled } from './tracing.js';
 
 /**
  * A phone number as it can reach a log line: E.164 (`+79991234567`), spaced or
@@ -29,6 +31,8 @@ export function pinoOptions(config: AppConfig, name: string): LoggerOptions {
     name,
     level: config.logLevel,
     base: { pid: process.pid },
+    // With traces on, each line written inside a request or a job names its trace.
+    ...(tracingEnabled() ? { mixin: () => traceField() } : {}),
     hooks: { streamWrite: scrubPhones },
     redact: {
       paths: [
@@ -106,4 +110,9 @@ export function nestLogger(logger: Logger): LoggerService {
     verbose: (message: unknown, ...rest: unknown[]) => nest.verbose(message, ...rest),
     fatal: (message: unknown, ...rest: unknown[]) => nest.fatal(message, ...rest),
   };
+}
+
+function traceField(): { trace_id?: string } {
+  const traceId = activeTraceId();
+  return traceId ? { trace_id: traceId } : {};
 }
