@@ -63,10 +63,12 @@ describe('one trace from the signup to the gateway (OpenTelemetry, OTLP/HTTP)', 
     const traceId = traceparent.split('-')[1];
 
     const spans = await until(
-      'the worker’s call to the gateway among the spans',
+      'the request’s, the job’s and the gateway call’s spans',
       () => {
+        // Each process exports its spans in batches as they end: the job's ends after the call, in a later one.
         const ofTrace = otlp.spans.filter((span) => span.traceId === traceId);
-        return ofTrace.some(gatewayCall) ? ofTrace : undefined;
+        const ended = ofTrace.some(gatewayCall) && ofTrace.some((span) => span.name === 'code-delivery process');
+        return ended && ofTrace.some((span) => span.kind === 2) ? ofTrace : undefined;
       },
       15_000,
     );

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ERROR_MESSAGES, ErrorCode, type ErrorDetail } from '@app/domain';
-import { activeTraceId } from '@app/platform';
+import { traceField } from '@app/platform';
 import { ERROR_STATUS } from './error-status.js';
 
 export class ErrorDetailDto implements ErrorDetail {
@@ -75,12 +75,7 @@ export function errorBody(
     error: code,
     message,
     request_id: requestId,
-    ...traceOf(),
+    ...traceField(),
     ...(details ? { details: boundedDetails(details) } : {}),
   };
-}
-
-function traceOf(): { trace_id?: string } {
-  const traceId = activeTraceId();
-  return traceId ? { trace_id: traceId } : {};
 }

@@ -3,7 +3,7 @@ import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { PinoPretty } from 'pino-pretty';
 import type { AppConfig } from './app-config.js';
-import { activeTraceId } from '../queue/queue-tracing.js';
+import { traceField } from '../queue/queue-tracing.js';
 import { tracingEnabled } from './tracing.js';
 
 /**
@@ -32,7 +32,7 @@ export function pinoOptions(config: AppConfig, name: string): LoggerOptions {
     level: config.logLevel,
     base: { pid: process.pid },
     // With traces on, each line written inside a request or a job names its trace.
-    ...(tracingEnabled() ? { mixin: () => traceField() } : {}),
+    ...(tracingEnabled() ? { mixin: traceField } : {}),
     hooks: { streamWrite: scrubPhones },
     redact: {
       paths: [
@@ -110,9 +110,4 @@ export function nestLogger(logger: Logger): LoggerService {
     verbose: (message: unknown, ...rest: unknown[]) => nest.verbose(message, ...rest),
     fatal: (message: unknown, ...rest: unknown[]) => nest.fatal(message, ...rest),
   };
-}
-
-function traceField(): { trace_id?: string } {
-  const traceId = activeTraceId();
-  return traceId ? { trace_id: traceId } : {};
 }
