@@ -44,6 +44,8 @@ const runnable = hasEngine('dockerd', 'docker.io') && hasEngine('debootstrap', '
   /** `docker run -d` of the image with the deployment's settings and its own; answers the container's name. */
   async function start(name: string, command: string, own: Record<string, string> = {}): Promise<string> {
     const settings = Object.entries({ ...env, ...own }).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
+    // Named for the clean-up before the engine is asked: a run the client gives up on may still make it.
+    containers.add(name);
     await engine.docker(
       [
         'run',
@@ -63,9 +65,9 @@ const runnable = hasEngine('dockerd', 'docker.io') && hasEngine('debootstrap', '
         IMAGE,
         command,
       ],
-      { timeoutMs: 60_000 },
+      // vfs copies the image's layers whole for each container: on a busy disk that alone takes a minute.
+      { timeoutMs: 240_000 },
     );
-    containers.add(name);
     return name;
   }
 
@@ -167,38 +169,49 @@ const runnable = hasEngine('dockerd', 'docker.io') && hasEngine('debootstrap', '
     expect(report.split('\n')).toEqual(['1000', '1000']);
   }, 300_000);
 
-  it('migrates a new database and makes the first signing key; a second run finds nothing to do', async () => {
-    const migrate = (name: string) =>
-      engine.docker([
-        'run',
-        '--rm',
-        '--name',
-        name,
-        '--network',
-        'host',
-        '--read-only',
-        '-e',
-        `DATABASE_URL=${env.DATABASE_URL}`,
-        '-e',
-        `KEY_ENCRYPTION_SECRET=${env.KEY_ENCRYPTION_SECRET}`,
-        IMAGE,
-        'migrate',
-      ]);
-    const first = await migrate('referral-migrate-1');
-    expect(first).toMatch(/^applied: .*\nmade the first EdDSA signing key [\w-]+$/s);
-    expect(await migrate('referral-migrate-2')).toBe('no pending migrations\na signing key is in use already');
-  }, 300_000);
+  it(
+    'migrates a new database and makes the first signing key; a second run finds nothing to do',
+    async () => {
+      const migrate = (name: string) =>
+        engine.docker(
+          [
+            'run',
+            '--rm',
+            '--name',
+            name,
+            '--network',
+            'host',
+            '--read-only',
+            '-e',
+            `DATABASE_URL=${env.DATABASE_URL}`,
+            '-e',
+            `KEY_ENCRYPTION_SECRET=${env.KEY_ENCRYPTION_SECRET}`,
+            IMAGE,
+            'migrate',
+          ],
+          { timeoutMs: 240_000 },
+        );
+      const first = await migrate('referral-migrate-1');
+      expect(first).toMatch(/^applied: .*\nmade the first EdDSA signing key [\w-]+$/s);
+      expect(await migrate('referral-migrate-2')).toBe('no pending migrations\na signing key is in use already');
+    },
+    10 * 60_000,
+  );
 
-  it('runs two APIs and a worker, read-only, and each turns healthy by the check that fits its command', async () => {
-    for (const index of [1, 2]) {
-      const port = await freePort();
-      await start(`referral-api-${index}`, 'api', { PORT: String(port), METRICS_PORT: String(await freePort()) });
-      apis.push(`http://127.0.0.1:${port}`);
-    }
-    await start('referral-worker-1', 'worker', { METRICS_PORT: String(await freePort()) });
-    await waitUntilHealthy(engine, ['referral-api-1', 'referral-api-2', 'referral-worker-1']);
-    for (const api of apis) await waitUntilReady(`${api}/health/ready`, 10_000);
-  }, 300_000);
+  it(
+    'runs two APIs and a worker, read-only, and each turns healthy by the check that fits its command',
+    async () => {
+      for (const index of [1, 2]) {
+        const port = await freePort();
+        await start(`referral-api-${index}`, 'api', { PORT: String(port), METRICS_PORT: String(await freePort()) });
+        apis.push(`http://127.0.0.1:${port}`);
+      }
+      await start('referral-worker-1', 'worker', { METRICS_PORT: String(await freePort()) });
+      await waitUntilHealthy(engine, ['referral-api-1', 'referral-api-2', 'referral-worker-1']);
+      for (const api of apis) await waitUntilReady(`${api}/health/ready`, 10_000);
+    },
+    15 * 60_000,
+  );
 
   /** Signs a number in through an API: the code is read from the message the gateway received. */
   async function signIn(api: string): Promise<{ phone: string; token: string; referral_code: string }> {
@@ -224,41 +237,45 @@ const runnable = hasEngine('dockerd', 'docker.io') && hasEngine('debootstrap', '
     expect(created.length).toBeGreaterThanOrEqual(2);
   }, 300_000);
 
-  it('loses no code when a worker container is killed in the middle of deliveries', async () => {
-    // Each message takes the gateway 300 ms: the burst is still in the worker's hands at the kill.
-    sms.slow(300);
-    const phones = Array.from({ length: 60 }, () => nextPhone());
-    const answers = await Promise.all(
-      phones.map((phone, i) => postJson(`${apis[i % 2]}/api/v1/auth/signup/`, { phone_number: phone })),
-    );
-    expect(answers.map((answer) => answer.status).every((status) => status === 202)).toBe(true);
-    const to = (phone: string) => sms.delivered.filter((delivery) => smsOf(delivery).to === phone);
-    const delivered = () => phones.filter((phone) => to(phone).length > 0).length;
-    await until(() => (delivered() >= 5 ? true : undefined));
-    const deliveredBefore = delivered();
-    // Requests the gateway holds unanswered at the kill: their answers never reach the killed worker.
-    const inFlight = sms.arrivals.length - sms.requests.length;
-    await engine.docker(['kill', 'referral-worker-1']);
-    const killedAt = Date.now();
-    await start('referral-worker-2', 'worker', { METRICS_PORT: String(await freePort()) });
-    sms.slow(0);
-    await until(() => (delivered() === phones.length ? true : undefined), 120_000);
-    const perPhone = phones.map((phone) => to(phone).length);
-    const lost = perPhone.filter((count) => count === 0).length;
-    const duplicates = perPhone.reduce((sum, count) => sum + Math.max(0, count - 1), 0);
-    // A message received twice carries the same Idempotency-Key both times: the gateway drops the second.
-    for (const phone of phones) {
-      const keys = new Set(to(phone).map((delivery) => delivery.headers['idempotency-key']));
-      expect(keys.size).toBe(1);
-    }
-    console.log(
-      `worker container killed (SIGKILL) in a burst of ${phones.length}: delivered before the kill ${deliveredBefore}, at the gateway unanswered ${inFlight}, ` +
-        `delivered in all ${phones.length - lost}, received twice ${duplicates}, lost ${lost}, ` +
-        `all delivered ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`,
-    );
-    expect(lost).toBe(0);
-    await waitUntilHealthy(engine, ['referral-worker-2']);
-  }, 300_000);
+  it(
+    'loses no code when a worker container is killed in the middle of deliveries',
+    async () => {
+      // Each message takes the gateway 300 ms: the burst is still in the worker's hands at the kill.
+      sms.slow(300);
+      const phones = Array.from({ length: 60 }, () => nextPhone());
+      const answers = await Promise.all(
+        phones.map((phone, i) => postJson(`${apis[i % 2]}/api/v1/auth/signup/`, { phone_number: phone })),
+      );
+      expect(answers.map((answer) => answer.status).every((status) => status === 202)).toBe(true);
+      const to = (phone: string) => sms.delivered.filter((delivery) => smsOf(delivery).to === phone);
+      const delivered = () => phones.filter((phone) => to(phone).length > 0).length;
+      await until(() => (delivered() >= 5 ? true : undefined));
+      const deliveredBefore = delivered();
+      // Requests the gateway holds unanswered at the kill: their answers never reach the killed worker.
+      const inFlight = sms.arrivals.length - sms.requests.length;
+      await engine.docker(['kill', 'referral-worker-1']);
+      const killedAt = Date.now();
+      await start('referral-worker-2', 'worker', { METRICS_PORT: String(await freePort()) });
+      sms.slow(0);
+      await until(() => (delivered() === phones.length ? true : undefined), 120_000);
+      const perPhone = phones.map((phone) => to(phone).length);
+      const lost = perPhone.filter((count) => count === 0).length;
+      const duplicates = perPhone.reduce((sum, count) => sum + Math.max(0, count - 1), 0);
+      // A message received twice carries the same Idempotency-Key both times: the gateway drops the second.
+      for (const phone of phones) {
+        const keys = new Set(to(phone).map((delivery) => delivery.headers['idempotency-key']));
+        expect(keys.size).toBe(1);
+      }
+      console.log(
+        `worker container killed (SIGKILL) in a burst of ${phones.length}: delivered before the kill ${deliveredBefore}, at the gateway unanswered ${inFlight}, ` +
+          `delivered in all ${phones.length - lost}, received twice ${duplicates}, lost ${lost}, ` +
+          `all delivered ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`,
+      );
+      expect(lost).toBe(0);
+      await waitUntilHealthy(engine, ['referral-worker-2']);
+    },
+    10 * 60_000,
+  );
 
   it('stops a worker on SIGTERM with exit code 0, and the APIs stay healthy', async () => {
     await engine.docker(['stop', '--time', '30', 'referral-worker-2'], { timeoutMs: 60_000 });
