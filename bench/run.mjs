@@ -7,10 +7,10 @@ import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { createPrivateKey, randomBytes, sign as signWith } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request as httpRequest } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { cpus, totalmem } from 'node:os';
+import { constants as osConstants, cpus, totalmem } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -51,6 +51,9 @@ const PHASES = new Set((process.env.BENCH_PHASES ?? ALL_PHASES).split(',').map((
 const phase = (name) => PHASES.has(name);
 const BOT_CHECK = process.env.BENCH_BOT_CHECK === '1';
 const TRACES = process.env.BENCH_TRACES === '1';
+const LEDGER = process.env.BENCH_LEDGER === '1';
+/** The layers the cost ledger leaves out, one at a time (apps/api/src/common/cost-ledger.ts), then all together. */
+const LEDGER_LAYERS = ['nest', 'guard', 'headers', 'cors', 'log', 'histogram', 'pipes', 'serialisation'];
 
 // CPU time, which swings far less than rates between runs: utime + stime from /proc, in clock ticks.
 const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
@@ -235,10 +238,33 @@ function appEnv(extra) {
 }
 
 const children = [];
-// Whatever ends the bench, its processes end with it.
+// The engines of test/support/engines.mjs (PgBouncer) add what they start here, as they do in a test file.
+globalThis.startedProcesses = new Set();
+const running = () =>
+  [...children, ...globalThis.startedProcesses].filter((child) => child.exitCode === null && child.signalCode === null);
+// Whatever ends the bench, its processes end with it: an error, Ctrl-C (SIGINT), make's or a CI timeout's
+// SIGTERM, a closed terminal (SIGHUP). A signal's default would end the bench at once, without 'exit'.
 process.on('exit', () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const child of running()) child.kill('SIGKILL');
 });
+let interrupted = false;
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = true;
+    say(`${signal}: stopping the ${running().length} processes the bench started`);
+    void stopAll().then(() => process.exit(128 + osConstants.signals[signal]));
+  });
+}
+
+/** SIGTERM to every process still running (the API and worker drain), SIGKILL to any left after 5 s. */
+async function stopAll() {
+  const left = running();
+  const exited = left.map((child) => new Promise((done) => child.once('exit', done)));
+  for (const child of left) child.kill('SIGTERM');
+  await Promise.race([Promise.all(exited), sleep(5000)]);
+  for (const child of running()) child.kill('SIGKILL');
+}
 
 function startProcess(name, args, env) {
   mkdirSync('bench/results', { recursive: true });
@@ -551,6 +577,9 @@ async function main() {
     results.profileActive.shareOfCeiling = round((100 * results.profileActive.rps) / results.ceilingActive.rps, 0);
   }
 
+  // BENCH_LEDGER=1: what each layer of the API costs the read of (a), measured by leaving it out (below).
+  if (LEDGER) results.ledger = await costLedger({ env, api, randomProfile });
+
   if (phase('a')) results.phaseRss.a = phasePeakRss({ api, worker });
   // (b) The influencer's profile (20,000 referrals), 64 connections.
   if (phase('b')) {
@@ -851,6 +880,63 @@ async function main() {
   writeFileSync(file, JSON.stringify(report, null, 2));
   if (!partial) writeFileSync('bench/results/latest.json', JSON.stringify(report, null, 2));
   say(`written ${file}`);
+}
+
+/**
+ * The cost ledger of (a)'s read: for each layer (and for all of them at once),
+ * a copy of dist/ whose cost-ledger.js leaves it out, its API started beside
+ * the full one on the same database, and both read in turn (3 runs of 5 s
+ * each, after a warm-up). A layer's cost is the full API's CPU per 1,000 reads
+ * less the copy's, in the same minute.
+ */
+async function costLedger({ env, api, randomProfile }) {
+  const rows = {};
+  const read = async (child, url, duration) => {
+    const before = cpuNow({ api: child });
+    const result = summary(await cannon({ ...randomProfile(url), duration }));
+    return { ...result, cpu: cpuPerThousand(before, cpuNow({ api: child }), result.total) };
+  };
+  const full = `http://127.0.0.1:${env.PORT}`;
+  for (const layers of [...LEDGER_LAYERS.map((layer) => [layer]), LEDGER_LAYERS]) {
+    const name = layers.length === 1 ? layers[0] : 'all';
+    const dist = `.bench-ledger/${name}/dist`;
+    rmSync(`.bench-ledger/${name}`, { recursive: true, force: true });
+    cpSync('dist', dist, { recursive: true });
+    const file = `${dist}/apps/api/apps/api/src/common/cost-ledger.js`;
+    const source = readFileSync(file, 'utf8');
+    if (!source.includes('new Set([])')) throw new Error(`${file}: no empty set of layers to write into`);
+    writeFileSync(file, source.replace('new Set([])', `new Set(${JSON.stringify(layers)})`));
+    const port = await freePort();
+    const without = startProcess(
+      `api-without-${name}`,
+      [`${dist}/apps/api/apps/api/src/main.js`],
+      withNodeFlags({ ...env, PORT: String(port), METRICS_PORT: '0' }),
+    );
+    const url = `http://127.0.0.1:${port}`;
+    await waitReady(`${url}/health/ready`);
+    await read(api, full, 2);
+    await read(without, url, 2);
+    const runs = { full: [], without: [] };
+    for (let i = 0; i < RUNS; i++) {
+      runs.full.push(await read(api, full, 5));
+      runs.without.push(await read(without, url, 5));
+    }
+    without.kill('SIGTERM');
+    await new Promise((done) => without.once('exit', done));
+    rmSync(`.bench-ledger/${name}`, { recursive: true, force: true });
+    const [withIt, withoutIt] = [medianOf(runs.full), medianOf(runs.without)];
+    rows[name] = {
+      full: { rps: withIt.rps, cpu: withIt.cpu.api },
+      without: { rps: withoutIt.rps, cpu: withoutIt.cpu.api },
+      saved: round(withIt.cpu.api - withoutIt.cpu.api, 0),
+      non2xx: withoutIt.non2xx,
+      errors: withoutIt.errors,
+    };
+    say(
+      `(ledger) without ${name}: ${withoutIt.cpu.api} ms CPU/1k, ${withoutIt.rps} req/s; with it ${withIt.cpu.api}, ${withIt.rps} req/s`,
+    );
+  }
+  return rows;
 }
 
 /** CPU milliseconds per 1,000 requests, process by process (those that did any work). */
