@@ -16,6 +16,8 @@ import { ApiMetrics } from './metrics/api-metrics.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 import { registerQueueDashboard } from './queue-dashboard/queue-dashboard.js';
 import { registerWebPage } from './web/web.js';
+import { LEFT_OUT } from './common/cost-ledger.js';
+import { leaveNestOutOfTheProfileRead, serialiseNothing } from './cost-ledger-rows.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -33,8 +35,11 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   const adapter = new FastifyAdapter({
     // Fastify's own messages and the request lines; Nest's and ours go through nestLogger to the same logger.
     loggerInstance: logger,
-    logController: new RequestLogController((method, route, status, ms) =>
-      metrics.observeRequest(method, route, status, ms),
+    logController: new RequestLogController(
+      LEFT_OUT.has('histogram')
+        ? undefined
+        : (method, route, status, ms) => metrics.observeRequest(method, route, status, ms),
+      !LEFT_OUT.has('log'),
     ),
     // No child logger per request (pino serialises its bindings each time).
     childLoggerFactory: (parent: FastifyBaseLogger) => parent,
@@ -58,6 +63,19 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
   useJsonBodiesOnly(fastify);
   registerEdgeHooks(fastify);
   registerWebPage(fastify, { inbox: config.sms.transports.includes('simulated'), botCheck: config.botCheck });
+  if (!LEFT_OUT.has('cors')) enableCors(app, config);
+
+  setRoutePrefix(app);
+  // The input's shape first (an object, not too deep, no NUL), then the DTOs.
+  if (!LEFT_OUT.has('pipes')) app.useGlobalPipes(new InputShapePipe(), createValidationPipe());
+  if (LEFT_OUT.has('serialisation')) serialiseNothing(fastify);
+  if (LEFT_OUT.has('nest')) leaveNestOutOfTheProfileRead(app);
+  registerDocs(app);
+  await registerQueueDashboard(app, config);
+  return app;
+}
+
+function enableCors(app: NestFastifyApplication, config: AppConfig): void {
   app.enableCors({
     origin: config.http.corsOrigins.length > 0 ? config.http.corsOrigins : false,
     methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
@@ -65,13 +83,6 @@ export async function createApiApp(config: AppConfig): Promise<NestFastifyApplic
     exposedHeaders: ['Retry-After', 'X-Request-Id'],
     maxAge: 600,
   });
-
-  setRoutePrefix(app);
-  // The input's shape first (an object, not too deep, no NUL), then the DTOs.
-  app.useGlobalPipes(new InputShapePipe(), createValidationPipe());
-  registerDocs(app);
-  await registerQueueDashboard(app, config);
-  return app;
 }
 
 /** Every route under /api/v1 but the probes and the key documents, which clients and orchestrators expect at the root. */

@@ -8,6 +8,7 @@ import { tracingEnabled } from '@app/platform';
 import { errorBody } from './error-body.js';
 import { ERROR_STATUS } from './error-status.js';
 import { SECURITY_HEADERS } from './security-headers.js';
+import { LEFT_OUT } from './cost-ledger.js';
 
 const REQUEST_ID = /^[\w.-]{1,64}$/;
 
@@ -84,11 +85,12 @@ export function registerEdgeHooks(fastify: FastifyInstance): void {
     closing = true;
     done();
   });
+  const headers = !LEFT_OUT.has('headers');
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.headers(SECURITY_HEADERS).header('X-Request-Id', request.id);
+    if (headers) void reply.headers(SECURITY_HEADERS).header('X-Request-Id', request.id);
     if (traced) nameServerSpan(request.method, request.routeOptions.url);
     // The API's answers carry personal data or tokens, or say how a dependency is: no cache keeps any of them.
-    if (request.url.startsWith('/api/') || request.url.startsWith('/health/'))
+    if (headers && (request.url.startsWith('/api/') || request.url.startsWith('/health/')))
       void reply.header('Cache-Control', 'no-store');
     if (closing) {
       void reply.header('Connection', 'close');

@@ -21,7 +21,11 @@ export function loggedUrl(request: FastifyRequest): string {
  * histogram) hears the same completion, so a request costs one hook, not two.
  */
 export class RequestLogController extends LogController {
-  constructor(private readonly observe: RequestObserver = () => undefined) {
+  constructor(
+    private readonly observe: RequestObserver = () => undefined,
+    // Off in the bench's cost ledger only (common/cost-ledger.ts).
+    private readonly log = true,
+  ) {
     super();
   }
 
@@ -29,6 +33,7 @@ export class RequestLogController extends LogController {
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     this.observe(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime);
+    if (!this.log) return;
     // Flat fields: the shared logger's `req`/`res` serializers expect Node's own objects.
     const line = {
       reqId: request.id,
