@@ -6,6 +6,7 @@ import { isUuid, openPrivateKey, publicPemOf } from '@app/domain';
 import { AppConfig, signingKeySetAt, StartupError, type StoredSigningKey } from '@app/platform';
 import { SigningKeysRepository } from './account-keys.repository.js';
 import type { AccessTokenClaims, TokenHolder } from './auth-user.js';
+import { verifiedOnce, type Verify } from './verified-once.js';
 
 /** RFC 6750 section 2.1: the scheme is case-insensitive; the token is one b64token. */
 const BEARER = /^Bearer +([\w.~+/-]+=*)$/i;
@@ -17,8 +18,6 @@ const UNKNOWN_KID_RELOAD_MS = 1_000;
 const JWKS_FRESH_MS = 1_000;
 /** Verified tokens kept per key until their expiry: the profile read checks an Ed25519 signature once per token. */
 const VERIFIED_CACHE_SIZE = 10_000;
-
-type Verify = (token: string) => Partial<AccessTokenClaims>;
 
 interface LoadedKey {
   key: StoredSigningKey;
@@ -37,7 +36,7 @@ interface LoadedKey {
  * every 10 s, when the set changes by itself (a published key starts signing)
  * and for an unknown `kid` (the request waits for a read that began after it,
  * at most one a second). A verifier per key keeps up to 10,000
- * verified tokens until they expire (fast-jwt's cache), so the hot read pays
+ * verified tokens until they expire (verifiedOnce), so the hot read pays
  * for a signature check once per token, not once per request.
  *
  * Whether the session is still live is checked next, by JwtAuthGuard (or, for
@@ -205,16 +204,15 @@ export class AccessTokens implements OnModuleInit, OnApplicationShutdown {
 
   private loaded(key: StoredSigningKey): LoadedKey {
     const { issuer, audience } = this.config.jwt;
-    const verify: Verify = createVerifier({
+    const check: Verify = createVerifier({
       key: publicPemOf(key.publicJwk),
       algorithms: [key.algorithm],
       allowedIss: issuer,
       allowedAud: audience,
       requiredClaims: ['exp', 'iss', 'aud'],
-      cache: VERIFIED_CACHE_SIZE,
     });
     const header = Buffer.from(JSON.stringify({ alg: key.algorithm, typ: 'JWT', kid: key.id })).toString('base64url');
-    return { key, verify, header };
+    return { key, verify: verifiedOnce(check, VERIFIED_CACHE_SIZE), header };
   }
 
   private signerOf(key: StoredSigningKey): { id: string; sign: (claims: AccessTokenClaims) => string } {
