@@ -1,4 +1,5 @@
-import { errors, Pool } from 'undici';
+import { createRequire } from 'node:module';
+import type { Pool } from 'undici';
 import type { BotCheckProvider } from '@app/platform';
 
 /**
@@ -55,6 +56,12 @@ const MAX_ANSWER_BYTES = 64 * 1024;
 /** Checks in flight to the provider at once; more wait in the pool's queue, within their own timeout. */
 const CONNECTIONS = 64;
 
+let loaded: typeof import('undici') | undefined;
+/** undici, loaded when a provider is set: an API without the bot check never holds its 1 MB of sources. */
+function undici(): typeof import('undici') {
+  return (loaded ??= createRequire(import.meta.url)('undici') as typeof import('undici'));
+}
+
 /** Codes that say our secret or site key is wrong: the person's token was never judged. */
 const MISCONFIGURED = new Set([
   'missing-input-secret',
@@ -94,7 +101,7 @@ export class SiteVerifyClient {
     }
     if (!(options.timeoutMs > 0)) throw new Error('the siteverify timeout must be a positive number of milliseconds');
     this.hostnames = new Set(options.hostnames.map((name) => name.trim().toLowerCase()).filter(Boolean));
-    this.pool = new Pool(this.url.origin, {
+    this.pool = new (undici().Pool)(this.url.origin, {
       connections: CONNECTIONS,
       connect: { timeout: Math.min(CONNECT_TIMEOUT_MS, options.timeoutMs) },
       headersTimeout: options.timeoutMs,
@@ -192,13 +199,13 @@ export class SiteVerifyClient {
     const timeout = `no answer within ${this.options.timeoutMs} ms`;
     if ((error as { name?: string }).name === 'TimeoutError') return timeout;
     if (
-      error instanceof errors.HeadersTimeoutError ||
-      error instanceof errors.BodyTimeoutError ||
-      error instanceof errors.ConnectTimeoutError
+      error instanceof undici().errors.HeadersTimeoutError ||
+      error instanceof undici().errors.BodyTimeoutError ||
+      error instanceof undici().errors.ConnectTimeoutError
     ) {
       return timeout;
     }
-    if (error instanceof errors.ResponseExceededMaxSizeError) {
+    if (error instanceof undici().errors.ResponseExceededMaxSizeError) {
       return `the provider's answer is larger than ${MAX_ANSWER_BYTES} bytes`;
     }
     const code = (error as { code?: string }).code ?? '';

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
 import { pino, type Logger, type LoggerOptions } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import { createRequire } from 'node:module';
 import type { AppConfig } from './app-config.js';
 import { traceField } from '../queue/queue-tracing.js';
 import { tracingEnabled } from './tracing.js';
@@ -60,6 +60,8 @@ const REQUEST_FIELDS = ['reqId', 'method', 'url', 'status', 'ms', 'ip'];
  * before a crash are not lost.
  */
 function prettyStream() {
+  // Loaded for LOG_FORMAT=pretty only: production's JSON lines never need its 2 MB of heap.
+  const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   return PinoPretty({
     colorize: Boolean(process.stdout.isTTY),
     translateTime: 'SYS:HH:MM:ss',
