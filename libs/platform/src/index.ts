@@ -11,6 +11,7 @@ export * from './config/logging.js';
 export * from './config/settings.js';
 export * from './config/shutdown.js';
 export * from './config/startup.js';
+export * from './database/batched.js';
 export * from './database/data-source.js';
 export * from './database/database.module.js';
 export * from './database/functions.js';

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import {
   type Channel,
   type ReceiptState,
+  Batched,
   runPrepared,
   type PreparedStatement,
   type SmsAttemptState,
@@ -12,29 +13,49 @@ import {
 /*
  * A delivery reads its request, marks it delivered (or erases the sealed code),
  * and the simulated gateway files the message: prepared, since bench (e) sends
- * 1,000 codes in a second through here.
+ * 1,000 codes in a second through here. The reads and writes every delivery
+ * makes go in batches (Batched): the deliveries in hand together cost one
+ * statement each step, not one each.
  */
 const FOR_DELIVERY: PreparedStatement = {
-  name: 'delivery_read_v4',
-  text: `SELECT phone_number, code_sealed, status, expires_at > now() AS live, delivered_at,
+  name: 'delivery_read_v5',
+  text: `SELECT id, phone_number, code_sealed, status, expires_at > now() AS live, delivered_at,
                 for_user_id IS NOT NULL AS phone_change, locale, channel
-           FROM code_requests WHERE id = $1`,
+           FROM code_requests WHERE id = ANY($1::uuid[])`,
 };
 const ERASE_SEALED_CODE: PreparedStatement = {
   name: 'delivery_drop_v1',
   text: 'UPDATE code_requests SET code_sealed = NULL WHERE id = $1 AND code_sealed IS NOT NULL',
 };
 /**
- * Answers the time from the request to now (the gateway's acceptance), on
- * PostgreSQL's clock. The sealed code is kept ($2) while a second route may
- * still need it: until a receipt says delivered, the second message went, or
- * the code expired.
+ * Answers, per request recorded now, the time from the request to now (the
+ * gateway's acceptance), on PostgreSQL's clock. The sealed code is kept while
+ * a second route may still need it: until a receipt says delivered, the second
+ * message went, or the code expired. Rows are locked in id order, so two
+ * workers' batches that share requests (a job run again elsewhere) wait for
+ * each other instead of deadlocking.
  */
 const MARK_DELIVERED: PreparedStatement = {
-  name: 'delivery_done_v4',
-  text: `UPDATE code_requests SET delivered_at = now(), code_sealed = CASE WHEN $2 THEN code_sealed END
-          WHERE id = $1 AND delivered_at IS NULL
-         RETURNING EXTRACT(EPOCH FROM now() - created_at)::float8 AS seconds`,
+  name: 'delivery_done_v5',
+  text: `WITH given AS (SELECT * FROM unnest($1::uuid[], $2::bool[]) AS g(id, keep_sealed)),
+              locked AS (SELECT c.id FROM code_requests c JOIN given USING (id)
+                          WHERE c.delivered_at IS NULL ORDER BY c.id FOR UPDATE OF c)
+         UPDATE code_requests c
+            SET delivered_at = now(), code_sealed = CASE WHEN given.keep_sealed THEN c.code_sealed END
+           FROM given JOIN locked USING (id)
+          WHERE c.id = given.id
+         RETURNING c.id, EXTRACT(EPOCH FROM now() - c.created_at)::float8 AS seconds`,
+};
+const ATTEMPTS_OF: PreparedStatement = {
+  name: 'delivery_attempts_v1',
+  text: `SELECT code_request_id, transport, state, receipt_state FROM sms_attempts
+          WHERE code_request_id = ANY($1::uuid[]) ORDER BY id`,
+};
+const FINISH_ATTEMPT: PreparedStatement = {
+  name: 'delivery_attempt_done_v1',
+  text: `UPDATE sms_attempts a SET state = f.state, provider_id = f.provider_id, error = f.error, finished_at = now()
+           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS f(id, state, provider_id, error)
+          WHERE a.id = f.id`,
 };
 /** Only while the code is still the phone's live one, and once per request (a unique index). */
 const FILE_IN_INBOX: PreparedStatement = {
@@ -58,14 +79,53 @@ export interface RequestForDelivery {
   channel: Channel | null;
 }
 
+type Attempt = { transport: string; state: SmsAttemptState; receipt_state: ReceiptState | null };
+type AttemptOutcome = { state: Exclude<SmsAttemptState, 'sending'>; providerId?: string | null; error?: string };
+
 /** Every statement of code delivery, named by what it does. */
 @Injectable()
 export class CodeRequestsRepository {
+  private readonly reads = new Batched<string, RequestForDelivery | null>(async (ids) => {
+    const rows = await runPrepared<RequestForDelivery & { id: string }>(this.db, FOR_DELIVERY, [ids]);
+    const byId = new Map(rows.map(({ id, ...request }) => [id, request]));
+    return ids.map((id) => byId.get(id) ?? null);
+  });
+
+  private readonly deliveries = new Batched<{ id: string; keepSealed: boolean }, number | null>(async (calls) => {
+    const rows = await runPrepared<{ id: string; seconds: number }>(this.db, MARK_DELIVERED, [
+      calls.map(({ id }) => id),
+      calls.map(({ keepSealed }) => keepSealed),
+    ]);
+    // Recorded once: a request named twice in one batch is the first call's, as if the second came after it.
+    const recorded = new Map(rows.map(({ id, seconds }) => [id, seconds]));
+    return calls.map(({ id }) => {
+      const seconds = recorded.get(id);
+      recorded.delete(id);
+      return seconds ?? null;
+    });
+  });
+
+  private readonly attempts = new Batched<string, Attempt[]>(async (ids) => {
+    const rows = await runPrepared<Attempt & { code_request_id: string }>(this.db, ATTEMPTS_OF, [ids]);
+    const byRequest = new Map<string, Attempt[]>();
+    for (const { code_request_id: id, ...attempt } of rows) byRequest.set(id, [...(byRequest.get(id) ?? []), attempt]);
+    return ids.map((id) => byRequest.get(id) ?? []);
+  });
+
+  private readonly finishes = new Batched<{ id: string; outcome: AttemptOutcome }, void>(async (calls) => {
+    await runPrepared(this.db, FINISH_ATTEMPT, [
+      calls.map(({ id }) => id),
+      calls.map(({ outcome }) => outcome.state),
+      calls.map(({ outcome }) => outcome.providerId ?? null),
+      calls.map(({ outcome }) => outcome.error?.slice(0, 300) ?? null),
+    ]);
+    return calls.map(() => undefined);
+  });
+
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  async forDelivery(codeRequestId: string): Promise<RequestForDelivery | null> {
-    const [request] = await runPrepared<RequestForDelivery>(this.db, FOR_DELIVERY, [codeRequestId]);
-    return request ?? null;
+  forDelivery(codeRequestId: string): Promise<RequestForDelivery | null> {
+    return this.reads.call(codeRequestId);
   }
 
   async eraseSealedCode(codeRequestId: string): Promise<void> {
@@ -73,9 +133,8 @@ export class CodeRequestsRepository {
   }
 
   /** Records the delivery and answers the seconds since the request; null when another run of the job recorded it first. */
-  async markDelivered(codeRequestId: string, keepSealed = false): Promise<number | null> {
-    const [row] = await runPrepared<{ seconds: number }>(this.db, MARK_DELIVERED, [codeRequestId, keepSealed]);
-    return row ? row.seconds : null;
+  markDelivered(codeRequestId: string, keepSealed = false): Promise<number | null> {
+    return this.deliveries.call({ id: codeRequestId, keepSealed });
   }
 
   /** The simulated gateway's delivery: the message lands in the inbox if its code is still live. */
@@ -83,13 +142,9 @@ export class CodeRequestsRepository {
     await runPrepared(this.db, FILE_IN_INBOX, [codeRequestId, to, text]);
   }
 
-  /** What happened on the request's earlier hand-overs, one row per attempt. */
-  attemptsOf(
-    codeRequestId: string,
-  ): Promise<Array<{ transport: string; state: SmsAttemptState; receipt_state: ReceiptState | null }>> {
-    return this.db.query('SELECT transport, state, receipt_state FROM sms_attempts WHERE code_request_id = $1', [
-      codeRequestId,
-    ]);
+  /** What happened on the request's earlier hand-overs, one row per attempt, oldest first. */
+  attemptsOf(codeRequestId: string): Promise<Attempt[]> {
+    return this.attempts.call(codeRequestId);
   }
 
   /** Records a hand-over before it starts: a worker that dies in the call leaves it `sending`, which counts as ambiguous. */
@@ -101,14 +156,8 @@ export class CodeRequestsRepository {
     return String(row.id);
   }
 
-  async finishAttempt(
-    attemptId: string,
-    outcome: { state: Exclude<SmsAttemptState, 'sending'>; providerId?: string | null; error?: string },
-  ): Promise<void> {
-    await this.db.query(
-      'UPDATE sms_attempts SET state = $2, provider_id = $3, error = $4, finished_at = now() WHERE id = $1',
-      [attemptId, outcome.state, outcome.providerId ?? null, outcome.error?.slice(0, 300) ?? null],
-    );
+  finishAttempt(attemptId: string, outcome: AttemptOutcome): Promise<void> {
+    return this.finishes.call({ id: attemptId, outcome });
   }
 
   /**
