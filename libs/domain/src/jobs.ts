@@ -26,15 +26,19 @@ export interface JobPayloads {
  * Retries with exponential backoff (1 s, 2 s, 4 s, ...); failed jobs stay for
  * inspection, the newest QUEUE_KEEP_FAILED of them for at most 14 days (by age
  * alone a pumping run to refused numbers filled Redis, which runs with
- * `noeviction`). Only the last 1,000 completed jobs are kept, for the
- * dashboard: delivery is idempotent, so a request queued again after its job
- * was removed is found delivered and dropped.
+ * `noeviction`). On Redis the last 1,000 completed jobs are kept, for the
+ * dashboard; on PostgreSQL none: BullMQ's PostgreSQL backend keeps "the newest
+ * 1,000" by reading all of them again at every completion, which was a third
+ * or more of the queue's PostgreSQL CPU per job and deadlocked completions
+ * under load (docs/performance.md, "The queue on PostgreSQL"). Delivery is
+ * idempotent, so a request queued again after its job was removed is found
+ * delivered and dropped.
  */
-export function codeDeliveryJobOptions(config: { queue: { keepFailed: number } }) {
+export function codeDeliveryJobOptions(config: { queue: { keepFailed: number; backend: 'redis' | 'postgres' } }) {
   return {
     attempts: 6,
     backoff: { type: 'exponential', delay: 1000 },
-    removeOnComplete: { count: 1000 },
+    removeOnComplete: config.queue.backend === 'postgres' ? true : { count: 1000 },
     removeOnFail: { age: 14 * 24 * 3600, count: config.queue.keepFailed },
   } as const;
 }
@@ -50,7 +54,10 @@ export function codeFallbackJobId(codeRequestId: string): string {
 }
 
 /** The second route's job as the queue takes it (`add` or `addBulk`): the API on a receipt, the worker on silence. */
-export function codeFallbackJob(codeRequestId: string, config: { queue: { keepFailed: number } }) {
+export function codeFallbackJob(
+  codeRequestId: string,
+  config: { queue: { keepFailed: number; backend: 'redis' | 'postgres' } },
+) {
   return {
     name: CodeDeliveryJob.DELIVER,
     data: { codeRequestId, fallback: true } satisfies CodeDeliveryPayload,
