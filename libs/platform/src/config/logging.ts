@@ -60,7 +60,7 @@ const REQUEST_FIELDS = ['reqId', 'method', 'url', 'status', 'ms', 'ip'];
  * before a crash are not lost.
  */
 function prettyStream() {
-  // Loaded for LOG_FORMAT=pretty only: production's JSON lines never need its 2 MB of heap.
+  // Loaded for LOG_FORMAT=pretty only: production's JSON lines never need its 1-2 MB of heap.
   const { PinoPretty } = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty');
   return PinoPretty({
     colorize: Boolean(process.stdout.isTTY),
