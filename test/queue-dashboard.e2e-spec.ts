@@ -91,7 +91,13 @@ describe('the queue dashboard', () => {
         expect(completed.jobs).toEqual(expect.arrayContaining([job]));
       } else {
         // BullMQ's PostgreSQL backend re-reads every kept job at each completion: none is kept (codeDeliveryJobOptions).
-        await sleep(500);
+        const [{ id }] = await stack.db.query<Array<{ id: string }>>(
+          'SELECT id FROM code_requests WHERE phone_number = $1',
+          [phone],
+        );
+        await until('the completed job removed', async () =>
+          (await stack.queue.getJobState(id)) === 'unknown' ? true : undefined,
+        );
         expect((await listed('completed')).counts.completed).toBe(0);
       }
     });
