@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { SmsBudgetStore, type BudgetClaim, type Reservation } from './sms-budget.store.js';
 
-/** Budgets in PostgreSQL, for deployments without Redis: see reserve_sms_budget in the sms-gateways-and-budgets migration. */
+/** Budgets in PostgreSQL, for deployments without Redis: see reserve_sms_budget and the sms-budget-counts migration. */
 @Injectable()
 export class PostgresSmsBudgetStore extends SmsBudgetStore {
   constructor(@InjectDataSource() private readonly db: DataSource) {
@@ -21,10 +21,7 @@ export class PostgresSmsBudgetStore extends SmsBudgetStore {
   }
 
   async release(requestId: string, keys: string[]): Promise<void> {
-    await this.db.query('DELETE FROM sms_budget_hits WHERE code_request_id = $1 AND key = ANY($2::varchar[])', [
-      requestId,
-      keys,
-    ]);
+    await this.db.query('SELECT release_sms_budget($1, $2::varchar[])', [requestId, keys]);
   }
 
   async firstTrip(key: string, windowMs: number): Promise<boolean> {

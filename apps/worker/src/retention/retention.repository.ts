@@ -5,6 +5,8 @@ import { entityManager, UnitOfWork } from '@app/platform';
 
 /** Any fixed number: one worker at a time erases, the others skip their turn. */
 const RETENTION_LOCK = 724_311_906;
+/** The SMS budgets whose spent hits one statement trims: as many advisory locks, held until it commits. */
+const BUDGETS_A_TRIM = 100;
 
 /** How long each kind of row outlives its use. */
 export interface RetentionPeriods {
@@ -31,8 +33,27 @@ export class RetentionRepository {
     private readonly uow: UnitOfWork,
   ) {}
 
-  /** Erases it all in one transaction, unless another worker is at it (then false). */
-  eraseExpired(periods: RetentionPeriods): Promise<boolean> {
+  /**
+   * Erases it all in one transaction, unless another worker is at it (then
+   * false); then the SMS budgets' spent hits, a hundred budgets a transaction
+   * (each held under its budget's lock, as a reservation holds it).
+   */
+  async eraseExpired(periods: RetentionPeriods): Promise<boolean> {
+    const erased = await this.eraseInOneTransaction(periods);
+    if (erased) {
+      let trimmed: number;
+      do {
+        const [row] = await this.db.query<Array<{ trimmed: number }>>(
+          'SELECT trim_sms_budget_hits(now() - make_interval(mins => $1), $2) AS trimmed',
+          [60 + periods.spentBudgetMinutes, BUDGETS_A_TRIM],
+        );
+        trimmed = row.trimmed;
+      } while (trimmed === BUDGETS_A_TRIM);
+    }
+    return erased;
+  }
+
+  private eraseInOneTransaction(periods: RetentionPeriods): Promise<boolean> {
     return this.uow.run(async (tx) => {
       const manager = entityManager(this.db, tx);
       const [{ locked }] = await manager.query<Array<{ locked: boolean }>>(
@@ -70,9 +91,6 @@ export class RetentionRepository {
       ]);
       await manager.query(`DELETE FROM rate_limits WHERE window_ends < now() - make_interval(mins => $1)`, [
         spentRateLimitMinutes,
-      ]);
-      await manager.query(`DELETE FROM sms_budget_hits WHERE "at" < now() - make_interval(mins => $1)`, [
-        60 + spentBudgetMinutes,
       ]);
       await manager.query(`DELETE FROM sms_budget_trips WHERE "until" < now() - make_interval(mins => $1)`, [
         spentBudgetMinutes,

@@ -35,6 +35,10 @@ export const STORED_FUNCTIONS = [
   'referral_review',
   'referral_finalize_due',
   'reward_fulfil',
+  'lock_sms_budgets',
+  'sms_budget_count',
+  'release_sms_budget',
+  'trim_sms_budget_hits',
 ] as const;
 
 export type StoredFunction = (typeof STORED_FUNCTIONS)[number];

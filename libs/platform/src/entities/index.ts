@@ -9,7 +9,7 @@ import { RefreshTokenEntity } from './refresh-token.entity.js';
 import { SessionEntity } from './session.entity.js';
 import { SignInAttemptEntity } from './sign-in-attempt.entity.js';
 import { SmsAttemptEntity, SmsReceiptEntity } from './sms-attempt.entity.js';
-import { SmsBudgetHitEntity, SmsBudgetTripEntity } from './sms-budget.entity.js';
+import { SmsBudgetCountEntity, SmsBudgetHitEntity, SmsBudgetTripEntity } from './sms-budget.entity.js';
 import { SmsMessageEntity } from './sms-message.entity.js';
 import { UserEntity } from './user.entity.js';
 
@@ -47,6 +47,7 @@ export const ENTITIES = [
   SmsAttemptEntity,
   SmsReceiptEntity,
   SmsBudgetHitEntity,
+  SmsBudgetCountEntity,
   SmsBudgetTripEntity,
   EventEntity,
   EventAttemptEntity,

@@ -14,6 +14,16 @@ export class SmsBudgetHitEntity {
   at: Date;
 }
 
+/** A budget's hits in sms_budget_hits, counted by its triggers (see the sms-budget-counts migration). */
+@Entity('sms_budget_counts')
+export class SmsBudgetCountEntity {
+  @PrimaryColumn({ type: 'varchar', length: 64, primaryKeyConstraintName: 'sms_budget_counts_pkey' })
+  key: string;
+
+  @Column({ type: 'integer' })
+  hits: number;
+}
+
 /** A budget that tripped, until its window ends: its warning is logged once. */
 @Entity('sms_budget_trips')
 export class SmsBudgetTripEntity {

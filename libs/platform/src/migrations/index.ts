@@ -12,6 +12,7 @@ import { Accounts1765100000000 } from './1765100000000-accounts.js';
 import { ReferralLifecycle1765200000000 } from './1765200000000-referral-lifecycle.js';
 import { DeliveryReceipts1765300000000 } from './1765300000000-delivery-receipts.js';
 import { Channels1765400000000 } from './1765400000000-channels.js';
+import { SmsBudgetCounts1765500000000 } from './1765500000000-sms-budget-counts.js';
 
 /** Every migration, oldest first. A new migration is a new file added here. */
 export const MIGRATIONS = [
@@ -29,4 +30,5 @@ export const MIGRATIONS = [
   ReferralLifecycle1765200000000,
   DeliveryReceipts1765300000000,
   Channels1765400000000,
+  SmsBudgetCounts1765500000000,
 ];
