@@ -192,6 +192,19 @@ async function prepareDatabase() {
   await db.query(
     `INSERT INTO sessions (id, user_id, expires_at) SELECT gen_random_uuid(), id, now() + interval '90 days' FROM users`,
   );
+  // The history 100,000 users leave: each signed in with a code, delivered by the webhook. Without it the
+  // code tables start empty, and PostgreSQL keeps the plans it made for an empty table (a sequential scan)
+  // while the runs grow it: a deployment that has been running has its history and its statistics.
+  await db.query(
+    `INSERT INTO code_requests (id, phone_number, code_hash, status, created_at, expires_at, delivered_at)
+     SELECT gen_random_uuid(), phone_number, sha256(phone_number::bytea), 'used', created_at,
+            created_at + interval '5 minutes', created_at + interval '2 seconds'
+       FROM users`,
+  );
+  await db.query(
+    `INSERT INTO sms_attempts (code_request_id, transport, state, started_at, finished_at)
+     SELECT id, 'webhook', 'accepted', delivered_at - interval '1 second', delivered_at FROM code_requests`,
+  );
   const key = await signingKey(db);
   await db.query('VACUUM ANALYZE');
   const { rows } = await db.query(
@@ -206,6 +219,27 @@ async function prepareDatabase() {
     .rows;
   say(`seeded: ${USERS} users, ${activated} activated a code, ${influenced} of them the influencer's`);
   return { db, tokens, publicPem: key.publicPem };
+}
+
+/**
+ * The SMS budgets' last hour on PostgreSQL as a deployment at `rate` codes a second has it: one hit a code
+ * for the deployment, its country and its block, spread over the hour (numbers of another range than the
+ * bench's own). A reservation is measured against the window it meets in production, not an empty one.
+ */
+async function hourOfBudgetHits(db, rate) {
+  const { phoneCountry } = await import('../dist/apps/api/libs/domain/src/phone-number.js');
+  const country = `country:${phoneCountry('+79810000000') ?? 'none'}`;
+  await db.query(
+    `INSERT INTO sms_budget_hits (key, code_request_id, at)
+     SELECT k, gen_random_uuid(), now() - make_interval(secs => 3600.0 * n / $1)
+       FROM generate_series(1, $1) AS n,
+            LATERAL (VALUES ('deployment'), ($2), ('block:+7981' || lpad((n / 1000)::text, 4, '0'))) AS keys(k)`,
+    [rate * 3600, country],
+  );
+  await db.query('VACUUM ANALYZE sms_budget_hits');
+  say(
+    `(p) the budgets' last hour: ${(rate * 3600).toLocaleString('en')} codes counted against ${country} and the deployment`,
+  );
 }
 
 function run(command, args, env) {
@@ -674,9 +708,9 @@ async function main() {
   const held = (rate, result) =>
     result.rps >= rate * 0.97 && result.non2xx === 0 && result.errors === 0 && result.p99 < 100;
   /** Up the ladder until a rate is not held twice running; answers the highest held (0: not even the first). */
-  const highestHeld = async (base, label) => {
+  const highestHeld = async (base, label, ladder = LADDER) => {
     let best = 0;
-    for (const rate of LADDER) {
+    for (const rate of ladder) {
       let ok = false;
       for (let attempt = 0; attempt < 2 && !ok; attempt++) {
         const result = await signupLoad(base, rate, 5);
@@ -835,6 +869,7 @@ async function main() {
   // and the SMS budgets all in PostgreSQL, a deployment with nothing but a database.
   if (phase('p')) {
     await Promise.all([api, worker].map((child) => new Promise((done) => child.once('exit', done))));
+    await hourOfBudgetHits(db, PG_QUEUE_RATE);
     const withoutRedis = { ...env };
     delete withoutRedis.REDIS_URL;
     const onPostgres = startApp('-postgres-queue', withoutRedis);
@@ -842,13 +877,22 @@ async function main() {
     Object.assign(processes, onPostgres);
     delete processes.ceiling;
     delete processes.signupCeiling;
-    await signupLoad(API, 250, 3);
+    // Measured at a rate this backend holds (its CPU per signup, not a backlog's), then its ladder.
+    await signupLoad(API, PG_QUEUE_RATE, 3);
     await sleep(2000);
-    const at500 = await signupLoad(API, 500, 8);
-    results.postgresQueue500 = { ...at500, allProcesses: allProcesses('api', at500.cpu) };
-    await sleep(2000);
-    results.postgresQueueSustained = await highestHeld(API, 'API, PostgreSQL queue');
-    results.postgresQueue500.rss = { api: peakRss(onPostgres.api.pid), worker: peakRss(onPostgres.worker.pid) };
+    const pgRuns = [];
+    for (let i = 0; i < RUNS; i++) {
+      const result = await signupLoad(API, PG_QUEUE_RATE, 8);
+      pgRuns.push({ ...result, allProcesses: allProcesses('api', result.cpu) });
+      say(
+        `(p) at ${PG_QUEUE_RATE}/s: p99 ${result.p99} ms, CPU/1k ${cpuText(result.cpu)}; all ${pgRuns[i].allProcesses}`,
+      );
+      await sleep(2000);
+    }
+    results.postgresQueue = medianOf(pgRuns);
+    results.postgresQueue.allProcesses = median(pgRuns.map((run) => run.allProcesses));
+    results.postgresQueueSustained = await highestHeld(API, 'API, PostgreSQL queue', PG_QUEUE_LADDER);
+    results.postgresQueue.rss = { api: peakRss(onPostgres.api.pid), worker: peakRss(onPostgres.worker.pid) };
     for (const child of [onPostgres.api, onPostgres.worker]) child.kill('SIGTERM');
   }
 
@@ -959,10 +1003,13 @@ function cpuText(cpu, names = ['api', 'signupCeiling', 'worker', 'postgres', 're
     .join(', ');
 }
 
-/** The signup rates (d) and (p) try, upwards; the answer is the highest held. */
+/** The signup rates (d) tries, upwards; the answer is the highest held. */
 const LADDER = [250, 500, 750, 1000, 1250, 1500, 2000, 2500, 3000, 4000];
 /** A held rate as the table says it: none held is "under" the ladder's first rung. */
-const heldText = (rate) => (rate > 0 ? `${rate}/s` : `under ${LADDER[0]}/s`);
+const heldText = (rate, ladder = LADDER) => (rate > 0 ? `${rate}/s` : `under ${ladder[0]}/s`);
+/** The PostgreSQL queue backend holds a few hundred signups a second on 2 cores: its own ladder, and its CPU at a rate it holds. */
+const PG_QUEUE_LADDER = [50, 100, 150, 200, 250, 300, 400, 500, 750];
+const PG_QUEUE_RATE = 100;
 
 /** A target of issue 17 beside its figure: met or not. */
 const target = (met, text) => `${met ? 'met' : 'NOT met'}: ${text}`;
@@ -1037,10 +1084,10 @@ function table({ machine, minutes, database = 'direct', results: r }) {
       '',
       target(r.rss.api < 150 && r.rss.worker < 150, 'each under 150 MB'),
     ],
-    r.postgresQueue500 && [
-      '(p) POST /auth/signup on the PostgreSQL queue backend (no Redis): highest rate held; at 500/s',
-      `${heldText(r.postgresQueueSustained)}; at 500/s p99 ${r.postgresQueue500.p99} ms; peak RSS API ${r.postgresQueue500.rss.api} MB, worker ${r.postgresQueue500.rss.worker} MB`,
-      `${cpuText(r.postgresQueue500.cpu)}, all ${r.postgresQueue500.allProcesses}`,
+    r.postgresQueue && [
+      `(p) POST /auth/signup on the PostgreSQL queue backend (no Redis): highest rate held; at ${PG_QUEUE_RATE}/s`,
+      `${heldText(r.postgresQueueSustained, PG_QUEUE_LADDER)}; at ${PG_QUEUE_RATE}/s p99 ${r.postgresQueue.p99} ms; peak RSS API ${r.postgresQueue.rss.api} MB, worker ${r.postgresQueue.rss.worker} MB`,
+      `${cpuText(r.postgresQueue.cpu)}, all ${r.postgresQueue.allProcesses}`,
       '',
     ],
   ].filter(Boolean);
