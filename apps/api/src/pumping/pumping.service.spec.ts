@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { DomainError, ErrorCode } from '@app/domain';
 import type { AppConfig } from '@app/platform';
 import type { ApiMetrics } from '../metrics/api-metrics.js';
@@ -171,6 +172,42 @@ describe('PumpingService.checkConversion, pumping seen by who never verifies', (
     const { pumping: guard } = service(undefined, stub, conversion('enforce'));
     for (const last of ['00', '01', '02']) await guard.checkConversion(`+791619001${last}`);
     expect(stub.asked).toEqual(['+791619']);
+  });
+
+  it('reads a range once for the codes that arrive while it is read, and again once the reading is old', async () => {
+    const now = Date.now();
+    const clock = jest.spyOn(Date, 'now').mockReturnValue(now);
+    try {
+      const stub = new StubConversions({ '+791619': { sent: 100, verified: 1 } });
+      const { pumping: guard } = service(undefined, stub, conversion('shadow'));
+      const burst = () =>
+        Promise.all(Array.from({ length: 200 }, (_, n) => guard.conversionLow(`+791619${String(n).padStart(5, '0')}`)));
+      expect(new Set(await burst())).toEqual(new Set([true]));
+      expect(stub.asked).toEqual(['+791619']);
+      clock.mockReturnValue(now + 5_001);
+      expect(new Set(await burst())).toEqual(new Set([true]));
+      expect(stub.asked).toEqual(['+791619', '+791619']);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
+  it('lets every code waiting on a read that failed see the failure, and reads again for the next', async () => {
+    const stub = new StubConversions();
+    let failures = 1;
+    const conversionOf = stub.conversionOf.bind(stub);
+    stub.conversionOf = (range: string) => {
+      if (failures-- > 0) {
+        stub.asked.push(range);
+        return Promise.reject(new Error('database away'));
+      }
+      return conversionOf(range);
+    };
+    const { pumping: guard } = service(undefined, stub, conversion('enforce'));
+    const waiting = await Promise.allSettled([1, 2, 3].map((n) => guard.conversionLow(`+79161900${n}00`)));
+    expect(waiting.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(await guard.conversionLow('+79161904000')).toBe(false);
+    expect(stub.asked).toEqual(['+791619', '+791619']);
   });
 
   it('bounds a range by the first number after it, in plain digits', () => {

@@ -23,6 +23,8 @@ export class PumpingService {
   private readonly logger = new Logger(PumpingService.name);
   /** Per number range: whether its conversion is low, and until when that reading holds. */
   private readonly ranges = new Map<string, { low: boolean; until: number }>();
+  /** Per number range being read: the one read every code to it waits for. */
+  private readonly reads = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly config: AppConfig,
@@ -52,32 +54,47 @@ export class PumpingService {
     });
   }
 
-  /** Whether the number's range converts below SMS_CONVERSION_MIN_RATIO (read at most every 5 s per range). */
+  /**
+   * Whether the number's range converts below SMS_CONVERSION_MIN_RATIO (read at
+   * most every 5 s per range). The codes that arrive while a range is read wait
+   * for that one read: a range's count grows with its codes in the window, and
+   * a read per code at a burst's rate would each take longer than the last.
+   */
   async conversionLow(phoneNumber: string): Promise<boolean> {
     const conversion = this.config.pumping.conversion;
     if (!conversion) return false;
     const range = phoneNumber.slice(0, Math.max(2, phoneNumber.length - conversion.rangeDigits));
-    const now = Date.now();
-    let reading = this.ranges.get(range);
-    if (!reading || reading.until <= now) {
-      const { sent, verified } = await this.conversions.conversionOf(
-        range,
-        conversion.windowSeconds,
-        conversion.settleSeconds,
-      );
-      const low = sent >= conversion.minCodes && verified / sent < conversion.minRatio;
-      if (low && !reading?.low) {
-        this.logger.warn(
-          // The range without its plus: a number's first digits, which the log's phone mask would hide.
-          { range: range.slice(1), sent, verified, mode: conversion.mode },
-          'SMS conversion of a number range fell below SMS_CONVERSION_MIN_RATIO',
-        );
-      }
-      if (this.ranges.size >= CONVERSION_RANGES_KEPT) this.ranges.clear();
-      reading = { low, until: now + CONVERSION_FRESH_MS };
-      this.ranges.set(range, reading);
+    const reading = this.ranges.get(range);
+    if (reading && reading.until > Date.now()) return reading.low;
+    let read = this.reads.get(range);
+    if (!read) {
+      read = this.readConversion(range, conversion, reading?.low ?? false).finally(() => this.reads.delete(range));
+      this.reads.set(range, read);
     }
-    return reading.low;
+    return read;
+  }
+
+  private async readConversion(
+    range: string,
+    conversion: NonNullable<AppConfig['pumping']['conversion']>,
+    wasLow: boolean,
+  ): Promise<boolean> {
+    const { sent, verified } = await this.conversions.conversionOf(
+      range,
+      conversion.windowSeconds,
+      conversion.settleSeconds,
+    );
+    const low = sent >= conversion.minCodes && verified / sent < conversion.minRatio;
+    if (low && !wasLow) {
+      this.logger.warn(
+        // The range without its plus: a number's first digits, which the log's phone mask would hide.
+        { range: range.slice(1), sent, verified, mode: conversion.mode },
+        'SMS conversion of a number range fell below SMS_CONVERSION_MIN_RATIO',
+      );
+    }
+    if (this.ranges.size >= CONVERSION_RANGES_KEPT) this.ranges.clear();
+    this.ranges.set(range, { low, until: Date.now() + CONVERSION_FRESH_MS });
+    return low;
   }
 
   /** 422 PHONE_COUNTRY_NOT_ALLOWED unless the number's country may receive codes. */
