@@ -777,16 +777,18 @@ async function main() {
       await sleep(1000);
       const phones = [];
       const result = await signupLoad(API, BURST.rate, BURST.seconds, phones);
+      // The codes of the accepted requests: a request refused (non-2xx) sent none, and the row says how many.
+      const accepted = result.total - result.non2xx;
       let last = null;
+      let arrived = [];
       for (let wait = 0; wait < 600 && last === null; wait++) {
-        const times = phones.map((phone) => sink.received.get(phone));
-        if (times.every(Boolean)) last = Math.max(...times);
+        arrived = phones.map((phone) => sink.received.get(phone)).filter(Boolean);
+        if (arrived.length >= accepted) last = Math.max(...arrived);
         else await sleep(50);
       }
       if (last === null) {
-        const missing = phones.filter((phone) => !sink.received.has(phone)).length;
         throw new Error(
-          `(e) ${missing} of the ${burstSize} codes never reached the sink (${result.non2xx} non-2xx answers)`,
+          `(e) ${accepted - arrived.length} of the ${accepted} codes accepted never reached the sink (${result.non2xx} non-2xx answers)`,
         );
       }
       const seconds = round((last - result.lastSentAt) / 1000, 2);
@@ -869,7 +871,8 @@ async function main() {
   // and the SMS budgets all in PostgreSQL, a deployment with nothing but a database.
   if (phase('p')) {
     await Promise.all([api, worker].map((child) => new Promise((done) => child.once('exit', done))));
-    await hourOfBudgetHits(db, PG_QUEUE_RATE);
+    // BENCH_BUDGET_HOUR=0: the budgets start empty, as on a deployment's first hour.
+    if (process.env.BENCH_BUDGET_HOUR !== '0') await hourOfBudgetHits(db, PG_QUEUE_RATE);
     const withoutRedis = { ...env };
     delete withoutRedis.REDIS_URL;
     const onPostgres = startApp('-postgres-queue', withoutRedis);
@@ -1058,9 +1061,10 @@ function table({ machine, minutes, database = 'direct', results: r }) {
     ],
     r.burst && [
       `(e) 10,000 codes requested over 10 s, at the sink (answers after 1-2 s)`,
-      `last code ${r.burst.seconds} s after the last request; requests p99 ${r.burst.p99} ms`,
+      `last code ${r.burst.seconds} s after the last request; requests p99 ${r.burst.p99} ms` +
+        (r.burst.non2xx > 0 ? `; ${r.burst.non2xx} of 10,000 refused in a run` : ''),
       cpuText(r.burst.cpu),
-      target(r.burst.seconds <= 3, 'within 3 s of the last request'),
+      target(r.burst.seconds <= 3 && r.burst.non2xx === 0, 'within 3 s of the last request, every request accepted'),
     ],
     r.activation && [
       '(f) PATCH activation, distinct users',
