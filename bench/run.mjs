@@ -886,14 +886,15 @@ async function main() {
     const pgRuns = [];
     for (let i = 0; i < RUNS; i++) {
       const result = await signupLoad(API, PG_QUEUE_RATE, 8);
-      pgRuns.push({ ...result, allProcesses: allProcesses('api', result.cpu) });
+      pgRuns.push(result);
       say(
-        `(p) at ${PG_QUEUE_RATE}/s: p99 ${result.p99} ms, CPU/1k ${cpuText(result.cpu)}; all ${pgRuns[i].allProcesses}`,
+        `(p) at ${PG_QUEUE_RATE}/s: p99 ${result.p99} ms, CPU/1k ${cpuText(result.cpu)}; all ${allProcesses('api', result.cpu)}`,
       );
       await sleep(2000);
     }
     results.postgresQueue = medianOf(pgRuns);
-    results.postgresQueue.allProcesses = median(pgRuns.map((run) => run.allProcesses));
+    // All processes of the same run as the row's CPU, as (d) has it.
+    results.postgresQueue.allProcesses = allProcesses('api', results.postgresQueue.cpu);
     results.postgresQueueSustained = await highestHeld(API, 'API, PostgreSQL queue', PG_QUEUE_LADDER);
     results.postgresQueue.rss = { api: peakRss(onPostgres.api.pid), worker: peakRss(onPostgres.worker.pid) };
     for (const child of [onPostgres.api, onPostgres.worker]) child.kill('SIGTERM');

@@ -1,5 +1,4 @@
 import { HAS_CHROMIUM, launchChromium } from './support/browser.js';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { nextPhone, startStack, type Stack } from './support/stack.js';
 import { until } from './support/wait.js';
 
@@ -83,11 +82,10 @@ describe('the queue dashboard', () => {
         return row?.delivered ? true : undefined;
       });
       if (stack.config.queue.backend === 'redis') {
-        let completed = await listed('completed');
-        for (let i = 0; i < 50 && !completed.counts.completed; i++) {
-          await sleep(100);
-          completed = await listed('completed');
-        }
+        const completed = await until('the completed job listed', async () => {
+          const queue = await listed('completed');
+          return queue.counts.completed > 0 ? queue : undefined;
+        });
         expect(completed.jobs).toEqual(expect.arrayContaining([job]));
       } else {
         // BullMQ's PostgreSQL backend re-reads every kept job at each completion: none is kept (codeDeliveryJobOptions).

@@ -22,6 +22,11 @@ export interface JobPayloads {
   [CodeDeliveryJob.DELIVER]: CodeDeliveryPayload;
 }
 
+/** What the code-delivery jobs' options read of the deployment's settings. */
+export interface QueueSettings {
+  queue: { keepFailed: number; backend: 'redis' | 'postgres' };
+}
+
 /**
  * Retries with exponential backoff (1 s, 2 s, 4 s, ...); failed jobs stay for
  * inspection, the newest QUEUE_KEEP_FAILED of them for at most 14 days (by age
@@ -34,7 +39,7 @@ export interface JobPayloads {
  * idempotent, so a request queued again after its job was removed is found
  * delivered and dropped.
  */
-export function codeDeliveryJobOptions(config: { queue: { keepFailed: number; backend: 'redis' | 'postgres' } }) {
+export function codeDeliveryJobOptions(config: QueueSettings) {
   return {
     attempts: 6,
     backoff: { type: 'exponential', delay: 1000 },
@@ -54,10 +59,7 @@ export function codeFallbackJobId(codeRequestId: string): string {
 }
 
 /** The second route's job as the queue takes it (`add` or `addBulk`): the API on a receipt, the worker on silence. */
-export function codeFallbackJob(
-  codeRequestId: string,
-  config: { queue: { keepFailed: number; backend: 'redis' | 'postgres' } },
-) {
+export function codeFallbackJob(codeRequestId: string, config: QueueSettings) {
   return {
     name: CodeDeliveryJob.DELIVER,
     data: { codeRequestId, fallback: true } satisfies CodeDeliveryPayload,

@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { functionSql } from '../database/functions.js';
-import { PREVIOUS_RESERVE_SMS_BUDGET } from './1765500000000-sms-budget-counts.previous.js';
+import { COUNTING_RESERVE_SMS_BUDGET } from './1764700000000-sms-gateways-and-budgets.js';
 
 /**
  * The SMS budgets on PostgreSQL (deployments without Redis) counted in one row
@@ -52,7 +52,7 @@ export class SmsBudgetCounts1765500000000 implements MigrationInterface {
     await db.query(`DROP TRIGGER sms_budget_hits_emptied ON sms_budget_hits`);
     await db.query(`DROP TRIGGER sms_budget_hits_removed ON sms_budget_hits`);
     await db.query(`DROP TRIGGER sms_budget_hits_added ON sms_budget_hits`);
-    await db.query(PREVIOUS_RESERVE_SMS_BUDGET);
+    await db.query(COUNTING_RESERVE_SMS_BUDGET);
     await db.query(`DROP FUNCTION trim_sms_budget_hits(timestamptz, integer)`);
     await db.query(`DROP FUNCTION release_sms_budget(uuid, varchar[])`);
     await db.query(`DROP FUNCTION sms_budget_count()`);
